@@ -1,0 +1,108 @@
+// Starts the fixture server on an ephemeral port for a test file and gives
+// page objects for its test controls.
+import { spawn, ChildProcess } from 'node:child_process';
+import { test as base, expect, APIRequestContext, request } from '@playwright/test';
+
+export interface FixtureOptions {
+  assets?: number;
+  seed?: number;
+  extraArgs?: string[];
+}
+
+/** One running fixture server. */
+export class FixtureServer {
+  constructor(readonly url: string, private readonly proc: ChildProcess, private readonly api: APIRequestContext) {}
+
+  static async start(opts: FixtureOptions = {}): Promise<FixtureServer> {
+    const bin = process.env.IMMICH_FIXTURE_BIN;
+    const dist = process.env.IMMICH_GRID_DIST;
+    if (!bin || !dist) throw new Error('run through `cargo xtask test` (IMMICH_FIXTURE_BIN / IMMICH_GRID_DIST unset)');
+    const args = [
+      '--port', '0',
+      '--assets', String(opts.assets ?? 1000),
+      '--seed', String(opts.seed ?? 7),
+      '--app-dir', dist,
+      '--demo-session',
+      '--test-controls',
+      ...(opts.extraArgs ?? []),
+    ];
+    const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`fixture did not start: ${out}`)), 60_000);
+      proc.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const m = out.match(/listening on (http:\/\/\S+)/);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+      proc.on('exit', (code) => reject(new Error(`fixture exited with ${code}: ${out}`)));
+    });
+    // Keep draining stdout so the server never blocks on a full pipe.
+    proc.stdout!.on('data', () => {});
+    const api = await request.newContext({ baseURL: url });
+    return new FixtureServer(url, proc, api);
+  }
+
+  /** The requests the server received, oldest first. */
+  async requests(): Promise<FixtureRequest[]> {
+    const r = await this.api.get('/__fixture/requests');
+    expect(r.ok()).toBeTruthy();
+    return r.json();
+  }
+
+  async clearRequests(): Promise<void> {
+    await this.api.delete('/__fixture/requests');
+  }
+
+  /** Requests to the asset listing endpoint. */
+  async assetRequests(): Promise<FixtureRequest[]> {
+    return (await this.requests()).filter((r) => r.path === '/api/asset');
+  }
+
+  async change(c: { new?: number; edit?: number; favorite?: number; trash?: number; delete?: number }): Promise<void> {
+    const r = await this.api.post('/__fixture/change', { data: c });
+    expect(r.ok()).toBeTruthy();
+  }
+
+  async faults(f: Record<string, unknown>): Promise<void> {
+    const r = await this.api.post('/__fixture/faults', { data: f });
+    expect(r.ok()).toBeTruthy();
+  }
+
+  async info(): Promise<any> {
+    return (await this.api.get('/__fixture/info')).json();
+  }
+
+  async stop(): Promise<void> {
+    await this.api.dispose();
+    this.proc.kill('SIGTERM');
+  }
+}
+
+export interface FixtureRequest {
+  method: string;
+  path: string;
+  query: string;
+  ifNoneMatch: string | null;
+  status: number;
+  bytes: number;
+  auth: string | null;
+}
+
+/** `test` with a worker-wide fixture server (`server`) of `fixtureOptions`. */
+export const test = base.extend<{}, { server: FixtureServer; fixtureOptions: FixtureOptions }>({
+  fixtureOptions: [{}, { scope: 'worker', option: true }],
+  server: [
+    async ({ fixtureOptions }, use) => {
+      const s = await FixtureServer.start(fixtureOptions);
+      await use(s);
+      await s.stop();
+    },
+    { scope: 'worker' },
+  ],
+});
+
+export { expect };

@@ -1,0 +1,208 @@
+//! The one automation entry point of immich-grid. Run `cargo xtask help`.
+//!
+//! People and CI call the same commands: `cargo xtask run` builds the app and
+//! serves it from the fixture server; `cargo xtask test` runs every check CI
+//! runs. Each command first installs whatever tool is missing (and only that).
+
+mod bench;
+mod tools;
+
+use anyhow::{bail, Context, Result};
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, ExitStatus},
+    time::Instant,
+};
+
+const HELP: &str = "\
+cargo xtask <command> [options]
+
+Commands:
+  run     Build the app (release), start the fixture server with a generated
+          library, serve the app from it and print the URL. Ctrl-C stops it.
+            --assets N   assets in the demo library (default 5000)
+            --port P     port to listen on (default 2283)
+            --seed S     seed of the generated library (default 1)
+  test    Everything CI checks: rustfmt, clippy (host and wasm32, warnings
+          denied), native tests, wasm tests in headless Chromium, a benchmark
+          smoke run and the Playwright end-to-end tests.
+  bench   Browser benchmarks at 10k, 100k and 1M assets; writes
+          bench/results.md and bench/results.json.
+            --sizes a,b  library sizes (default 10000,100000,1000000)
+  setup   Only install the missing tools.
+  build   Only build the app (release) into dist/ and the fixture server.
+";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(cmd) = args.first() else {
+        print!("{HELP}");
+        return Ok(());
+    };
+    let opts = &args[1..];
+    let started = Instant::now();
+    let result = match cmd.as_str() {
+        "run" => run(opts),
+        "test" => test(),
+        "bench" => bench::bench(opts),
+        "setup" => tools::ensure_all().map(|_| ()),
+        "build" => tools::ensure_all().and_then(|t| build(&t).map(|_| ())),
+        "help" | "--help" | "-h" => {
+            print!("{HELP}");
+            Ok(())
+        }
+        other => bail!("unknown command `{other}`\n\n{HELP}"),
+    };
+    eprintln!(
+        "xtask {cmd}: {} after {:.1}s",
+        if result.is_ok() { "done" } else { "FAILED" },
+        started.elapsed().as_secs_f64()
+    );
+    result
+}
+
+/// The workspace root (the parent of this crate's folder).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Value of `--name V` among `opts`, if given.
+pub fn opt<'a>(opts: &'a [String], name: &str) -> Option<&'a str> {
+    opts.iter()
+        .position(|o| o == name)
+        .and_then(|i| opts.get(i + 1))
+        .map(String::as_str)
+}
+
+/// Runs a command to completion, echoing it, and fails when it fails.
+pub fn sh(cmd: &mut Command) -> Result<()> {
+    eprintln!("$ {}", describe(cmd));
+    let status: ExitStatus = cmd
+        .status()
+        .with_context(|| format!("could not start `{}`", describe(cmd)))?;
+    if !status.success() {
+        bail!("`{}` failed ({status})", describe(cmd));
+    }
+    Ok(())
+}
+
+fn describe(cmd: &Command) -> String {
+    std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|s| s.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// What `build` produced.
+pub struct Built {
+    pub dist: PathBuf,
+    pub fixture: PathBuf,
+}
+
+/// Builds the app in release mode into `dist/` and the fixture server natively.
+pub fn build(t: &tools::Tools) -> Result<Built> {
+    let root = root();
+    sh(t
+        .command(t.trunk())
+        .args(["build", "--release", "--offline"])
+        .current_dir(&root))?;
+    report_app_size(&root.join("dist"))?;
+    sh(t
+        .command("cargo")
+        .args(["build", "--profile", "release-native", "-p", "immich-fixture"])
+        .current_dir(&root))?;
+    Ok(Built {
+        dist: root.join("dist"),
+        fixture: target_dir().join("release-native").join("immich-fixture"),
+    })
+}
+
+/// The cargo target directory (honours `CARGO_TARGET_DIR`).
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
+/// Prints the raw and gzip size of the built app (wasm + js + css + html).
+pub fn report_app_size(dist: &Path) -> Result<(u64, u64)> {
+    let (mut raw, mut gz) = (0u64, 0u64);
+    for entry in std::fs::read_dir(dist).with_context(|| format!("reading {}", dist.display()))? {
+        let path = entry?.path();
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if !matches!(ext, "wasm" | "js" | "css" | "html") {
+            continue;
+        }
+        let bytes = std::fs::read(&path)?;
+        raw += bytes.len() as u64;
+        gz += tools::gzip_len(&path)?;
+    }
+    println!(
+        "app size: {:.1} KB raw, {:.1} KB gzipped (target: under 250 KB gzipped)",
+        raw as f64 / 1024.0,
+        gz as f64 / 1024.0
+    );
+    Ok((raw, gz))
+}
+
+fn run(opts: &[String]) -> Result<()> {
+    let t = tools::ensure_all()?;
+    let built = build(&t)?;
+    let port = opt(opts, "--port").unwrap_or("2283");
+    let assets = opt(opts, "--assets").unwrap_or("5000");
+    let seed = opt(opts, "--seed").unwrap_or("1");
+    println!("starting the fixture server with {assets} generated assets; open the URL it prints (Ctrl-C stops it)");
+    // The server prints `immich-fixture listening on http://…`; Ctrl-C reaches
+    // it directly because it shares our terminal's process group.
+    sh(Command::new(&built.fixture)
+        .args(["--port", port, "--assets", assets, "--seed", seed, "--demo-session"])
+        .arg("--app-dir")
+        .arg(&built.dist))
+}
+
+fn test() -> Result<()> {
+    let t = tools::ensure_all()?;
+    let root = root();
+    let cargo = |args: &[&str]| -> Result<()> { sh(t.command("cargo").args(args).current_dir(&root)) };
+    cargo(&["fmt", "--all", "--check"])?;
+    cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+    cargo(&[
+        "clippy",
+        "--target",
+        "wasm32-unknown-unknown",
+        "-p",
+        "immich-grid",
+        "-p",
+        "immich-api",
+        "-p",
+        "grid-core",
+        "-p",
+        "library-core",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    cargo(&["test", "--workspace"])?;
+    // wasm tests: wasm-bindgen-test-runner drives headless Chromium through
+    // chromedriver (it adds --no-sandbox itself when run as root).
+    sh(t
+        .command("cargo")
+        .args(["test", "--target", "wasm32-unknown-unknown", "-p", "immich-grid"])
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", t.wasm_bindgen_test_runner())
+        .env("CHROMEDRIVER", tools::CHROMEDRIVER)
+        .env("WASM_BINDGEN_USE_BROWSER", "1")
+        .current_dir(&root))?;
+    let built = build(&t)?;
+    bench::smoke(&t, &built)?;
+    sh(t
+        .command(t.playwright())
+        .arg("test")
+        .env("IMMICH_FIXTURE_BIN", &built.fixture)
+        .env("IMMICH_GRID_DIST", &built.dist)
+        .current_dir(root.join("end2end")))
+}

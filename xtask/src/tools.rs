@@ -1,0 +1,178 @@
+//! Installs the tools the build and the tests need, each only when it is
+//! missing or at the wrong version, into a cache outside the work tree so a
+//! second run (or another clone) starts building at once.
+
+use anyhow::{bail, Context, Result};
+use std::{
+    ffi::OsString,
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use crate::{root, sh};
+
+/// Trunk's version: 0.22 needs a newer rustc than this project's toolchain.
+const TRUNK_VERSION: &str = "0.21.14";
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// Where the tools are and the environment that finds them.
+pub struct Tools {
+    bin: PathBuf,
+    node_bin: PathBuf,
+    path: OsString,
+}
+
+impl Tools {
+    /// A command with the tool directories first on `PATH`.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut c = Command::new(program);
+        c.env("PATH", &self.path);
+        c
+    }
+    pub fn trunk(&self) -> PathBuf {
+        self.bin.join("trunk")
+    }
+    pub fn wasm_bindgen_test_runner(&self) -> PathBuf {
+        self.bin.join("wasm-bindgen-test-runner")
+    }
+    pub fn playwright(&self) -> PathBuf {
+        self.node_bin.join("playwright")
+    }
+    pub fn node_bin(&self) -> &Path {
+        &self.node_bin
+    }
+}
+
+/// The tool cache: `$IMMICH_GRID_TOOLS`, else `~/.cache/immich-grid/tools`.
+fn cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("IMMICH_GRID_TOOLS") {
+        return PathBuf::from(dir);
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/tmp"));
+    home.join(".cache/immich-grid/tools")
+}
+
+/// Installs every missing tool and returns where they are.
+pub fn ensure_all() -> Result<Tools> {
+    let cache = cache_dir();
+    let bin = cache.join("bin");
+    let node_bin = root().join("end2end/node_modules/.bin");
+    let mut paths = vec![bin.clone(), node_bin.clone()];
+    paths.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    let tools = Tools { bin, node_bin, path: std::env::join_paths(paths)? };
+
+    ensure_wasm_target()?;
+    let wb = lock_version("wasm-bindgen")?;
+    ensure_cargo_tool(&tools, &cache, "trunk", "trunk", TRUNK_VERSION, true)?;
+    ensure_cargo_tool(&tools, &cache, "wasm-bindgen-cli", "wasm-bindgen", &wb, false)?;
+    check_trunk_toml_pins(&wb)?;
+    ensure_chromium()?;
+    ensure_npm(&tools)?;
+    Ok(tools)
+}
+
+fn ensure_wasm_target() -> Result<()> {
+    let out = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    let installed = out
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains("wasm32-unknown-unknown"))
+        .unwrap_or(false);
+    if !installed {
+        println!("installing: the wasm32-unknown-unknown Rust target");
+        sh(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    }
+    Ok(())
+}
+
+/// The version of `package` recorded in Cargo.lock.
+pub fn lock_version(package: &str) -> Result<String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).context("reading Cargo.lock")?;
+    let needle = format!("name = \"{package}\"\nversion = \"");
+    let start = lock
+        .find(&needle)
+        .map(|i| i + needle.len())
+        .with_context(|| format!("{package} is not in Cargo.lock"))?;
+    let len = lock[start..].find('"').context("malformed Cargo.lock")?;
+    Ok(lock[start..start + len].to_string())
+}
+
+/// Installs `krate` at `version` into the cache unless `binary --version`
+/// already reports that version.
+fn ensure_cargo_tool(
+    tools: &Tools,
+    cache: &Path,
+    krate: &str,
+    binary: &str,
+    version: &str,
+    locked: bool,
+) -> Result<()> {
+    let have = tools
+        .command(tools.bin.join(binary))
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    if have.split_whitespace().nth(1) == Some(version) {
+        return Ok(());
+    }
+    println!("installing: {krate} {version} into {} (once; takes a few minutes)", cache.display());
+    let mut cmd = tools.command("cargo");
+    cmd.args(["install", krate, "--version", version, "--root"]).arg(cache);
+    // wasm-bindgen-cli's own lock file names a crate the registry lacks, so it
+    // is installed without --locked; trunk's works and keeps it reproducible.
+    if locked {
+        cmd.arg("--locked");
+    }
+    // Build the tools in their own target dir so they never touch ours.
+    cmd.env("CARGO_TARGET_DIR", cache.join("build"));
+    sh(&mut cmd)
+}
+
+/// Trunk.toml pins the tool versions Trunk may use; a mismatch with the lock
+/// file would make Trunk try (and fail) to download another wasm-bindgen.
+fn check_trunk_toml_pins(wasm_bindgen: &str) -> Result<()> {
+    let trunk = std::fs::read_to_string(root().join("Trunk.toml")).context("reading Trunk.toml")?;
+    let want = format!("wasm_bindgen = \"{wasm_bindgen}\"");
+    if !trunk.contains(&want) {
+        bail!("Trunk.toml must pin `{want}` (the wasm-bindgen version in Cargo.lock)");
+    }
+    Ok(())
+}
+
+fn ensure_chromium() -> Result<()> {
+    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+        return Ok(());
+    }
+    println!("installing: chromium and chromium-driver (Debian packages)");
+    sh(Command::new("apt-get").arg("update"))?;
+    sh(Command::new("apt-get")
+        .args(["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+    .context("installing Chromium needs root (or run: sudo apt-get install chromium chromium-driver)")
+}
+
+/// `npm ci` in end2end/ when node_modules is missing or older than the lock.
+fn ensure_npm(tools: &Tools) -> Result<()> {
+    let dir = root().join("end2end");
+    let lock = dir.join("package-lock.json");
+    let marker = dir.join("node_modules/.package-lock.json");
+    let fresh = match (std::fs::metadata(&lock), std::fs::metadata(&marker)) {
+        (Ok(l), Ok(m)) => m.modified()? >= l.modified()?,
+        _ => false,
+    };
+    if !fresh {
+        println!("installing: npm packages of end2end/ (playwright, binaryen's wasm-opt, layout peers)");
+        sh(tools.command("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&dir))?;
+    }
+    Ok(())
+}
+
+/// Size of `path` after gzip at the highest level, as a web server would send it.
+pub fn gzip_len(path: &Path) -> Result<u64> {
+    use std::io::Write;
+    let data = std::fs::read(path)?;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(&data)?;
+    Ok(enc.finish()?.len() as u64)
+}
