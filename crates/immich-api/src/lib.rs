@@ -1,0 +1,59 @@
+//! Immich v1.103.1 wire types and the `GET /api/asset` query.
+//!
+//! Field for field the server's OpenAPI document of that release
+//! (`testdata/openapi-v1.103.1.json`; `tests/contract.rs` checks it). The
+//! crate does no I/O and depends on serde, chrono and thiserror only, so both
+//! the wasm app and the native fixture server use it.
+//!
+//! Conventions (details on each type):
+//! - required, non-nullable → `T`; required, nullable → `Option<T>` written as `null`;
+//!   optional → `Option<T>` omitted when `None`; optional and nullable →
+//!   `Option<Option<T>>` where absent and `null` differ on the wire ([`nullable`]),
+//!   or `Option<T>` written as `null` where Immich always sends the key
+//!   ([`ExifResponseDto`], [`SmartInfoResponseDto`]).
+//! - dates are `DateTime<Utc>`, written like JS `toISOString()` ([`iso`]).
+//! - string enums keep unknown values in an `Unknown(String)` variant; unknown
+//!   object keys are ignored.
+//! - `number` fields are `f64` written like JavaScript (whole numbers without `.0`),
+//!   `integer` fields are `i64`; decoding then encoding an Immich body gives
+//!   back the same bytes (`tests/decode.rs` checks this).
+//!
+//! ```
+//! use immich_api::{AssetQuery, AssetResponseDto};
+//!
+//! let query = AssetQuery { take: Some(1000), is_favorite: Some(true), ..Default::default() };
+//! assert_eq!(query.to_query_string(), "isFavorite=true&take=1000");
+//! assert_eq!(AssetQuery::from_query_string("?take=1000&isFavorite=true")?, query);
+//!
+//! let body = r#"[]"#; // the body of GET /api/asset?isFavorite=true&take=1000
+//! let assets: Vec<AssetResponseDto> = serde_json::from_str(body).unwrap_or_default();
+//! assert!(assets.is_empty());
+//! # Ok::<(), immich_api::QueryError>(())
+//! ```
+
+#![warn(missing_docs)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))] // reason: tests fail loudly.
+
+mod asset;
+mod enums;
+pub mod iso;
+mod js_number;
+pub mod nullable;
+mod query;
+mod server;
+mod user;
+
+pub use asset::{
+    parse_duration, AssetFaceWithoutPersonResponseDto, AssetResponseDto, AssetStatsResponseDto,
+    ExifResponseDto, PersonWithFacesResponseDto, SmartInfoResponseDto, TagResponseDto,
+};
+pub use enums::{AssetTypeEnum, TagTypeEnum, UserAvatarColor, UserStatus};
+pub use query::{is_uuid_v4, AssetQuery, QueryError};
+pub use server::{ErrorMessage, ErrorResponse, ServerPingResponse, ServerVersionResponseDto};
+pub use user::UserResponseDto;
+
+/// Body of `GET /api/user`: every user.
+pub type UserListResponse = Vec<UserResponseDto>;
+
+/// Body of `GET /api/asset`: the assets, `fileCreatedAt` descending.
+pub type AssetListResponse = Vec<AssetResponseDto>;

@@ -1,0 +1,55 @@
+//! `UserResponseDto`.
+
+use crate::{iso, UserAvatarColor, UserStatus};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// `UserResponseDto`: a user as `/api/user/me`, `/api/user` and
+/// `/api/user/info/{id}` return it (`GET /api/user` returns a `Vec` of these).
+///
+/// Fields are declared in the order Immich's mapper writes them, so a
+/// serialized value has Immich's key order (ETags hash the bytes).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserResponseDto {
+    /// User id (a UUID).
+    pub id: String,
+    /// E-mail address (the login).
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Avatar image path on the server (empty when none).
+    pub profile_image_path: String,
+    /// Default avatar colour.
+    pub avatar_color: UserAvatarColor,
+    /// Storage label; required but nullable.
+    #[serde(with = "crate::nullable::required")]
+    pub storage_label: Option<String>,
+    /// Must change password at next login.
+    pub should_change_password: bool,
+    /// Administrator.
+    pub is_admin: bool,
+    /// Creation time.
+    #[serde(with = "iso")]
+    pub created_at: DateTime<Utc>,
+    /// Deletion time; required but nullable.
+    #[serde(with = "iso::option")]
+    pub deleted_at: Option<DateTime<Utc>>,
+    /// Last update.
+    #[serde(with = "iso")]
+    pub updated_at: DateTime<Utc>,
+    /// OAuth subject (empty when none).
+    pub oauth_id: String,
+    /// Whether memories are shown; optional in the spec (omitted when `None`,
+    /// though Immich always sends it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memories_enabled: Option<bool>,
+    /// Quota in bytes; required but nullable (`null` = unlimited).
+    #[serde(with = "crate::nullable::required")]
+    pub quota_size_in_bytes: Option<i64>,
+    /// Bytes used; required but nullable.
+    #[serde(with = "crate::nullable::required")]
+    pub quota_usage_in_bytes: Option<i64>,
+    /// Account status.
+    pub status: UserStatus,
+}
