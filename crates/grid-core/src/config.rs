@@ -1,0 +1,154 @@
+//! Tunables of the grid, in one place, and their sanitised form used by the hot loops.
+
+/// How tiles are sized inside a group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum LayoutMode {
+    /// Rows of tiles that keep their aspect ratio and are scaled so each full
+    /// row fills the container width (Google Photos / Immich style).
+    #[default]
+    Justified,
+    /// A fixed number of columns (`width / target_row_height`), every tile square.
+    Square,
+}
+
+/// Everything that decides the geometry. All lengths are CSS pixels.
+///
+/// Any value may come from user input or a zero-sized element; [`LayoutConfig`]
+/// is sanitised before use (non-finite or non-positive values fall back to
+/// safe minimums) so layout never divides by zero or panics.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LayoutConfig {
+    /// Width of the grid's content box.
+    pub width: f32,
+    /// Row height the justified packer aims for; in square mode the target tile size.
+    pub target_row_height: f32,
+    /// Space between tiles horizontally and between rows vertically.
+    pub gap: f32,
+    /// A full row is stretched to fill the width but never taller than
+    /// `target_row_height * max_row_height_factor` (it is left narrower instead).
+    pub max_row_height_factor: f32,
+    /// Panoramas are treated as if their width/height were at most this (the
+    /// image is cropped by the view, e.g. `object-fit: cover`). The effective
+    /// maximum is further capped so a lone tile at target height fits the width.
+    pub max_aspect: f32,
+    /// Very tall images (screenshots, receipts) are treated as at least this wide.
+    pub min_aspect: f32,
+    /// Justified or square tiles.
+    pub mode: LayoutMode,
+    /// Height of the header above each day group (0 for none).
+    pub day_header_height: f32,
+    /// Height of the extra header above the first day group of each month (0 for none).
+    pub month_header_height: f32,
+    /// Vertical space after each group's last row.
+    pub group_gap: f32,
+}
+
+impl Default for LayoutConfig {
+    fn default() -> Self {
+        Self {
+            width: 1200.0,
+            target_row_height: 235.0,
+            gap: 4.0,
+            max_row_height_factor: 1.5,
+            max_aspect: 3.0,
+            min_aspect: 0.25,
+            mode: LayoutMode::Justified,
+            day_header_height: 48.0,
+            month_header_height: 64.0,
+            group_gap: 8.0,
+        }
+    }
+}
+
+/// `v` if it is a finite number `>= min`, else `fallback`.
+fn finite_at_least(v: f32, min: f32, fallback: f32) -> f32 {
+    if v.is_finite() && v >= min {
+        v
+    } else {
+        fallback
+    }
+}
+
+/// Width-dependent constants derived once per layout pass so the per-tile loop
+/// only does adds, multiplies and compares.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Params {
+    pub width: f32,
+    pub target: f32,
+    pub gap: f32,
+    pub max_h: f32,
+    /// Aspect clamp bounds, `lo <= hi`.
+    pub lo: f32,
+    pub hi: f32,
+    pub square: bool,
+    /// Square mode only.
+    pub cols: u32,
+    pub size: f32,
+    pub day_header: f64,
+    pub month_header: f64,
+    pub group_gap: f64,
+}
+
+impl Params {
+    pub(crate) fn new(cfg: &LayoutConfig) -> Self {
+        let width = finite_at_least(cfg.width, 1.0, 1.0);
+        let target = finite_at_least(cfg.target_row_height, 1.0, 1.0);
+        // A gap wider than half the container would leave no room for tiles.
+        let gap = finite_at_least(cfg.gap, 0.0, 0.0).min(width * 0.5);
+        let max_h = target * finite_at_least(cfg.max_row_height_factor, 1.0, 1.0);
+        let lo = finite_at_least(cfg.min_aspect, 1e-3, 1e-3);
+        // Cap panoramas so one tile at target height never exceeds the width.
+        let hi = finite_at_least(cfg.max_aspect, lo, lo)
+            .min(width / target)
+            .max(lo);
+        let cols = (((width + gap) / (target + gap)).floor() as u32).max(1);
+        let size = ((width - (cols - 1) as f32 * gap) / cols as f32).max(1.0);
+        Self {
+            width,
+            target,
+            gap,
+            max_h,
+            lo,
+            hi,
+            square: cfg.mode == LayoutMode::Square,
+            cols,
+            size,
+            day_header: f64::from(finite_at_least(cfg.day_header_height, 0.0, 0.0)),
+            month_header: f64::from(finite_at_least(cfg.month_header_height, 0.0, 0.0)),
+            group_gap: f64::from(finite_at_least(cfg.group_gap, 0.0, 0.0)),
+        }
+    }
+
+    /// The aspect ratio the packer uses for a sanitised input aspect.
+    #[inline(always)]
+    pub(crate) fn clamp(&self, a: f32) -> f32 {
+        // Plain compares (inputs are sanitised, never NaN) compile to
+        // minss/maxss; f32::max/min carry NaN handling the hot loop does not need.
+        let a = if a < self.lo { self.lo } else { a };
+        if a > self.hi {
+            self.hi
+        } else {
+            a
+        }
+    }
+
+    /// Width of a tile with sanitised aspect `a` in a row of height `h`.
+    #[inline(always)]
+    pub(crate) fn tile_width(&self, a: f32, h: f32) -> f32 {
+        if self.square {
+            h
+        } else {
+            self.clamp(a) * h
+        }
+    }
+}
+
+/// Replaces an unusable aspect ratio (0, negative, NaN, infinite) with 1.0 (a square).
+#[inline(always)]
+pub fn sanitize_aspect(a: f32) -> f32 {
+    if a.is_finite() && a > 0.0 {
+        a
+    } else {
+        1.0
+    }
+}

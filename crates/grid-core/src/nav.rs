@@ -1,0 +1,287 @@
+//! Keyboard navigation over the grid: the tile reached by an arrow, page or
+//! Home/End key, crossing group boundaries.
+
+use crate::grid::Grid;
+
+/// A navigation key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NavKey {
+    /// Previous tile in display order.
+    Left,
+    /// Next tile in display order.
+    Right,
+    /// Tile in the row above whose horizontal centre is closest.
+    Up,
+    /// Tile in the row below whose horizontal centre is closest.
+    Down,
+    /// About one viewport up, closest horizontal centre.
+    PageUp,
+    /// About one viewport down, closest horizontal centre.
+    PageDown,
+    /// First tile.
+    Home,
+    /// Last tile.
+    End,
+}
+
+impl Grid {
+    /// The tile reached from `from` by `key`. Stays on `from` at the edges;
+    /// `from` past the end is treated as the last tile; 0 for an empty grid.
+    ///
+    /// May lay out the groups it visits (so heights above the viewport can
+    /// change): capture [`Grid::anchor_at`] before and restore after, or
+    /// follow with [`Grid::scroll_into_view`].
+    pub fn navigate(&mut self, from: u32, key: NavKey, viewport_h: f64) -> u32 {
+        if self.is_empty() {
+            return 0;
+        }
+        let last = self.len() - 1;
+        let from = from.min(last);
+        match key {
+            NavKey::Left => from.saturating_sub(1),
+            NavKey::Right => (from + 1).min(last),
+            NavKey::Home => 0,
+            NavKey::End => last,
+            NavKey::Up | NavKey::Down => {
+                let g = self.group_of_tile(from);
+                self.layout_groups(g..g + 1);
+                let (Some(rect), Some(r)) =
+                    (self.tile_rect(from), self.row_of_tile(g as usize, from))
+                else {
+                    return from;
+                };
+                let centre = rect.x + rect.w * 0.5;
+                let rows = self.group_rows(g as usize);
+                let target = if key == NavKey::Up {
+                    if r > rows.start {
+                        Some((g, r - 1))
+                    } else if g > 0 {
+                        self.layout_groups(g - 1..g);
+                        Some((g - 1, self.group_rows(g as usize - 1).end - 1))
+                    } else {
+                        None
+                    }
+                } else if r + 1 < rows.end {
+                    Some((g, r + 1))
+                } else if g + 1 < self.group_count() {
+                    self.layout_groups(g + 1..g + 2);
+                    Some((g + 1, self.group_rows(g as usize + 1).start))
+                } else {
+                    None
+                };
+                match target {
+                    Some((tg, tr)) => self.closest_in_row(tg as usize, tr, centre),
+                    None => from,
+                }
+            }
+            NavKey::PageUp | NavKey::PageDown => {
+                let g = self.group_of_tile(from);
+                self.layout_groups(g..g + 1);
+                let Some(rect) = self.tile_rect(from) else {
+                    return from;
+                };
+                let centre_x = rect.x + rect.w * 0.5;
+                let centre_y = rect.y + f64::from(rect.h) * 0.5;
+                let dy = viewport_h.max(0.0);
+                let y = if key == NavKey::PageUp {
+                    centre_y - dy
+                } else {
+                    centre_y + dy
+                };
+                match self.row_near_y(y.clamp(0.0, self.total_height())) {
+                    Some((tg, tr)) => self.closest_in_row(tg, tr, centre_x),
+                    None => from,
+                }
+            }
+        }
+    }
+
+    /// The smallest change of `scroll_top` that shows tile `i` entirely (or
+    /// its top, if it is taller than the viewport). Lays out its group.
+    pub fn scroll_into_view(&mut self, i: u32, scroll_top: f64, viewport_h: f64) -> f64 {
+        if i >= self.len() {
+            return scroll_top;
+        }
+        let g = self.group_of_tile(i);
+        self.layout_groups(g..g + 1);
+        let Some(rect) = self.tile_rect(i) else {
+            return scroll_top;
+        };
+        let bottom = rect.y + f64::from(rect.h);
+        let s = if rect.y < scroll_top || bottom - rect.y > viewport_h {
+            rect.y
+        } else if bottom > scroll_top + viewport_h {
+            bottom - viewport_h
+        } else {
+            scroll_top
+        };
+        s.clamp(0.0, self.max_scroll_top(viewport_h))
+    }
+
+    /// The row at real position `y`: the first row whose bottom is below `y`
+    /// (so a header or gap resolves to the row after it), else the last row.
+    /// Lays out the groups it lands in.
+    fn row_near_y(&mut self, y: f64) -> Option<(usize, usize)> {
+        // Laying out a group can shrink it so `y` now falls in a later group;
+        // each pass lays out one more group, so this is bounded.
+        for _ in 0..=self.group_count() {
+            let g = self.group_at_y(y);
+            if !self.is_laid_out(g) {
+                self.layout_groups(g..g + 1);
+                continue;
+            }
+            let gi = g as usize;
+            let rows = self.visible_rows(gi, y, f64::INFINITY);
+            if !rows.is_empty() {
+                return Some((gi, rows.start));
+            }
+            if g + 1 < self.group_count() {
+                self.layout_groups(g + 1..g + 2);
+                return Some((gi + 1, self.group_rows(gi + 1).start));
+            }
+            return Some((gi, self.group_rows(gi).end.checked_sub(1)?));
+        }
+        None
+    }
+
+    /// Tile of arena row `r` (in group `g`) whose horizontal centre is closest to `cx`.
+    fn closest_in_row(&self, g: usize, r: usize, cx: f32) -> u32 {
+        let h = self.rows.h[r];
+        let first = self.rows.first[r];
+        let end = self.row_end(g, r);
+        let (mut best, mut best_d) = (first, f32::INFINITY);
+        let mut x = 0.0f32;
+        for i in first..end {
+            let w = self.p.tile_width(self.aspects[i as usize], h);
+            let d = (x + w * 0.5 - cx).abs();
+            if d < best_d {
+                best = i;
+                best_d = d;
+            }
+            x += w + self.p.gap;
+        }
+        best
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{LayoutConfig, LayoutMode};
+
+    /// Square grid, 4 columns (1000 wide, target 200, gap 4), day groups of
+    /// 6, 3 and 9 tiles: rows [0-3][4-5] | [6-8] | [9-12][13-16][17].
+    fn grid() -> Grid {
+        let cfg = LayoutConfig {
+            width: 1000.0,
+            target_row_height: 200.0,
+            mode: LayoutMode::Square,
+            ..LayoutConfig::default()
+        };
+        let days: Vec<i32> = (0..18)
+            .map(|i| {
+                if i < 6 {
+                    30
+                } else if i < 9 {
+                    29
+                } else {
+                    28
+                }
+            })
+            .collect();
+        Grid::new(cfg, &[1.0; 18], &days)
+    }
+
+    fn check(from: u32, key: NavKey, expected: u32) {
+        let mut g = grid();
+        assert_eq!(g.navigate(from, key, 900.0), expected, "{from} {key:?}");
+    }
+
+    #[test]
+    fn arrows_home_end() {
+        let cases = [
+            (0, NavKey::Left, 0),
+            (5, NavKey::Left, 4),
+            (5, NavKey::Right, 6), // crosses into the next group
+            (17, NavKey::Right, 17),
+            (99, NavKey::Left, 16), // past the end counts as the last tile
+            (2, NavKey::Down, 6), // row [0-3] -> row [4-5]? no: column 2 is beyond 5, closest is 5
+            (1, NavKey::Down, 5),
+            (0, NavKey::Down, 4),
+            (4, NavKey::Down, 6), // next group, same column
+            (5, NavKey::Down, 7),
+            (8, NavKey::Down, 11),
+            (6, NavKey::Up, 4), // previous group's last row
+            (7, NavKey::Up, 5),
+            (8, NavKey::Up, 5),
+            (3, NavKey::Up, 3), // top row stays
+            (17, NavKey::Down, 17),
+            (17, NavKey::Up, 13),
+            (9, NavKey::Home, 0),
+            (3, NavKey::End, 17),
+        ];
+        // (2, Down): row [4-5] has columns 0 and 1 only; column 1 (tile 5) is closest.
+        let cases = cases.map(|(f, k, e)| {
+            if (f, k) == (2, NavKey::Down) {
+                (f, k, 5)
+            } else {
+                (f, k, e)
+            }
+        });
+        for (from, key, expected) in cases {
+            check(from, key, expected);
+        }
+    }
+
+    #[test]
+    fn pages_move_about_a_viewport() {
+        // Rows are 247 px + 4 gap; headers 48 (+64 for the month). A 500 px
+        // page from row [0-3] lands two rows down past a header.
+        let mut g = grid();
+        let to = g.navigate(1, NavKey::PageDown, 500.0);
+        let (a, b) = (g.tile_rect(1).unwrap(), g.tile_rect(to).unwrap());
+        assert!(b.y > a.y + 400.0 && b.y < a.y + 700.0, "{} -> {}", a.y, b.y);
+        assert_eq!(b.x, a.x, "same column");
+        let back = g.navigate(to, NavKey::PageUp, 500.0);
+        assert_eq!(g.tile_rect(back).unwrap().x, a.x);
+        assert!(g.tile_rect(back).unwrap().y < b.y);
+        // Beyond the ends: the last / first row.
+        assert_eq!(g.navigate(13, NavKey::PageDown, 1e6), 17);
+        assert_eq!(g.navigate(13, NavKey::PageUp, 1e6), 0);
+        assert_eq!(g.navigate(14, NavKey::PageUp, 1e6), 1);
+    }
+
+    #[test]
+    fn justified_up_down_picks_closest_centre_and_scroll_into_view() {
+        let (a, d) = crate::grid::tests::library(2_000, 30, 13);
+        let mut g = Grid::new(LayoutConfig::default(), &a, &d);
+        // Not laid out: navigation lays out what it needs.
+        let mut i = 0;
+        let mut prev_y = -1.0;
+        for _ in 0..50 {
+            let next = g.navigate(i, NavKey::Down, 900.0);
+            let (r0, r1) = (g.tile_rect(i).unwrap(), g.tile_rect(next).unwrap());
+            assert!(r1.y > r0.y && r1.y > prev_y);
+            // No tile of the target row has a closer centre.
+            let c = r0.x + r0.w / 2.0;
+            let d_best = (r1.x + r1.w / 2.0 - c).abs();
+            for j in next.saturating_sub(15)..(next + 15).min(g.len()) {
+                // Tiles of groups not laid out cannot be in the target row.
+                let Some(r) = g.tile_rect(j) else { continue };
+                if r.y == r1.y {
+                    assert!((r.x + r.w / 2.0 - c).abs() >= d_best);
+                }
+            }
+            prev_y = r1.y;
+            i = next;
+        }
+        let s = g.scroll_into_view(i, 0.0, 900.0);
+        let r = g.tile_rect(i).unwrap();
+        assert!(r.y >= s && r.y + f64::from(r.h) <= s + 900.0 + 1e-6);
+        assert_eq!(
+            g.scroll_into_view(i, s, 900.0),
+            s,
+            "already visible: no move"
+        );
+    }
+}
