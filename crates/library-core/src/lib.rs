@@ -1,0 +1,33 @@
+//! The library side of immich-grid, with no I/O:
+//!
+//! - [`LibraryIndex`]: a compact struct-of-arrays index of the assets the grid shows
+//!   (≤ 64 bytes an asset plus string and thumbhash arenas);
+//! - [`decode_page`]: a single-pass byte-level decoder from a `GET /api/asset` body
+//!   straight into a [`LibraryIndex`], without building DTOs;
+//! - [`PageSet`]: the pure state machine of a paged load (skip/take) with ETag
+//!   verification passes, merging pages without duplicates;
+//! - [`refine::apply`]: in-app refinements (type, trash, offline, text, date range);
+//! - [`cache`]: the ETag cache policy over a synchronous key-value store.
+//!
+//! Nothing here reads a clock, touches the network or storage itself, or panics on
+//! input: every fallible step returns a typed error.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod cache;
+mod decode;
+mod index;
+mod pages;
+pub mod refine;
+mod time;
+
+pub use cache::{
+    CacheEvent, CacheMode, CachePolicy, CacheScope, InMemoryKv, KvStore, StoreError, UncachedReason,
+};
+pub use decode::{decode_page, DecodeError, DecodeErrorKind};
+pub use index::{
+    AssetFlags, AssetId, AssetKind, AssetRecord, AssetView, IdSet, IndexError, LibraryIndex,
+    FIXED_BYTES_PER_ASSET,
+};
+pub use pages::{PageError, PageRequest, PageResponse, PageSet, PageSetPhase};
+pub use refine::{apply, apply_with_counts, FilterCounts, Refinements, TypeFilter};
+pub use time::{parse_duration_ms, parse_timestamp_ms, DAY_MS};

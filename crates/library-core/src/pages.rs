@@ -1,0 +1,571 @@
+//! The paged load of a library (`skip`/`take`) as a pure state machine.
+//!
+//! The library can change while it is being paged through: an asset inserted at the
+//! top shifts every later page by one (a duplicate at a page boundary), a deletion
+//! shifts them back (a missing asset). So after the first load, every page is
+//! revalidated with its ETag in a *verification pass*; pages that changed replace
+//! their part, and passes repeat until one comes back all-304 (then the merged
+//! result is a consistent snapshot) or a bound is reached.
+//!
+//! The glue drives it: `next_request` says what to fetch, `on_response` /
+//! `on_failure` feed answers back, `merged` gives the index. Nothing here does I/O.
+
+use crate::{IndexError, LibraryIndex};
+
+/// One request the glue should send: `GET /api/asset?skip=..&take=..`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageRequest {
+    /// The page number (0-based); give it back to [`PageSet::on_response`].
+    pub page: usize,
+    /// The `skip` query parameter.
+    pub skip: u64,
+    /// The `take` query parameter.
+    pub take: u32,
+    /// The ETag to send as `If-None-Match`, when the page's body is held.
+    pub if_none_match: Option<String>,
+}
+
+/// What the server answered for a page.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "moved once per response; boxing would only add an allocation"
+)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum PageResponse {
+    /// `200` with its decoded body and `ETag` header (if readable).
+    Fresh {
+        /// The decoded page.
+        assets: LibraryIndex,
+        /// The response's `ETag`, if any.
+        etag: Option<String>,
+    },
+    /// `304 Not Modified`: the held body is current.
+    NotModified,
+}
+
+/// Where the load stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageSetPhase {
+    /// The first pass: pages are fetched until one is short.
+    Loading,
+    /// Revalidating every page; `pass` counts from 1.
+    Verifying {
+        /// The verification pass under way.
+        pass: u32,
+    },
+    /// A verification pass found every page unchanged: the result is consistent.
+    Complete,
+    /// The library kept changing through every allowed pass; the result is the
+    /// latest best effort and may hold duplicates removed / assets missed at page
+    /// boundaries. The glue may start again later.
+    Unsettled,
+}
+
+/// Misuse or surprises the glue should know about (none of them corrupts the state).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PageError {
+    /// A response for a page that is not in flight (stale, or already answered).
+    #[error("page {0} was not requested")]
+    NotRequested(usize),
+    /// `304` for a page whose body is not held: the page is requested again without
+    /// `If-None-Match`.
+    #[error("page {0} answered 304 but no body is held for it")]
+    NotModifiedWithoutBody(usize),
+    /// Merging overflowed the index.
+    #[error(transparent)]
+    Index(#[from] IndexError),
+}
+
+#[derive(Clone, Debug, Default)]
+struct Slot {
+    assets: Option<LibraryIndex>,
+    etag: Option<String>,
+    /// The pass in which this page was last fetched or confirmed.
+    done_pass: Option<u32>,
+    in_flight: bool,
+}
+
+/// The state of a paged load; see the module docs.
+#[derive(Clone, Debug)]
+pub struct PageSet {
+    take: u32,
+    slots: Vec<Slot>,
+    /// The last page (the first short one), once known.
+    end: Option<usize>,
+    pass: u32,
+    max_passes: u32,
+    max_in_flight: usize,
+    changed: bool,
+    phase: PageSetPhase,
+}
+
+impl PageSet {
+    /// Verification passes allowed by default before giving up as `Unsettled`.
+    pub const DEFAULT_MAX_PASSES: u32 = 3;
+
+    /// A fresh load with pages of `take` assets (at least 1), one request at a time.
+    pub fn new(take: u32) -> Self {
+        Self {
+            take: take.max(1),
+            slots: Vec::new(),
+            end: None,
+            pass: 0,
+            max_passes: Self::DEFAULT_MAX_PASSES,
+            max_in_flight: 1,
+            changed: false,
+            phase: PageSetPhase::Loading,
+        }
+    }
+
+    /// Starts from pages held in a cache (decoded body and ETag each, in page order),
+    /// going straight to a verification pass: an unchanged library costs one 304 per
+    /// page.
+    pub fn from_cached(take: u32, pages: Vec<(LibraryIndex, Option<String>)>) -> Self {
+        let mut s = Self::new(take);
+        for (assets, etag) in pages {
+            let short = assets.len() < s.take as usize;
+            s.slots.push(Slot {
+                assets: Some(assets),
+                etag,
+                done_pass: Some(0),
+                in_flight: false,
+            });
+            if short {
+                s.end = Some(s.slots.len() - 1);
+                break;
+            }
+        }
+        s.pass = 1;
+        s.phase = PageSetPhase::Verifying { pass: 1 };
+        s
+    }
+
+    /// Allows `n` (at least 1) requests in flight at once.
+    pub fn with_max_in_flight(mut self, n: usize) -> Self {
+        self.max_in_flight = n.max(1);
+        self
+    }
+
+    /// Sets how many verification passes may run before `Unsettled` (at least 1).
+    pub fn with_max_passes(mut self, n: u32) -> Self {
+        self.max_passes = n.max(1);
+        self
+    }
+
+    /// The page size.
+    pub fn take(&self) -> u32 {
+        self.take
+    }
+
+    /// Where the load stands.
+    pub fn phase(&self) -> PageSetPhase {
+        self.phase
+    }
+
+    /// Whether no more requests will be asked for.
+    pub fn is_finished(&self) -> bool {
+        matches!(self.phase, PageSetPhase::Complete | PageSetPhase::Unsettled)
+    }
+
+    /// Pages known so far (through the end page when it is known).
+    pub fn page_count(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// The held ETag and decoded body of a page (for persisting it).
+    pub fn page(&self, page: usize) -> Option<(&LibraryIndex, Option<&str>)> {
+        let s = self.slots.get(page)?;
+        Some((s.assets.as_ref()?, s.etag.as_deref()))
+    }
+
+    /// Assets held across pages, duplicates included (for progress display).
+    pub fn loaded_assets(&self) -> usize {
+        self.slots
+            .iter()
+            .filter_map(|s| s.assets.as_ref())
+            .map(LibraryIndex::len)
+            .sum()
+    }
+
+    fn in_flight(&self) -> usize {
+        self.slots.iter().filter(|s| s.in_flight).count()
+    }
+
+    /// The next request to send, marking it in flight; `None` when nothing is to be
+    /// sent now (all answered, the in-flight limit reached, or finished).
+    pub fn next_request(&mut self) -> Option<PageRequest> {
+        if self.is_finished() || self.in_flight() >= self.max_in_flight {
+            return None;
+        }
+        // Without a known end, look one page past what is known.
+        let limit = match self.end {
+            Some(e) => e + 1,
+            None => self.slots.len() + 1,
+        };
+        let pass = self.pass;
+        let page = (0..limit).find(|&p| {
+            self.slots
+                .get(p)
+                .is_none_or(|s| !s.in_flight && s.done_pass != Some(pass))
+        })?;
+        if self.slots.len() <= page {
+            self.slots.resize_with(page + 1, Slot::default);
+        }
+        let slot = self.slots.get_mut(page)?;
+        slot.in_flight = true;
+        let if_none_match = if slot.assets.is_some() {
+            slot.etag.clone()
+        } else {
+            None
+        };
+        Some(PageRequest {
+            page,
+            skip: page as u64 * u64::from(self.take),
+            take: self.take,
+            if_none_match,
+        })
+    }
+
+    /// A request failed (network, 5xx, decode error): the page will be asked again.
+    pub fn on_failure(&mut self, page: usize) {
+        if let Some(s) = self.slots.get_mut(page) {
+            s.in_flight = false;
+        }
+    }
+
+    /// Feeds the answer for `page` in.
+    pub fn on_response(&mut self, page: usize, response: PageResponse) -> Result<(), PageError> {
+        let take = self.take as usize;
+        let pass = self.pass;
+        if self.end.is_some_and(|e| page > e) && !self.is_finished() {
+            // Past the end found meanwhile by another response: irrelevant (its slot
+            // is gone already).
+            return Ok(());
+        }
+        let Some(slot) = self.slots.get_mut(page).filter(|s| s.in_flight) else {
+            return Err(PageError::NotRequested(page));
+        };
+        slot.in_flight = false;
+        match response {
+            PageResponse::NotModified => {
+                if slot.assets.is_none() {
+                    slot.etag = None;
+                    return Err(PageError::NotModifiedWithoutBody(page));
+                }
+                slot.done_pass = Some(pass);
+            }
+            PageResponse::Fresh { assets, etag } => {
+                let n = assets.len();
+                if slot.assets.as_ref() != Some(&assets) {
+                    self.changed = true;
+                }
+                slot.assets = Some(assets);
+                slot.etag = etag;
+                slot.done_pass = Some(pass);
+                if n < take {
+                    if self.end != Some(page) {
+                        self.changed = true;
+                    }
+                    self.end = Some(page);
+                    self.slots.truncate(page + 1);
+                } else if self.end == Some(page) {
+                    // The last page filled up: the library grew, read on.
+                    self.end = None;
+                    self.changed = true;
+                }
+            }
+        }
+        self.advance();
+        Ok(())
+    }
+
+    /// Closes the pass when every page through the end is done in it.
+    fn advance(&mut self) {
+        let Some(end) = self.end else { return };
+        let pass = self.pass;
+        let done = self
+            .slots
+            .get(..=end)
+            .is_some_and(|s| s.iter().all(|s| s.done_pass == Some(pass) && !s.in_flight));
+        if !done {
+            return;
+        }
+        if self.pass > 0 && !self.changed {
+            self.phase = PageSetPhase::Complete;
+        } else if self.pass >= self.max_passes {
+            self.phase = PageSetPhase::Unsettled;
+        } else {
+            self.pass += 1;
+            self.changed = false;
+            self.phase = PageSetPhase::Verifying { pass: self.pass };
+        }
+    }
+
+    /// The pages merged in order, the first of any duplicated id kept. Available at
+    /// any time (a partial load gives what is held so far).
+    pub fn merged(&self) -> Result<LibraryIndex, PageError> {
+        let mut out = LibraryIndex::merge(self.slots.iter().filter_map(|s| s.assets.as_ref()))?;
+        out.shrink_to_fit();
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::AssetRecord;
+
+    /// A server holding a list of ids, answering pages with ETags of their content.
+    struct Server {
+        ids: Vec<u32>,
+        next_id: u32,
+        requests: usize,
+    }
+
+    impl Server {
+        fn new(n: u32) -> Self {
+            Self {
+                ids: (0..n).rev().collect(),
+                next_id: n,
+                requests: 0,
+            }
+        }
+
+        fn insert_top(&mut self) {
+            self.ids.insert(0, self.next_id);
+            self.next_id += 1;
+        }
+
+        fn insert_at(&mut self, at: usize) {
+            let at = at.min(self.ids.len());
+            self.ids.insert(at, self.next_id);
+            self.next_id += 1;
+        }
+
+        fn delete_at(&mut self, at: usize) {
+            if at < self.ids.len() {
+                self.ids.remove(at);
+            }
+        }
+
+        fn answer(&mut self, r: &PageRequest) -> PageResponse {
+            self.requests += 1;
+            let start = (r.skip as usize).min(self.ids.len());
+            let end = (start + r.take as usize).min(self.ids.len());
+            let slice = &self.ids[start..end];
+            let etag = format!("\"{slice:?}\"");
+            if r.if_none_match.as_deref() == Some(&etag) {
+                return PageResponse::NotModified;
+            }
+            let mut ix = LibraryIndex::new();
+            for id in slice {
+                let id = format!("asset-{id}");
+                ix.push(&AssetRecord {
+                    id: &id,
+                    owner_id: "o",
+                    ..AssetRecord::default()
+                })
+                .unwrap();
+            }
+            PageResponse::Fresh {
+                assets: ix,
+                etag: Some(etag),
+            }
+        }
+    }
+
+    fn ids_of(ix: &LibraryIndex) -> Vec<u32> {
+        (0..ix.len())
+            .map(|i| ix.id_string(i).unwrap()["asset-".len()..].parse().unwrap())
+            .collect()
+    }
+
+    /// Drives a load to the end; `mutate(server, fetch_number)` runs before each
+    /// answer. Responses are answered in a scrambled order when several are in flight.
+    fn run(
+        mut set: PageSet,
+        server: &mut Server,
+        mut mutate: impl FnMut(&mut Server, usize),
+    ) -> PageSet {
+        let mut fetches = 0;
+        let mut pending: Vec<PageRequest> = Vec::new();
+        loop {
+            while let Some(r) = set.next_request() {
+                pending.push(r);
+            }
+            if pending.is_empty() {
+                break;
+            }
+            // Answer the newest first to exercise out-of-order completion.
+            let r = pending.pop().unwrap();
+            mutate(server, fetches);
+            fetches += 1;
+            let resp = server.answer(&r);
+            set.on_response(r.page, resp).unwrap();
+            assert!(fetches < 10_000, "runaway load");
+        }
+        set
+    }
+
+    fn check_converges(
+        n: u32,
+        take: u32,
+        in_flight: usize,
+        mutate: impl FnMut(&mut Server, usize),
+    ) {
+        let mut server = Server::new(n);
+        let set = run(
+            PageSet::new(take).with_max_in_flight(in_flight),
+            &mut server,
+            mutate,
+        );
+        assert_eq!(set.phase(), PageSetPhase::Complete);
+        assert_eq!(
+            ids_of(&set.merged().unwrap()),
+            server.ids,
+            "n={n} take={take}"
+        );
+    }
+
+    #[test]
+    fn static_library() {
+        for (n, take) in [(0, 10), (1, 10), (10, 10), (25, 10), (30, 10), (7, 1)] {
+            let mut server = Server::new(n);
+            let set = run(PageSet::new(take), &mut server, |_, _| {});
+            assert_eq!(set.phase(), PageSetPhase::Complete);
+            assert_eq!(ids_of(&set.merged().unwrap()), server.ids);
+            // Load: ceil((n+1)/take) pages; one verification pass of as many 304s.
+            let pages = (n / take + 1) as usize;
+            assert_eq!(server.requests, 2 * pages, "n={n} take={take}");
+        }
+    }
+
+    #[test]
+    fn insertions_at_top_during_load() {
+        check_converges(95, 10, 1, |s, k| {
+            if k % 3 == 1 && k < 12 {
+                s.insert_top();
+            }
+        });
+    }
+
+    #[test]
+    fn deletions_during_load() {
+        check_converges(95, 10, 1, |s, k| {
+            if k < 8 {
+                s.delete_at(3 + k * 7);
+            }
+        });
+    }
+
+    #[test]
+    fn growth_past_a_full_last_page_and_shrink() {
+        // 30 assets = 3 full pages + an empty one; then the library grows at the end.
+        check_converges(30, 10, 1, |s, k| {
+            if k == 4 {
+                s.insert_at(usize::MAX);
+                s.insert_at(usize::MAX);
+            }
+        });
+        // 31 assets, then deletions make the last page vanish.
+        check_converges(31, 10, 1, |s, k| {
+            if k == 4 {
+                s.delete_at(0);
+                s.delete_at(0);
+            }
+        });
+    }
+
+    #[test]
+    fn mixed_changes_with_concurrency() {
+        for in_flight in [1, 2, 4] {
+            let mut seed = 12345u64;
+            check_converges(203, 16, in_flight, move |s, k| {
+                if k >= 25 {
+                    return;
+                }
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let at = (seed % (s.ids.len() as u64 + 1)) as usize;
+                match seed % 3 {
+                    0 => s.insert_top(),
+                    1 => s.insert_at(at),
+                    _ => s.delete_at(at),
+                }
+            });
+        }
+    }
+
+    #[test]
+    fn never_settling_library_is_bounded() {
+        let mut server = Server::new(50);
+        let set = run(PageSet::new(10).with_max_passes(3), &mut server, |s, _| {
+            s.insert_top()
+        });
+        assert_eq!(set.phase(), PageSetPhase::Unsettled);
+        assert!(server.requests < 40, "{}", server.requests);
+        // Best effort still has no duplicates.
+        let ids = ids_of(&set.merged().unwrap());
+        let mut dedup = ids.clone();
+        dedup.sort_unstable();
+        dedup.dedup();
+        assert_eq!(dedup.len(), ids.len());
+    }
+
+    #[test]
+    fn warm_start_costs_only_304s() {
+        let mut server = Server::new(25);
+        let first = run(PageSet::new(10), &mut server, |_, _| {});
+        let cached: Vec<_> = (0..first.page_count())
+            .map(|p| {
+                let (ix, etag) = first.page(p).unwrap();
+                (ix.clone(), etag.map(str::to_owned))
+            })
+            .collect();
+        server.requests = 0;
+        let mut fresh_answers = 0;
+        let mut set = PageSet::from_cached(10, cached);
+        while let Some(r) = set.next_request() {
+            let resp = server.answer(&r);
+            fresh_answers += usize::from(matches!(resp, PageResponse::Fresh { .. }));
+            set.on_response(r.page, resp).unwrap();
+        }
+        assert_eq!(set.phase(), PageSetPhase::Complete);
+        assert_eq!((server.requests, fresh_answers), (3, 0));
+        assert_eq!(ids_of(&set.merged().unwrap()), server.ids);
+
+        // And a warm start against a changed library converges to it.
+        server.insert_top();
+        let cached: Vec<_> = (0..first.page_count())
+            .map(|p| {
+                let (ix, etag) = first.page(p).unwrap();
+                (ix.clone(), etag.map(str::to_owned))
+            })
+            .collect();
+        let set = run(PageSet::from_cached(10, cached), &mut server, |_, _| {});
+        assert_eq!(set.phase(), PageSetPhase::Complete);
+        assert_eq!(ids_of(&set.merged().unwrap()), server.ids);
+    }
+
+    #[test]
+    fn misuse_is_reported_not_fatal() {
+        let mut set = PageSet::new(10);
+        assert_eq!(
+            set.on_response(0, PageResponse::NotModified),
+            Err(PageError::NotRequested(0))
+        );
+        let r = set.next_request().unwrap();
+        assert_eq!(r.if_none_match, None);
+        assert_eq!(
+            set.on_response(r.page, PageResponse::NotModified),
+            Err(PageError::NotModifiedWithoutBody(0))
+        );
+        // Asked again, then a failure, then asked again.
+        let r = set.next_request().unwrap();
+        assert_eq!(r.page, 0);
+        assert_eq!(set.next_request(), None, "one in flight at a time");
+        set.on_failure(0);
+        assert_eq!(set.next_request().map(|r| r.page), Some(0));
+    }
+}
