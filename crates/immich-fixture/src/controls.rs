@@ -1,0 +1,568 @@
+//! Opt-in test controls under `/__fixture/` (only with `--test-controls`):
+//! library mutations, fault injection, a request log, and the users' credentials.
+//! The fault and log middlewares always run but do nothing until used.
+
+use crate::{
+    api::{json, parse_js_date},
+    auth::{credential, AuthKind},
+    error::ApiError,
+    generate, query_pairs,
+    rng::{format_uuid, parse_uuid},
+    store::{flag, Asset, Kind, Store, NONE, NO_PLACE},
+    AppState,
+};
+use axum::{
+    body::{Body, Bytes},
+    extract::{Request, State},
+    http::{header, HeaderValue, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use futures_util::stream;
+use immich_api::{AssetResponseDto, AssetTypeEnum};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Longest a request log grows before the oldest entries go.
+const LOG_CAP: usize = 20_000;
+
+/// An injected fault, as posted to `POST /__fixture/faults`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Fault {
+    /// Delay before answering.
+    pub latency_ms: Option<u64>,
+    /// Answer with this status and an Immich-style error body instead of running the route.
+    pub status: Option<u16>,
+    /// Send the headers (full `Content-Length`) and half the body, then drop the connection.
+    pub truncate: bool,
+    /// Send the headers and half the body, then hang (for `stallMs`, default 5 minutes) and drop.
+    pub stall: bool,
+    /// How long a stall lasts.
+    pub stall_ms: Option<u64>,
+    /// How many matching requests it applies to (default 1).
+    pub times: Option<u32>,
+    /// Only paths starting with this (default `/api/`).
+    pub path_prefix: Option<String>,
+}
+
+/// One logged request. Credentials are never logged, only their kind.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogEntry {
+    /// HTTP method.
+    pub method: String,
+    /// Path.
+    pub path: String,
+    /// Raw query with `apiKey`/`key` values redacted.
+    pub query: String,
+    /// `If-None-Match` sent, if any.
+    pub if_none_match: Option<String>,
+    /// Status answered.
+    pub status: u16,
+    /// Body bytes answered (0 for 304).
+    pub bytes: u64,
+    /// Which credential was used.
+    pub auth: AuthKind,
+}
+
+/// `/__fixture/` routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/__fixture/change", post(change))
+        .route(
+            "/__fixture/faults",
+            post(add_fault).get(list_faults).delete(clear_faults),
+        )
+        .route(
+            "/__fixture/requests",
+            get(list_requests).delete(clear_requests),
+        )
+        .route("/__fixture/info", get(info))
+}
+
+fn redact(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, _)) if k == "apiKey" || k == "key" || k == "sessionKey" => {
+                format!("{k}=REDACTED")
+            }
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Middleware: records every non-control request in the log.
+pub async fn log_layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    if path.starts_with("/__fixture/") || !state.0.config.test_controls {
+        return next.run(req).await;
+    }
+    let method = req.method().to_string();
+    let query = req.uri().query().map(redact).unwrap_or_default();
+    let if_none_match = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let (auth, _) = credential(req.headers(), &query_pairs(req.uri().query()));
+    let res = next.run(req).await;
+    let bytes = res
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .or_else(|| http_body::Body::size_hint(res.body()).exact())
+        .unwrap_or(0);
+    let entry = LogEntry {
+        method,
+        path,
+        query,
+        if_none_match,
+        status: res.status().as_u16(),
+        bytes,
+        auth,
+    };
+    if let Ok(mut log) = state.0.log.lock() {
+        if log.len() >= LOG_CAP {
+            log.pop_front();
+        }
+        log.push_back(entry);
+    }
+    res
+}
+
+/// Middleware: applies the first pending fault whose prefix matches.
+pub async fn faults_layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    if path.starts_with("/__fixture/") {
+        return next.run(req).await;
+    }
+    let fault = state.0.faults.lock().ok().and_then(|mut faults| {
+        let i = faults
+            .iter()
+            .position(|f| path.starts_with(f.path_prefix.as_deref().unwrap_or("/api/")))?;
+        let f = faults.get_mut(i)?;
+        let remaining = f.times.unwrap_or(1);
+        let taken = f.clone();
+        if remaining <= 1 {
+            faults.remove(i);
+        } else {
+            f.times = Some(remaining - 1);
+        }
+        Some(taken)
+    });
+    let Some(fault) = fault else {
+        return next.run(req).await;
+    };
+    if let Some(ms) = fault.latency_ms {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+    if let Some(status) = fault.status {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
+            "Internal server error"
+        } else {
+            status.canonical_reason().unwrap_or("Error")
+        };
+        return ApiError::status(status, message).into_response();
+    }
+    let res = next.run(req).await;
+    if !fault.truncate && !fault.stall {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    let half = bytes.slice(..bytes.len() / 2);
+    let hang = if fault.stall {
+        fault.stall_ms.unwrap_or(300_000)
+    } else {
+        0
+    };
+    let chunks = stream::unfold(0u8, move |step| {
+        let half = half.clone();
+        async move {
+            match step {
+                0 => Some((Ok::<Bytes, std::io::Error>(half), 1)),
+                1 => {
+                    tokio::time::sleep(Duration::from_millis(hang)).await;
+                    Some((
+                        Err(std::io::Error::other("fixture fault: connection dropped")),
+                        2,
+                    ))
+                }
+                _ => None,
+            }
+        }
+    });
+    Response::from_parts(parts, Body::from_stream(chunks))
+}
+
+async fn add_fault(State(state): State<AppState>, Json(fault): Json<Fault>) -> Response {
+    if let Ok(mut faults) = state.0.faults.lock() {
+        faults.push(fault);
+    }
+    list_faults(State(state)).await
+}
+
+async fn list_faults(State(state): State<AppState>) -> Response {
+    let faults = state.0.faults.lock().map(|f| f.clone()).unwrap_or_default();
+    json(&faults)
+}
+
+async fn clear_faults(State(state): State<AppState>) -> Response {
+    if let Ok(mut faults) = state.0.faults.lock() {
+        faults.clear();
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn list_requests(State(state): State<AppState>) -> Response {
+    let log: Vec<LogEntry> = state
+        .0
+        .log
+        .lock()
+        .map(|l| l.iter().cloned().collect())
+        .unwrap_or_default();
+    json(&log)
+}
+
+async fn clear_requests(State(state): State<AppState>) -> Response {
+    if let Ok(mut log) = state.0.log.lock() {
+        log.clear();
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// Body of `POST /__fixture/change`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ChangeRequest {
+    /// New assets to insert.
+    pub new: usize,
+    /// Assets to edit (description changes).
+    pub edit: usize,
+    /// Assets whose favourite flag flips.
+    pub favorite: usize,
+    /// Assets to move to the trash.
+    pub trash: usize,
+    /// Assets to delete for good.
+    pub delete: usize,
+    /// Whose library (default the admin).
+    pub user_id: Option<String>,
+    /// `fileCreatedAt` of the new assets (default: now, so they land on top).
+    pub new_created_at: Option<String>,
+}
+
+/// What `POST /__fixture/change` did (asset ids).
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeReport {
+    /// Inserted.
+    pub created: Vec<String>,
+    /// Edited.
+    pub edited: Vec<String>,
+    /// Favourite flipped.
+    pub favorited: Vec<String>,
+    /// Trashed.
+    pub trashed: Vec<String>,
+    /// Deleted.
+    pub deleted: Vec<String>,
+    /// The owner's listed assets afterwards.
+    pub total: usize,
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Picks up to `n` distinct listed assets of `owner` satisfying `ok`, deterministically.
+fn pick(store: &mut Store, owner: u8, n: usize, ok: &dyn Fn(&Store, u32) -> bool) -> Vec<u32> {
+    let candidates: Vec<u32> = store
+        .timeline(owner)
+        .iter()
+        .copied()
+        .filter(|&i| ok(store, i))
+        .collect();
+    let mut chosen = Vec::new();
+    let mut taken = std::collections::HashSet::new();
+    let mut attempts = 0;
+    while chosen.len() < n.min(candidates.len()) && attempts < n * 20 + 100 {
+        attempts += 1;
+        let i = candidates[store.mutation_rng.below(candidates.len() as u64) as usize];
+        if taken.insert(i) {
+            chosen.push(i);
+        }
+    }
+    chosen
+}
+
+/// Applies a change request (the `POST /__fixture/change` handler's core).
+pub fn apply_change(store: &mut Store, req: &ChangeRequest) -> Result<ChangeReport, ApiError> {
+    let owner = match &req.user_id {
+        None => 0,
+        Some(id) => parse_uuid(id)
+            .and_then(|u| store.user_index(u))
+            .ok_or_else(|| ApiError::bad_request("unknown userId"))?,
+    };
+    let new_created = match &req.new_created_at {
+        None => None,
+        Some(t) => Some(
+            parse_js_date(t)
+                .ok_or_else(|| ApiError::bad_request("newCreatedAt must be a date string"))?,
+        ),
+    };
+    let mut report = ChangeReport::default();
+    for _ in 0..req.new {
+        let t = store.tick(now_ms());
+        let idx = generate::insert_new(store, owner, new_created.unwrap_or(t), t);
+        report.created.push(store.id_text(idx));
+    }
+    for idx in pick(store, owner, req.edit, &|_, _| true) {
+        let t = store.tick(now_ms());
+        if let Some(a) = store.asset_mut(idx) {
+            a.edits = a.edits.saturating_add(1);
+            a.updated_ms = t;
+        }
+        report.edited.push(store.id_text(idx));
+    }
+    for idx in pick(store, owner, req.favorite, &|_, _| true) {
+        let t = store.tick(now_ms());
+        if let Some(a) = store.asset_mut(idx) {
+            a.set(flag::FAVORITE, !a.has(flag::FAVORITE));
+            a.updated_ms = t;
+        }
+        report.favorited.push(store.id_text(idx));
+    }
+    let not_trashed = |s: &Store, i: u32| s.asset(i).is_some_and(|a| !a.has(flag::TRASHED));
+    for idx in pick(store, owner, req.trash, &not_trashed) {
+        let t = store.tick(now_ms());
+        if let Some(a) = store.asset_mut(idx) {
+            a.set(flag::TRASHED, true);
+            a.updated_ms = t;
+        }
+        report.trashed.push(store.id_text(idx));
+    }
+    // Only unstacked assets are deleted, so no stack loses its primary.
+    let unstacked = |s: &Store, i: u32| {
+        s.asset(i).is_some_and(|a| a.parent == NONE) && s.stack_children(i).is_none()
+    };
+    for idx in pick(store, owner, req.delete, &unstacked) {
+        report.deleted.push(store.id_text(idx));
+        let live = store.asset(idx).map_or(NONE, |a| a.live);
+        store.delete(idx);
+        if live != NONE {
+            store.delete(live);
+        }
+    }
+    report.total = store.timeline(owner).len();
+    Ok(report)
+}
+
+async fn change(
+    State(state): State<AppState>,
+    Json(req): Json<ChangeRequest>,
+) -> Result<Response, ApiError> {
+    let report = apply_change(&mut state.write(), &req)?;
+    Ok(json(&report))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InfoUser {
+    id: String,
+    name: String,
+    email: String,
+    is_admin: bool,
+    api_key: String,
+    access_token: String,
+    assets: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InfoPartner {
+    shared_by_id: String,
+    shared_with_id: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Info {
+    seed: u64,
+    version: String,
+    users: Vec<InfoUser>,
+    partners: Vec<InfoPartner>,
+}
+
+async fn info(State(state): State<AppState>) -> Response {
+    let store = state.read();
+    let users = store
+        .users
+        .iter()
+        .enumerate()
+        .map(|(i, u)| InfoUser {
+            id: format_uuid(u.id),
+            name: u.name.clone(),
+            email: u.email.clone(),
+            is_admin: u.is_admin,
+            api_key: u.api_key.clone(),
+            access_token: u.access_token.clone(),
+            assets: store.timeline(i as u8).len(),
+        })
+        .collect();
+    let id = |i: u8| {
+        store
+            .users
+            .get(i as usize)
+            .map(|u| format_uuid(u.id))
+            .unwrap_or_default()
+    };
+    let partners = store
+        .partners
+        .iter()
+        .map(|p| InfoPartner {
+            shared_by_id: id(p.shared_by),
+            shared_with_id: id(p.shared_with),
+        })
+        .collect();
+    json(&Info {
+        seed: store.seed,
+        version: crate::api::VERSION.to_string(),
+        users,
+        partners,
+    })
+}
+
+/// Adds a `--library` file's assets to the admin (user 0), keeping their DTOs for serialization.
+pub fn load_library(store: &mut Store, assets: Vec<AssetResponseDto>) -> anyhow::Result<()> {
+    let mut parents = Vec::new();
+    for dto in assets {
+        let id = parse_uuid(&dto.id)
+            .ok_or_else(|| anyhow::anyhow!("asset id {:?} is not a UUID", dto.id))?;
+        let parent = dto.stack_parent_id().map(str::to_owned);
+        let mut flags = flag::LOADED;
+        for (on, bit) in [
+            (dto.is_favorite, flag::FAVORITE),
+            (dto.is_archived, flag::ARCHIVED),
+            (dto.is_trashed, flag::TRASHED),
+            (dto.is_offline, flag::OFFLINE),
+        ] {
+            if on {
+                flags |= bit;
+            }
+        }
+        let kind = match dto.asset_type {
+            AssetTypeEnum::Video => Kind::Video,
+            AssetTypeEnum::Audio => Kind::Audio,
+            AssetTypeEnum::Other => Kind::Other,
+            _ => Kind::Image,
+        };
+        let (created_ms, updated_ms) = (
+            dto.file_created_at.timestamp_millis(),
+            dto.updated_at.timestamp_millis(),
+        );
+        let serial = store.push_loaded(dto);
+        let mut a = Asset {
+            id_hi: 0,
+            id_lo: 0,
+            created_ms,
+            updated_ms,
+            serial,
+            live: NONE,
+            parent: NONE,
+            place: NO_PLACE,
+            edits: 0,
+            owner: 0,
+            camera: 0,
+            shape: 0,
+            kind: kind as u8,
+            flags,
+        };
+        a.set_id(id);
+        if store.find(id).is_some() {
+            anyhow::bail!("asset id {} appears twice", format_uuid(id));
+        }
+        let idx = store.push_unsorted(a);
+        if let Some(p) = parent {
+            parents.push((idx, p));
+        }
+    }
+    // Stack links refer to ids that may come later in the file: resolve them at the end.
+    let links: Vec<(u32, u32)> = parents
+        .into_iter()
+        .filter_map(|(child, p)| {
+            parse_uuid(&p)
+                .and_then(|u| store.find(u))
+                .map(|parent| (child, parent))
+        })
+        .collect();
+    store.link_stacks(&links);
+    store.rebuild_index();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_hides_key_values() {
+        fn check(input: &str, expected: &str) {
+            assert_eq!(redact(input), expected);
+        }
+        check("apiKey=secret&take=10", "apiKey=REDACTED&take=10");
+        check("take=10&key=abc", "take=10&key=REDACTED");
+        check("", "");
+    }
+
+    #[test]
+    fn changes_move_updated_at_and_keep_order() {
+        let mut s = generate::generate(5, &[300, 10, 10]);
+        let before = s.timeline(0).len();
+        let req = ChangeRequest {
+            new: 3,
+            edit: 4,
+            favorite: 5,
+            trash: 2,
+            delete: 6,
+            ..Default::default()
+        };
+        let r = apply_change(&mut s, &req).unwrap();
+        assert_eq!(
+            (
+                r.created.len(),
+                r.edited.len(),
+                r.favorited.len(),
+                r.trashed.len(),
+                r.deleted.len()
+            ),
+            (3, 4, 5, 2, 6)
+        );
+        assert_eq!(r.total, before + 3 - 6);
+        let t = s.timeline(0);
+        assert!(t
+            .windows(2)
+            .all(|w| s.asset(w[0]).unwrap().created_ms >= s.asset(w[1]).unwrap().created_ms));
+        for id in &r.edited {
+            // An edited asset may have been picked for deletion afterwards.
+            if let Some(i) = s.find(parse_uuid(id).unwrap()) {
+                assert!(s.asset(i).unwrap().updated_ms > generate::ANCHOR_MS);
+            }
+        }
+        for id in &r.deleted {
+            assert!(s.find(parse_uuid(id).unwrap()).is_none());
+        }
+        // New assets default to "now": the top of the timeline.
+        assert!(r.created.contains(&s.id_text(t[0])));
+    }
+}

@@ -1,0 +1,184 @@
+//! An Immich v1.103.1-faithful fixture server.
+//!
+//! [`app`] builds the axum router: the asset, user and server-info routes of
+//! that release with Immich's auth order, validation messages, Express ETags
+//! and 304s; generated or loaded libraries held compactly in memory
+//! ([`store`]); real thumbnails rendered from thumbhashes ([`thumbs`]); opt-in
+//! test controls under `/__fixture/` ([`controls`]); and the built app served
+//! from a directory with an optional demo session cookie.
+//!
+//! Invariant: only this crate's handlers touch the store, always through the
+//! [`AppState`] lock; every mutation keeps each owner's timeline sorted.
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod api;
+pub mod auth;
+pub mod controls;
+pub mod dto;
+pub mod error;
+pub mod etag;
+pub mod generate;
+pub mod media;
+pub mod rng;
+pub mod store;
+pub mod tables;
+pub mod thumbs;
+
+use axum::{
+    http::{header, HeaderName, HeaderValue, Method},
+    middleware, Router,
+};
+use std::{
+    path::PathBuf,
+    sync::{Arc, Mutex, RwLock},
+};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+/// Server options beyond the library itself.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Directory of the built app to serve for non-`/api` paths (with `index.html` fallback).
+    pub app_dir: Option<PathBuf>,
+    /// Set the admin's `immich_access_token` cookie on every `index.html` answer.
+    pub demo_session: bool,
+    /// Enable the `/__fixture/` test controls.
+    pub test_controls: bool,
+    /// Origins allowed by CORS (empty: no CORS headers, like a production Immich).
+    pub cors_origins: Vec<String>,
+}
+
+/// Everything the handlers share.
+#[derive(Debug)]
+pub struct Shared {
+    /// The library; handlers take the read lock, test controls the write lock.
+    pub store: RwLock<store::Store>,
+    /// Thumbhash palette of generated assets.
+    pub palette: thumbs::Palette,
+    /// Rendered image cache.
+    pub images: thumbs::ImageCache,
+    /// Options.
+    pub config: Config,
+    /// Pending injected faults.
+    pub faults: Mutex<Vec<controls::Fault>>,
+    /// Request log of the test controls.
+    pub log: Mutex<std::collections::VecDeque<controls::LogEntry>>,
+}
+
+/// Cheaply clonable handle on [`Shared`], the router's state.
+#[derive(Debug, Clone)]
+pub struct AppState(pub Arc<Shared>);
+
+impl AppState {
+    /// State over a ready store.
+    pub fn new(store: store::Store, config: Config) -> Self {
+        let palette = thumbs::Palette::new(store.seed);
+        Self(Arc::new(Shared {
+            store: RwLock::new(store),
+            palette,
+            images: thumbs::ImageCache::default(),
+            config,
+            faults: Mutex::new(Vec::new()),
+            log: Mutex::new(std::collections::VecDeque::new()),
+        }))
+    }
+
+    /// A generated library: `admin_assets` for the admin, fewer for the others.
+    pub fn generated(seed: u64, admin_assets: usize, config: Config) -> Self {
+        Self::new(
+            generate::generate(seed, &generate::user_sizes(admin_assets)),
+            config,
+        )
+    }
+
+    /// The admin's library from a JSON array of `AssetResponseDto` (the other users' are generated).
+    pub fn from_library_json(
+        seed: u64,
+        json: &str,
+        admin_assets: usize,
+        config: Config,
+    ) -> anyhow::Result<Self> {
+        let assets: Vec<immich_api::AssetResponseDto> = serde_json::from_str(json)?;
+        let mut sizes = generate::user_sizes(admin_assets);
+        sizes[0] = 0;
+        let mut store = generate::generate(seed, &sizes);
+        controls::load_library(&mut store, assets)?;
+        Ok(Self::new(store, config))
+    }
+
+    /// Read access to the store (a poisoned lock is recovered: the data stays consistent
+    /// because every mutation completes before the guard drops).
+    pub fn read(&self) -> std::sync::RwLockReadGuard<'_, store::Store> {
+        self.0
+            .store
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Write access to the store.
+    pub fn write(&self) -> std::sync::RwLockWriteGuard<'_, store::Store> {
+        self.0
+            .store
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The whole server: API, optional test controls, static app, middlewares.
+pub fn app(state: AppState) -> Router {
+    let config = state.0.config.clone();
+    let mut router = api::routes();
+    if config.test_controls {
+        router = router.merge(controls::routes());
+    }
+    let mut router = router
+        .fallback(media::fallback)
+        // Nest answers a known path with the wrong method as an unknown route (404), not 405.
+        .method_not_allowed_fallback(media::not_found)
+        .layer(middleware::from_fn(etag::layer))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            controls::faults_layer,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            controls::log_layer,
+        ))
+        .with_state(state);
+    let origins: Vec<HeaderValue> = config
+        .cors_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o.trim_end_matches('/')).ok())
+        .collect();
+    if !origins.is_empty() {
+        router = router.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(origins))
+                .allow_methods([
+                    Method::GET,
+                    Method::HEAD,
+                    Method::POST,
+                    Method::DELETE,
+                    Method::OPTIONS,
+                ])
+                .allow_headers([
+                    HeaderName::from_static("x-api-key"),
+                    header::IF_NONE_MATCH,
+                    header::AUTHORIZATION,
+                    header::CONTENT_TYPE,
+                    header::CACHE_CONTROL,
+                    header::RANGE,
+                ])
+                .expose_headers([header::ETAG, header::CONTENT_RANGE, header::CONTENT_LENGTH])
+                .allow_credentials(true),
+        );
+    }
+    router
+}
+
+/// Splits a raw query string into decoded pairs.
+pub fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}

@@ -1,0 +1,86 @@
+//! Immich v1.103.1-faithful fixture server: `cargo run -p immich-fixture -- --help`
+//! (e.g. `cargo run -p immich-fixture -- --assets 20000 --test-controls --port 2283`).
+
+use anyhow::Context as _;
+use clap::Parser;
+use immich_fixture::{app, AppState, Config};
+use std::path::PathBuf;
+
+/// Command-line options.
+#[derive(Debug, Parser)]
+#[command(
+    version,
+    about = "An Immich v1.103.1-faithful fixture server with a seeded library"
+)]
+struct Cli {
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 2283)]
+    port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Assets in the admin's generated library (the partner gets a quarter, the third user a tenth).
+    #[arg(long, default_value_t = 5000)]
+    assets: usize,
+    /// Generator seed: the same seed gives the same library, ids and keys.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Serve this JSON array of AssetResponseDto as the admin's library instead of a generated one.
+    #[arg(long)]
+    library: Option<PathBuf>,
+    /// Serve the built app from this directory (unknown non-/api paths get index.html).
+    #[arg(long)]
+    app_dir: Option<PathBuf>,
+    /// Set the admin's session cookie on index.html, as if the browser were logged in to Immich.
+    #[arg(long)]
+    demo_session: bool,
+    /// Enable the /__fixture/ test controls (mutations, faults, request log, credentials).
+    #[arg(long)]
+    test_controls: bool,
+    /// Allow this origin by CORS, exposing ETag (repeatable).
+    #[arg(long = "cors-origin")]
+    cors_origins: Vec<String>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = Config {
+        app_dir: cli.app_dir.clone(),
+        demo_session: cli.demo_session,
+        test_controls: cli.test_controls,
+        cors_origins: cli.cors_origins.clone(),
+    };
+    let state = match &cli.library {
+        Some(path) => {
+            let json = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            AppState::from_library_json(cli.seed, &json, cli.assets, config)
+                .with_context(|| format!("loading {}", path.display()))?
+        }
+        None => AppState::generated(cli.seed, cli.assets, config),
+    };
+    let listener = tokio::net::TcpListener::bind((cli.host.as_str(), cli.port))
+        .await
+        .with_context(|| format!("binding {}:{}", cli.host, cli.port))?;
+    let addr = listener.local_addr()?;
+    println!("immich-fixture listening on http://{addr}");
+    if cli.test_controls || cli.demo_session {
+        let store = state.read();
+        for u in &store.users {
+            println!(
+                "user {} {} apiKey={} accessToken={}",
+                u.email,
+                immich_fixture::rng::format_uuid(u.id),
+                u.api_key,
+                u.access_token
+            );
+        }
+    }
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
