@@ -33,7 +33,17 @@ Commands:
   build   Only build the app (release) into dist/ and the fixture server.
 ";
 
-fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
+    match real_main() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn real_main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(cmd) = args.first() else {
         print!("{HELP}");
@@ -106,14 +116,18 @@ pub struct Built {
 /// Builds the app in release mode into `dist/` and the fixture server natively.
 pub fn build(t: &tools::Tools) -> Result<Built> {
     let root = root();
-    sh(t
-        .command(t.trunk())
+    sh(t.command(t.trunk())
         .args(["build", "--release", "--offline"])
         .current_dir(&root))?;
     report_app_size(&root.join("dist"))?;
-    sh(t
-        .command("cargo")
-        .args(["build", "--profile", "release-native", "-p", "immich-fixture"])
+    sh(t.command("cargo")
+        .args([
+            "build",
+            "--profile",
+            "release-native",
+            "-p",
+            "immich-fixture",
+        ])
         .current_dir(&root))?;
     Ok(Built {
         dist: root.join("dist"),
@@ -159,7 +173,15 @@ fn run(opts: &[String]) -> Result<()> {
     // The server prints `immich-fixture listening on http://…`; Ctrl-C reaches
     // it directly because it shares our terminal's process group.
     sh(Command::new(&built.fixture)
-        .args(["--port", port, "--assets", assets, "--seed", seed, "--demo-session"])
+        .args([
+            "--port",
+            port,
+            "--assets",
+            assets,
+            "--seed",
+            seed,
+            "--demo-session",
+        ])
         .arg("--app-dir")
         .arg(&built.dist))
 }
@@ -167,9 +189,17 @@ fn run(opts: &[String]) -> Result<()> {
 fn test() -> Result<()> {
     let t = tools::ensure_all()?;
     let root = root();
-    let cargo = |args: &[&str]| -> Result<()> { sh(t.command("cargo").args(args).current_dir(&root)) };
+    let cargo =
+        |args: &[&str]| -> Result<()> { sh(t.command("cargo").args(args).current_dir(&root)) };
     cargo(&["fmt", "--all", "--check"])?;
-    cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
     cargo(&[
         "clippy",
         "--target",
@@ -190,17 +220,24 @@ fn test() -> Result<()> {
     cargo(&["test", "--workspace"])?;
     // wasm tests: wasm-bindgen-test-runner drives headless Chromium through
     // chromedriver (it adds --no-sandbox itself when run as root).
-    sh(t
-        .command("cargo")
-        .args(["test", "--target", "wasm32-unknown-unknown", "-p", "immich-grid"])
-        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", t.wasm_bindgen_test_runner())
+    sh(t.command("cargo")
+        .args([
+            "test",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "immich-grid",
+        ])
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+            t.wasm_bindgen_test_runner(),
+        )
         .env("CHROMEDRIVER", tools::CHROMEDRIVER)
         .env("WASM_BINDGEN_USE_BROWSER", "1")
         .current_dir(&root))?;
     let built = build(&t)?;
     bench::smoke(&t, &built)?;
-    sh(t
-        .command(t.playwright())
+    sh(t.command(t.playwright())
         .arg("test")
         .env("IMMICH_FIXTURE_BIN", &built.fixture)
         .env("IMMICH_GRID_DIST", &built.dist)

@@ -49,7 +49,9 @@ fn cache_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("IMMICH_GRID_TOOLS") {
         return PathBuf::from(dir);
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/tmp"));
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp"));
     home.join(".cache/immich-grid/tools")
 }
 
@@ -59,13 +61,26 @@ pub fn ensure_all() -> Result<Tools> {
     let bin = cache.join("bin");
     let node_bin = root().join("end2end/node_modules/.bin");
     let mut paths = vec![bin.clone(), node_bin.clone()];
-    paths.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
-    let tools = Tools { bin, node_bin, path: std::env::join_paths(paths)? };
+    paths.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    let tools = Tools {
+        bin,
+        node_bin,
+        path: std::env::join_paths(paths)?,
+    };
 
     ensure_wasm_target()?;
     let wb = lock_version("wasm-bindgen")?;
     ensure_cargo_tool(&tools, &cache, "trunk", "trunk", TRUNK_VERSION, true)?;
-    ensure_cargo_tool(&tools, &cache, "wasm-bindgen-cli", "wasm-bindgen", &wb, false)?;
+    ensure_cargo_tool(
+        &tools,
+        &cache,
+        "wasm-bindgen-cli",
+        "wasm-bindgen",
+        &wb,
+        false,
+    )?;
     check_trunk_toml_pins(&wb)?;
     ensure_chromium()?;
     ensure_npm(&tools)?;
@@ -73,7 +88,9 @@ pub fn ensure_all() -> Result<Tools> {
 }
 
 fn ensure_wasm_target() -> Result<()> {
-    let out = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    let out = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
     let installed = out
         .map(|o| String::from_utf8_lossy(&o.stdout).contains("wasm32-unknown-unknown"))
         .unwrap_or(false);
@@ -116,9 +133,13 @@ fn ensure_cargo_tool(
     if have.split_whitespace().nth(1) == Some(version) {
         return Ok(());
     }
-    println!("installing: {krate} {version} into {} (once; takes a few minutes)", cache.display());
+    println!(
+        "installing: {krate} {version} into {} (once; takes a few minutes)",
+        cache.display()
+    );
     let mut cmd = tools.command("cargo");
-    cmd.args(["install", krate, "--version", version, "--root"]).arg(cache);
+    cmd.args(["install", krate, "--version", version, "--root"])
+        .arg(cache);
     // wasm-bindgen-cli's own lock file names a crate the registry lacks, so it
     // is installed without --locked; trunk's works and keeps it reproducible.
     if locked {
@@ -147,9 +168,17 @@ fn ensure_chromium() -> Result<()> {
     println!("installing: chromium and chromium-driver (Debian packages)");
     sh(Command::new("apt-get").arg("update"))?;
     sh(Command::new("apt-get")
-        .args(["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"])
+        .args([
+            "install",
+            "-y",
+            "--no-install-recommends",
+            "chromium",
+            "chromium-driver",
+        ])
         .env("DEBIAN_FRONTEND", "noninteractive"))
-    .context("installing Chromium needs root (or run: sudo apt-get install chromium chromium-driver)")
+    .context(
+        "installing Chromium needs root (or run: sudo apt-get install chromium chromium-driver)",
+    )
 }
 
 /// `npm ci` in end2end/ when node_modules is missing or older than the lock.
@@ -162,8 +191,13 @@ fn ensure_npm(tools: &Tools) -> Result<()> {
         _ => false,
     };
     if !fresh {
-        println!("installing: npm packages of end2end/ (playwright, binaryen's wasm-opt, layout peers)");
-        sh(tools.command("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&dir))?;
+        println!(
+            "installing: npm packages of end2end/ (playwright, binaryen's wasm-opt, layout peers)"
+        );
+        sh(tools
+            .command("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir))?;
     }
     Ok(())
 }

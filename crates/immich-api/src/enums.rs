@@ -132,6 +132,18 @@ open_enum! {
     }
 }
 
+open_enum! {
+    /// The `direction` query parameter of `GET /api/partner` (required; the
+    /// spec declares its values inline on the parameter, not as a schema).
+    PartnerDirection {
+        /// `shared-by`: the users the caller shares their own library with.
+        SharedBy = "shared-by",
+        /// `shared-with`: the users who share their library with the caller,
+        /// whose timelines the caller may list with `GET /api/asset?userId=`.
+        SharedWith = "shared-with",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +170,12 @@ mod tests {
         check_round_trip("\"suspended\"", UserStatus::Unknown("suspended".into()));
         check_round_trip("\"CUSTOM\"", TagTypeEnum::Custom);
         check_round_trip("\"\"", TagTypeEnum::Unknown(String::new()));
+        check_round_trip("\"shared-with\"", PartnerDirection::SharedWith);
+        check_round_trip("\"shared-by\"", PartnerDirection::SharedBy);
+        check_round_trip(
+            "\"shared_with\"",
+            PartnerDirection::Unknown("shared_with".into()),
+        );
         // Escapes in the text survive the trip.
         check_round_trip("\"A\\\"B\"", TagTypeEnum::Unknown("A\"B".into()));
     }
@@ -177,5 +195,6 @@ mod tests {
         assert_eq!(UserAvatarColor::KNOWN.len(), 10);
         assert_eq!(UserStatus::KNOWN.len(), 3);
         assert_eq!(TagTypeEnum::KNOWN.len(), 3);
+        assert_eq!(PartnerDirection::KNOWN.len(), 2);
     }
 }

@@ -39,6 +39,7 @@ mod enums;
 pub mod iso;
 mod js_number;
 pub mod nullable;
+mod partner;
 mod query;
 mod server;
 mod user;
@@ -47,13 +48,17 @@ pub use asset::{
     parse_duration, AssetFaceWithoutPersonResponseDto, AssetResponseDto, AssetStatsResponseDto,
     ExifResponseDto, PersonWithFacesResponseDto, SmartInfoResponseDto, TagResponseDto,
 };
-pub use enums::{AssetTypeEnum, TagTypeEnum, UserAvatarColor, UserStatus};
+pub use enums::{AssetTypeEnum, PartnerDirection, TagTypeEnum, UserAvatarColor, UserStatus};
+pub use partner::PartnerResponseDto;
 pub use query::{is_uuid_v4, AssetQuery, QueryError};
 pub use server::{ErrorMessage, ErrorResponse, ServerPingResponse, ServerVersionResponseDto};
 pub use user::UserResponseDto;
 
 /// Body of `GET /api/user`: every user.
 pub type UserListResponse = Vec<UserResponseDto>;
+
+/// Body of `GET /api/partner?direction=…`: the partners in that direction.
+pub type PartnerListResponse = Vec<PartnerResponseDto>;
 
 /// Body of `GET /api/asset`: the assets, `fileCreatedAt` descending.
 pub type AssetListResponse = Vec<AssetResponseDto>;

@@ -72,6 +72,20 @@ fn user_min() -> UserResponseDto {
     }
 }
 
+fn partner_full() -> PartnerResponseDto {
+    PartnerResponseDto {
+        user: user_full(),
+        in_timeline: Some(true),
+    }
+}
+
+fn partner_min() -> PartnerResponseDto {
+    PartnerResponseDto {
+        user: user_min(),
+        in_timeline: None,
+    }
+}
+
 fn exif_full() -> ExifResponseDto {
     ExifResponseDto {
         make: Some("Canon".into()),
@@ -230,6 +244,7 @@ fn cases() -> Vec<Case> {
         case("AssetResponseDto", asset_full(), asset_min()),
         case("ExifResponseDto", exif_full(), ExifResponseDto::default()),
         case("UserResponseDto", user_full(), user_min()),
+        case("PartnerResponseDto", partner_full(), partner_min()),
         case("PersonWithFacesResponseDto", person_full(), person_min()),
         case(
             "AssetFaceWithoutPersonResponseDto",
@@ -279,11 +294,23 @@ fn cases() -> Vec<Case> {
 /// An open string enum: the Rust `KNOWN` list and a decoder.
 struct EnumCase {
     schema: &'static str,
+    /// JSON pointer to the spec's enum values (a schema's, or an inline
+    /// parameter's where the spec names no schema).
+    at: String,
     known: Vec<String>,
     decode: fn(&Value) -> Result<Value, String>,
 }
 
 fn enum_case<T: Serialize + DeserializeOwned>(schema: &'static str, known: &[T]) -> EnumCase {
+    enum_case_at(schema, format!("/components/schemas/{schema}/enum"), known)
+}
+
+/// An enum whose values the spec lists at `at` rather than under its own schema.
+fn enum_case_at<T: Serialize + DeserializeOwned>(
+    schema: &'static str,
+    at: String,
+    known: &[T],
+) -> EnumCase {
     let known = known
         .iter()
         .map(|v| {
@@ -296,6 +323,7 @@ fn enum_case<T: Serialize + DeserializeOwned>(schema: &'static str, known: &[T])
         .collect();
     EnumCase {
         schema,
+        at,
         known,
         decode: round_trip::<T>,
     }
@@ -307,6 +335,12 @@ fn enum_cases() -> Vec<EnumCase> {
         enum_case("UserAvatarColor", UserAvatarColor::KNOWN),
         enum_case("UserStatus", UserStatus::KNOWN),
         enum_case("TagTypeEnum", TagTypeEnum::KNOWN),
+        // `GET /api/partner`'s only parameter, `direction`, declares its values inline.
+        enum_case_at(
+            "PartnerDirection",
+            "/paths/~1partner/get/parameters/0/schema/enum".into(),
+            PartnerDirection::KNOWN,
+        ),
     ]
 }
 
@@ -590,11 +624,8 @@ fn check_schema(spec: &Value, case: &Case) -> Vec<String> {
 /// Every way an open enum disagrees with the spec's enum of the same name.
 fn check_enum(spec: &Value, case: &EnumCase) -> Vec<String> {
     let name = case.schema;
-    let Some(values) = schema(spec, name)
-        .and_then(|s| s.get("enum"))
-        .and_then(Value::as_array)
-    else {
-        return vec![format!("{name}: not an enum in the spec")];
+    let Some(values) = spec.pointer(&case.at).and_then(Value::as_array) else {
+        return vec![format!("{name}: not an enum in the spec (at {})", case.at)];
     };
     let spec_values: Vec<String> = values
         .iter()
@@ -649,6 +680,27 @@ fn the_spec_is_the_right_release() {
         spec.pointer("/paths/~1user/get/responses/200/content/application~1json/schema/items/$ref"),
         Some(&json!("#/components/schemas/UserResponseDto"))
     );
+    assert_eq!(
+        spec.pointer(
+            "/paths/~1partner/get/responses/200/content/application~1json/schema/items/$ref"
+        ),
+        Some(&json!("#/components/schemas/PartnerResponseDto"))
+    );
+}
+
+/// `GET /api/partner` has exactly one parameter, the required `direction` in
+/// the query, whose values the `PartnerDirection` enum case checks.
+#[test]
+fn partner_direction_is_the_only_required_parameter() {
+    let spec = load_spec(Path::new(SPEC));
+    let params = spec
+        .pointer("/paths/~1partner/get/parameters")
+        .and_then(Value::as_array)
+        .unwrap();
+    assert_eq!(params.len(), 1);
+    assert_eq!(params[0]["name"], "direction");
+    assert_eq!(params[0]["in"], "query");
+    assert_eq!(params[0]["required"], true);
 }
 
 /// The query parameters of `GET /api/asset` are exactly what `AssetQuery` writes.
@@ -823,6 +875,41 @@ fn drift_type_change_is_reported() {
                 json!({"type": "string", "nullable": true});
         },
         "ExifResponseDto.fileSizeInByte",
+    );
+}
+
+#[test]
+fn drift_partner_schema_is_reported() {
+    check_drift(
+        "partner-in-timeline-gone",
+        |spec| {
+            schema_mut(spec, "PartnerResponseDto")["properties"]
+                .as_object_mut()
+                .unwrap()
+                .remove("inTimeline");
+        },
+        "PartnerResponseDto.inTimeline: written by Rust but not in the spec",
+    );
+    check_drift(
+        "partner-in-timeline-required",
+        |spec| {
+            schema_mut(spec, "PartnerResponseDto")["required"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!("inTimeline"));
+        },
+        "PartnerResponseDto.inTimeline: required but the minimal value omits it",
+    );
+    check_drift(
+        "partner-direction-added",
+        |spec| {
+            spec.pointer_mut("/paths/~1partner/get/parameters/0/schema/enum")
+                .unwrap()
+                .as_array_mut()
+                .unwrap()
+                .push(json!("shared-both"));
+        },
+        "PartnerDirection: spec value \"shared-both\" is not a known Rust variant",
     );
 }
 

@@ -57,6 +57,7 @@ fn immich_shaped_payloads_round_trip_byte_exact() {
     check_byte_exact::<AssetResponseDto>("assets/without-exif.json");
     check_byte_exact::<AssetResponseDto>("assets/partner.json");
     check_byte_exact::<Vec<UserResponseDto>>("users/users.json");
+    check_byte_exact::<PartnerListResponse>("users/partners.json");
     check_byte_exact::<ErrorResponse>("errors/bad-request.json");
     check_byte_exact::<ErrorResponse>("errors/unauthorized.json");
     check_byte_exact::<ErrorResponse>("errors/no-access.json");
@@ -231,6 +232,64 @@ fn users() {
     assert_eq!(partner.deleted_at, Some(date("2024-05-01T00:00:00Z")));
     assert_eq!(partner.status, UserStatus::Removing);
     assert_eq!(partner.memories_enabled, Some(false));
+}
+
+#[test]
+fn partners() {
+    let partners: PartnerListResponse = decode("users/partners.json");
+    assert_eq!(partners.len(), 2);
+    let (partner, friend) = (&partners[0], &partners[1]);
+    // The user fields land in `user`, `inTimeline` beside it.
+    assert_eq!(partner.user.id, "e5f6a7b8-9c0d-4e1f-8a2b-3c4d5e6f7a8b");
+    assert_eq!(partner.user.name, "Partner");
+    assert_eq!(partner.user.avatar_color, UserAvatarColor::Amber);
+    assert_eq!(partner.user.quota_size_in_bytes, Some(10_737_418_240));
+    assert_eq!(partner.user.created_at, date("2024-02-01T00:00:00Z"));
+    assert_eq!(partner.in_timeline, Some(true));
+    assert_eq!(friend.user.storage_label.as_deref(), Some("friend"));
+    assert_eq!(friend.user.quota_size_in_bytes, None);
+    assert_eq!(friend.in_timeline, Some(false));
+    // `inTimeline` comes last, after every user key, as Immich writes it.
+    let written = serde_json::to_string(partner).unwrap();
+    assert!(
+        written.ends_with(r#""status":"active","inTimeline":true}"#),
+        "{written}"
+    );
+
+    // A newer server: unknown keys and enum values, `inTimeline` left out,
+    // an escaped date string (flattening buffers it as an owned string).
+    let newer = r#"{"id":"x","email":"e","name":"N","profileImagePath":"","avatarColor":"teal",
+        "storageLabel":null,"shouldChangePassword":false,"isAdmin":false,
+        "createdAt":"2024-02-01T02:00:00.5+02:00","deletedAt":null,
+        "updatedAt":"2024-02-01T00:00:00Z","oauthId":"","quotaSizeInBytes":null,
+        "quotaUsageInBytes":null,"status":"suspended","license":{"activatedAt":null}}"#;
+    let p: PartnerResponseDto = serde_json::from_str(newer).unwrap();
+    assert_eq!(p.in_timeline, None);
+    assert_eq!(p.user.memories_enabled, None);
+    assert_eq!(p.user.avatar_color, UserAvatarColor::Unknown("teal".into()));
+    assert_eq!(p.user.status, UserStatus::Unknown("suspended".into()));
+    assert_eq!(p.user.created_at, date("2024-02-01T00:00:00.500Z"));
+    let back = serde_json::to_value(&p).unwrap();
+    assert!(back.get("inTimeline").is_none() && back.get("license").is_none());
+
+    // Broken bodies are refused, not guessed: a required user key missing,
+    // `inTimeline` of the wrong type, a required non-nullable key as null.
+    let good: Value = serde_json::from_str(&fixture("users/partners.json")).unwrap();
+    let refused = |edit: &dyn Fn(&mut Value)| {
+        let mut v = good[0].clone();
+        edit(&mut v);
+        serde_json::from_value::<PartnerResponseDto>(v).is_err()
+    };
+    assert!(!refused(&|_| {}));
+    assert!(refused(&|v| {
+        v.as_object_mut().unwrap().remove("storageLabel");
+    }));
+    assert!(refused(&|v| {
+        v.as_object_mut().unwrap().remove("id");
+    }));
+    assert!(refused(&|v| v["inTimeline"] = "yes".into()));
+    assert!(refused(&|v| v["isAdmin"] = Value::Null));
+    assert!(refused(&|v| v["createdAt"] = "yesterday".into()));
 }
 
 #[test]

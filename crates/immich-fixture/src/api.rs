@@ -1,10 +1,10 @@
 //! The `/api` routes of Immich v1.103.1 the app uses: listing, detail,
-//! statistics, users and server info. Auth is checked before validation, and
+//! statistics, users, partners and server info. Auth is checked before validation, and
 //! validation before access, in Immich's (NestJS's guard → pipe → service) order.
 
 use crate::{
     auth::authenticate,
-    dto::{asset_dto, user_dto, Ctx},
+    dto::{asset_dto, partner_dto, user_dto, Ctx},
     error::ApiError,
     media, query_pairs,
     rng::{format_uuid, is_uuid_v4, parse_uuid},
@@ -19,7 +19,9 @@ use axum::{
     Router,
 };
 use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
-use immich_api::{AssetStatsResponseDto, ServerPingResponse, ServerVersionResponseDto};
+use immich_api::{
+    AssetStatsResponseDto, PartnerDirection, ServerPingResponse, ServerVersionResponseDto,
+};
 use serde::Serialize;
 
 /// The version this fixture impersonates.
@@ -40,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/user", get(users))
         .route("/api/user/me", get(me))
         .route("/api/user/info/{id}", get(user_info))
+        .route("/api/partner", get(partners))
         .route("/api/server-info/ping", get(ping))
         .route("/api/server-info/version", get(version))
 }
@@ -145,6 +148,23 @@ impl Params {
                 None
             }
         }
+    }
+
+    /// `@IsEnum(…)` without `@IsOptional()`: the value must be one of
+    /// `allowed`; missing, repeated or anything else fails with
+    /// class-validator's message, which lists the allowed values.
+    pub fn required_enum<'a>(&mut self, name: &str, allowed: &[&'a str]) -> Option<&'a str> {
+        let found = match self.raw(name) {
+            Some(Ok(text)) => allowed.iter().copied().find(|a| *a == text),
+            _ => None,
+        };
+        if found.is_none() {
+            self.errors.push(format!(
+                "{name} must be one of the following values: {}",
+                allowed.join(", ")
+            ));
+        }
+        found
     }
 
     /// `@IsDate() @Type(() => Date)`: what JS `new Date(text)` accepts, as ms.
@@ -388,6 +408,38 @@ async fn user_info(
     Ok(json(&user_dto(user)))
 }
 
+/// `GET /api/partner?direction=shared-by|shared-with`: the caller's partners
+/// in that direction, in the order the relations were made.
+async fn partners(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let pairs = query_pairs(query.as_deref());
+    let store = state.read();
+    let viewer = authenticate(&store, &headers, &pairs)?;
+    let mut p = Params::new(pairs);
+    let allowed: Vec<&str> = PartnerDirection::KNOWN
+        .iter()
+        .map(PartnerDirection::as_str)
+        .collect();
+    let direction = p.required_enum("direction", &allowed);
+    p.finish()?;
+    // `finish` has refused a missing or unknown direction, so this is a known one.
+    let direction = PartnerDirection::from_wire(direction.unwrap_or_default());
+    let list: Vec<_> = store
+        .partners_of(viewer, &direction)
+        .into_iter()
+        .filter_map(|(other, in_timeline)| {
+            store
+                .users
+                .get(other as usize)
+                .map(|u| partner_dto(u, in_timeline))
+        })
+        .collect();
+    Ok(json(&list))
+}
+
 /// `GET /api/server-info/ping` (public).
 async fn ping() -> Response {
     json(&ServerPingResponse::pong())
@@ -415,6 +467,34 @@ mod tests {
         check("yesterday", None);
         check("", None);
         check("2024-13-01", None);
+    }
+
+    #[test]
+    fn enum_validation() {
+        fn check(query: &[(&str, &str)], expected: Option<&str>) {
+            let pairs = query
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            let mut p = Params::new(pairs);
+            let got = p.required_enum("direction", &["shared-by", "shared-with"]);
+            assert_eq!(got, expected, "{query:?}");
+            let errors: &[&str] = match expected {
+                Some(_) => &[],
+                None => &["direction must be one of the following values: shared-by, shared-with"],
+            };
+            assert_eq!(p.errors, errors, "{query:?}");
+        }
+        check(&[("direction", "shared-by")], Some("shared-by"));
+        check(&[("direction", "shared-with")], Some("shared-with"));
+        check(&[], None);
+        check(&[("direction", "")], None);
+        check(&[("direction", "SHARED-WITH")], None);
+        // A repeated key is an array in Express, which no enum contains.
+        check(
+            &[("direction", "shared-by"), ("direction", "shared-by")],
+            None,
+        );
     }
 
     #[test]

@@ -46,6 +46,8 @@ pub struct Fault {
     pub times: Option<u32>,
     /// Only paths starting with this (default `/api/`).
     pub path_prefix: Option<String>,
+    /// Only this exact path (e.g. `/api/asset`, leaving thumbnails alone).
+    pub path: Option<String>,
 }
 
 /// One logged request. Credentials are never logged, only their kind.
@@ -143,9 +145,10 @@ pub async fn faults_layer(State(state): State<AppState>, req: Request, next: Nex
         return next.run(req).await;
     }
     let fault = state.0.faults.lock().ok().and_then(|mut faults| {
-        let i = faults
-            .iter()
-            .position(|f| path.starts_with(f.path_prefix.as_deref().unwrap_or("/api/")))?;
+        let i = faults.iter().position(|f| match &f.path {
+            Some(exact) => path == *exact,
+            None => path.starts_with(f.path_prefix.as_deref().unwrap_or("/api/")),
+        })?;
         let f = faults.get_mut(i)?;
         let remaining = f.times.unwrap_or(1);
         let taken = f.clone();

@@ -11,8 +11,8 @@ use crate::{
 use base64::{engine::general_purpose::STANDARD, Engine as _};
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use immich_api::{
-    AssetResponseDto, AssetTypeEnum, ExifResponseDto, SmartInfoResponseDto, TagResponseDto,
-    TagTypeEnum, UserAvatarColor, UserResponseDto, UserStatus,
+    AssetResponseDto, AssetTypeEnum, ExifResponseDto, PartnerResponseDto, SmartInfoResponseDto,
+    TagResponseDto, TagTypeEnum, UserAvatarColor, UserResponseDto, UserStatus,
 };
 
 /// Milliseconds to a UTC date (out-of-range values clamp to the epoch).
@@ -39,6 +39,15 @@ pub fn user_dto(u: &User) -> UserResponseDto {
         created_at: date(u.created_ms),
         updated_at: date(u.created_ms),
         deleted_at: None,
+    }
+}
+
+/// A partner as `PartnerResponseDto`: the other user of the relation, mapped
+/// as for `/api/user`, plus the relation's `inTimeline`.
+pub fn partner_dto(u: &User, in_timeline: bool) -> PartnerResponseDto {
+    PartnerResponseDto {
+        user: user_dto(u),
+        in_timeline: Some(in_timeline),
     }
 }
 

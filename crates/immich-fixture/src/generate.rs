@@ -163,13 +163,17 @@ pub fn users(seed: u64) -> (Vec<User>, Vec<Partner>) {
         })
         .collect();
     let partners = vec![
+        // The admin shows Alice's photos in their timeline; Bob left the
+        // default (off), so both values of `inTimeline` are served.
         Partner {
             shared_by: 1,
             shared_with: 0,
+            in_timeline: true,
         },
         Partner {
             shared_by: 0,
             shared_with: 2,
+            in_timeline: false,
         },
     ];
     (users, partners)

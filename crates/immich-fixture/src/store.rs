@@ -5,7 +5,7 @@
 //! the order `GET /api/asset` lists them, and every mutation keeps it sorted.
 
 use crate::rng::{format_uuid, SplitMix64};
-use immich_api::AssetResponseDto;
+use immich_api::{AssetResponseDto, PartnerDirection};
 use std::{cmp::Ordering, collections::HashMap};
 
 /// "No index" marker for the `u32` links in [`Asset`].
@@ -160,6 +160,9 @@ pub struct Partner {
     pub shared_by: u8,
     /// The user who may view them.
     pub shared_with: u8,
+    /// Whether `shared_with` shows these assets in their own timeline (the
+    /// partner's `inTimeline`; Immich's default for a new partner is `false`).
+    pub in_timeline: bool,
 }
 
 /// Filters and page of a timeline listing (already validated).
@@ -396,6 +399,25 @@ impl Store {
                 .any(|p| p.shared_by == owner && p.shared_with == viewer)
     }
 
+    /// The partner relations of `user` in one direction, in store order:
+    /// [`PartnerDirection::SharedWith`] gives those sharing their library with
+    /// `user`, [`PartnerDirection::SharedBy`] those `user` shares with. Each
+    /// item is the other user's index and the relation's `in_timeline`. An
+    /// unknown direction has no partners (the route refuses it first).
+    pub fn partners_of(&self, user: u8, direction: &PartnerDirection) -> Vec<(u8, bool)> {
+        self.partners
+            .iter()
+            .filter_map(|p| {
+                match direction {
+                    PartnerDirection::SharedWith if p.shared_with == user => Some(p.shared_by),
+                    PartnerDirection::SharedBy if p.shared_by == user => Some(p.shared_with),
+                    _ => None,
+                }
+                .map(|other| (other, p.in_timeline))
+            })
+            .collect()
+    }
+
     /// The page of `owner`'s timeline matching `q`, as asset indices in order.
     pub fn list(&self, owner: u8, q: &ListQuery) -> Vec<u32> {
         let timeline = self.timeline(owner);
@@ -520,6 +542,7 @@ mod tests {
             vec![Partner {
                 shared_by: 1,
                 shared_with: 0,
+                in_timeline: true,
             }],
         )
     }
@@ -656,6 +679,30 @@ mod tests {
         assert!(s.can_view_timeline(0, 0));
         assert!(s.can_view_timeline(0, 1));
         assert!(!s.can_view_timeline(1, 0));
+    }
+
+    #[test]
+    fn partners_by_direction() {
+        let mut s = store();
+        // A second relation the other way round, so each user has one of each.
+        s.partners.push(Partner {
+            shared_by: 0,
+            shared_with: 1,
+            in_timeline: false,
+        });
+        fn check(s: &Store, user: u8, direction: PartnerDirection, expected: &[(u8, bool)]) {
+            assert_eq!(
+                s.partners_of(user, &direction),
+                expected,
+                "{user} {direction}"
+            );
+        }
+        check(&s, 0, PartnerDirection::SharedWith, &[(1, true)]);
+        check(&s, 0, PartnerDirection::SharedBy, &[(1, false)]);
+        check(&s, 1, PartnerDirection::SharedWith, &[(0, false)]);
+        check(&s, 1, PartnerDirection::SharedBy, &[(0, true)]);
+        check(&s, 2, PartnerDirection::SharedWith, &[]);
+        check(&s, 0, PartnerDirection::Unknown("both".into()), &[]);
     }
 
     #[test]

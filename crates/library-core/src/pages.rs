@@ -89,6 +89,10 @@ struct Slot {
 #[derive(Clone, Debug)]
 pub struct PageSet {
     take: u32,
+    /// `skip` of page 0 (the person's "start at").
+    start: u64,
+    /// At most this many pages (1 = one explicit page); `None` = to the end.
+    max_pages: Option<usize>,
     slots: Vec<Slot>,
     /// The last page (the first short one), once known.
     end: Option<usize>,
@@ -107,6 +111,8 @@ impl PageSet {
     pub fn new(take: u32) -> Self {
         Self {
             take: take.max(1),
+            start: 0,
+            max_pages: None,
             slots: Vec::new(),
             end: None,
             pass: 0,
@@ -138,6 +144,32 @@ impl PageSet {
         s.pass = 1;
         s.phase = PageSetPhase::Verifying { pass: 1 };
         s
+    }
+
+    /// Starts the load at `skip` instead of 0 (page 0 asks `skip=start`).
+    /// Call before the first request; cached pages must have used the same start.
+    pub fn with_start(mut self, start: u64) -> Self {
+        self.start = start;
+        self
+    }
+
+    /// Loads at most `n` pages (at least 1): `1` is one explicit page of `take`
+    /// assets, as when the person pages by hand.
+    pub fn with_max_pages(mut self, n: usize) -> Self {
+        let n = n.max(1);
+        self.max_pages = Some(n);
+        if self.slots.len() > n {
+            self.slots.truncate(n);
+        }
+        if self.slots.len() == n && self.end.is_none_or(|e| e >= n) {
+            self.end = Some(n - 1);
+        }
+        self
+    }
+
+    /// `skip` of page 0.
+    pub fn start(&self) -> u64 {
+        self.start
     }
 
     /// Allows `n` (at least 1) requests in flight at once.
@@ -201,7 +233,8 @@ impl PageSet {
         let limit = match self.end {
             Some(e) => e + 1,
             None => self.slots.len() + 1,
-        };
+        }
+        .min(self.max_pages.unwrap_or(usize::MAX));
         let pass = self.pass;
         let page = (0..limit).find(|&p| {
             self.slots
@@ -220,7 +253,7 @@ impl PageSet {
         };
         Some(PageRequest {
             page,
-            skip: page as u64 * u64::from(self.take),
+            skip: self.start + page as u64 * u64::from(self.take),
             take: self.take,
             if_none_match,
         })
@@ -262,7 +295,8 @@ impl PageSet {
                 slot.assets = Some(assets);
                 slot.etag = etag;
                 slot.done_pass = Some(pass);
-                if n < take {
+                let last_allowed = self.max_pages.is_some_and(|m| page + 1 >= m);
+                if n < take || last_allowed {
                     if self.end != Some(page) {
                         self.changed = true;
                     }
@@ -438,6 +472,47 @@ mod tests {
             let pages = (n / take + 1) as usize;
             assert_eq!(server.requests, 2 * pages, "n={n} take={take}");
         }
+    }
+
+    #[test]
+    fn start_and_page_limit() {
+        // (library size, take, start, max pages) -> ids expected.
+        let check = |n: u32,
+                     take: u32,
+                     start: u64,
+                     max: Option<usize>,
+                     expected: std::ops::Range<usize>| {
+            let mut server = Server::new(n);
+            let mut set = PageSet::new(take).with_start(start);
+            if let Some(m) = max {
+                set = set.with_max_pages(m);
+            }
+            let set = run(set, &mut server, |_, _| {});
+            assert_eq!(set.phase(), PageSetPhase::Complete);
+            assert_eq!(
+                ids_of(&set.merged().unwrap()),
+                server.ids[expected.clone()].to_vec(),
+                "n={n} take={take} start={start} max={max:?}"
+            );
+        };
+        check(100, 10, 0, Some(1), 0..10);
+        check(100, 10, 35, Some(1), 35..45);
+        check(100, 10, 95, Some(1), 95..100);
+        check(100, 10, 200, Some(1), 100..100);
+        check(100, 10, 35, None, 35..100);
+        check(100, 10, 20, Some(3), 20..50);
+    }
+
+    #[test]
+    fn one_explicit_page_costs_one_request_then_a_304() {
+        let mut server = Server::new(100);
+        let set = run(
+            PageSet::new(10).with_start(30).with_max_pages(1),
+            &mut server,
+            |_, _| {},
+        );
+        assert_eq!(set.phase(), PageSetPhase::Complete);
+        assert_eq!(server.requests, 2);
     }
 
     #[test]

@@ -1,0 +1,50 @@
+// The virtualised grid over the fixture's library: a flat DOM whatever the
+// size and the scroll position, and the last asset reachable by keyboard.
+import { test, expect } from './support/server';
+import { AppPage } from './support/app';
+import type { Page } from '@playwright/test';
+
+async function scrollTo(page: Page, fraction: number): Promise<void> {
+  await page.getByTestId('grid').evaluate((el, f) => {
+    el.scrollTop = (el.scrollHeight - el.clientHeight) * f;
+  }, fraction);
+  // Two frames for the scroll handler's requestAnimationFrame and the render.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
+for (const assets of [1_000, 20_000]) {
+  test.describe(`a library of ${assets} assets`, () => {
+    test.use({ fixtureOptions: { assets } });
+
+    test('keeps the grid DOM flat at the top, middle and end', async ({ page, server }) => {
+      const app = new AppPage(page);
+      await app.open(server.url);
+      await app.waitCurrent();
+      const counts: number[] = [];
+      for (const f of [0, 0.5, 1]) {
+        await scrollTo(page, f);
+        await expect(app.tiles.first()).toBeVisible();
+        counts.push(await app.gridNodes());
+      }
+      console.log(`grid DOM nodes at ${assets} assets (top, middle, end): ${counts.join(', ')}`);
+      for (const c of counts) expect(c).toBeLessThanOrEqual(400);
+      expect(Math.max(...counts) - Math.min(...counts)).toBeLessThan(150);
+    });
+
+    test('End reaches and focuses the last asset; arrows move focus', async ({ page, server }) => {
+      const app = new AppPage(page);
+      await app.open(server.url);
+      await app.waitCurrent();
+      const last = await page.evaluate(() => (window as any).__immichGrid.lastShown());
+      await app.tiles.first().focus();
+      await page.keyboard.press('End');
+      const focused = page.locator('[data-testid=tile]:focus');
+      await expect(focused).toBeVisible();
+      await expect(focused).toHaveAttribute('data-index', String(last));
+      await page.keyboard.press('Home');
+      await expect(page.locator('[data-testid=tile]:focus')).toHaveAttribute('data-index', '0');
+      await page.keyboard.press('ArrowRight');
+      await expect(page.locator('[data-testid=tile]:focus')).not.toHaveAttribute('data-index', '0');
+    });
+  });
+}

@@ -1,0 +1,195 @@
+//! The top component: provides the view state (the URL) and the library
+//! (the data layer), derives what the grid shows, and lays out the chrome.
+
+use std::sync::Arc;
+
+use immich_api::PartnerDirection;
+use leptos::{prelude::*, task::spawn_local};
+use library_core::{apply_with_counts, FilterCounts, LibraryIndex};
+
+use crate::{
+    components::{
+        connect::Connect,
+        detail::Detail,
+        filters::Filters,
+        grid::{Grid, GridControls, GridData, GridLayoutPrefs},
+        status::StatusBar,
+    },
+    data::{
+        client::Client,
+        loader::{Library, LoadStatus, LoaderOptions},
+        session::{Auth, Session},
+    },
+    debug_hook,
+    thumbs::ThumbSource,
+    url_state::provide_view_state,
+};
+
+/// Whether the page asks for the bare widget (`?embed=1`): the grid and a
+/// thin status line, no header, for iframes in dashboards and blogs.
+fn embed_mode() -> bool {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .and_then(|s| web_sys::UrlSearchParams::new_with_str(&s).ok())
+        .and_then(|p| p.get("embed"))
+        .is_some_and(|v| v == "1" || v == "true")
+}
+
+/// Where thumbnails come from for `session`: same origin with the cookie, or
+/// the configured server with the key in a header.
+fn thumb_source(session: &Session) -> ThumbSource {
+    let base = if session.is_cross_origin() {
+        session.server.origin().to_owned()
+    } else {
+        String::new()
+    };
+    let api_key = match &session.auth {
+        Auth::ApiKey(k) => Some(k.expose().to_owned()),
+        Auth::Cookie => None,
+    };
+    ThumbSource { base, api_key }
+}
+
+/// Whether `new` holds `old`'s assets at the same positions (pages were
+/// appended), so the grid may extend its layout instead of rebuilding it.
+fn index_extends(old: &LibraryIndex, new: &LibraryIndex) -> bool {
+    new.len() >= old.len() && (0..old.len()).all(|i| old.id(i) == new.id(i))
+}
+
+/// The whole app.
+#[component]
+pub fn App() -> impl IntoView {
+    let view_state = provide_view_state();
+    let session = RwSignal::new(Session::load());
+    let library = Library::new(
+        session.get_untracked(),
+        view_state.query().get_untracked(),
+        LoaderOptions::default(),
+    );
+    provide_context(library);
+
+    // Server inputs drive the loader; the first run starts the load.
+    Effect::new(move |prev: Option<()>| {
+        let query = view_state.query().get();
+        let paged = view_state.paged().get();
+        let restarted = library.set_view(query, paged);
+        if prev.is_none() && !restarted {
+            library.reload();
+        }
+    });
+
+    // In-app refinements over the loaded index: no request.
+    let grid_data = RwSignal::new(GridData::default());
+    let counts = RwSignal::new(None::<FilterCounts>);
+    Effect::new(move |_| {
+        let index = library.index.get();
+        let refine = view_state.refine().get();
+        let (order, c) = apply_with_counts(&index, &refine);
+        let (version, index_extends) =
+            grid_data.with_untracked(|d| (d.version + 1, index_extends(&d.index, &index)));
+        grid_data.set(GridData {
+            index,
+            order: Arc::new(order),
+            version,
+            index_extends,
+        });
+        counts.set(Some(c));
+    });
+
+    // Whose libraries the person may open: the caller, then the partners
+    // who share with the caller.
+    let users = RwSignal::new(Vec::new());
+    Effect::new(move |_| {
+        let Some(me) = library.user.get() else {
+            return;
+        };
+        users.set(vec![me]);
+        let client = Client::new(&session.get_untracked());
+        spawn_local(async move {
+            // Without partners the person still has their own library.
+            if let Ok(partners) = client.partners(PartnerDirection::SharedWith, None).await {
+                users.update(|u| u.extend(partners.into_iter().map(|p| p.user)));
+            }
+        });
+    });
+
+    let prefs = RwSignal::new(GridLayoutPrefs::load());
+    let thumbs = Signal::derive(move || thumb_source(&session.get()));
+    let selected = RwSignal::new(None::<u32>);
+    let filters_open = RwSignal::new(false);
+    let connect_open = RwSignal::new(false);
+    // Refused credentials or an unreachable server: offer the connect screen.
+    Effect::new(move |_| {
+        if matches!(library.status.get(), LoadStatus::Error(_))
+            && library.user.get_untracked().is_none()
+        {
+            connect_open.set(true);
+        }
+    });
+    let on_connect = Callback::new(move |s: Session| {
+        session.set(s.clone());
+        library.set_session(s);
+        connect_open.set(false);
+    });
+    debug_hook::install(library, grid_data);
+
+    let embed = embed_mode();
+    view! {
+        <div class="ig-app" class:ig-embed=embed>
+            <Show when=move || !embed>
+                <header class="ig-bar">
+                    <h1 class="ig-title">"immich-grid"</h1>
+                    <button
+                        type="button"
+                        class="ig-button"
+                        data-testid="toggle-filters"
+                        aria-expanded=move || filters_open.get().to_string()
+                        on:click=move |_| filters_open.update(|o| *o = !*o)
+                    >
+                        "Filters"
+                    </button>
+                    <GridControls prefs=prefs />
+                    <button
+                        type="button"
+                        class="ig-button"
+                        data-testid="toggle-connect"
+                        aria-expanded=move || connect_open.get().to_string()
+                        on:click=move |_| connect_open.update(|o| *o = !*o)
+                    >
+                        "Connect"
+                    </button>
+                </header>
+            </Show>
+            <StatusBar library=library />
+            <Show when=move || connect_open.get()>
+                <section class="ig-panel" aria-label="Connection">
+                    <Connect on_connect=on_connect />
+                </section>
+            </Show>
+            <Show when=move || filters_open.get()>
+                <section class="ig-panel" aria-label="Filters">
+                    <Filters users=users counts=counts open=true />
+                </section>
+            </Show>
+            <main class="ig-main">
+                {move || {
+                    view! {
+                        <Grid
+                            data=grid_data
+                            thumbs=thumbs.get()
+                            layout=prefs
+                            on_activate=Callback::new(move |i| selected.set(Some(i)))
+                        />
+                    }
+                }}
+            </main>
+            <Show when=move || selected.get().is_some()>
+                <Detail
+                    index=Signal::derive(move || grid_data.with(|d| d.index.clone()))
+                    selected=selected
+                    session=session
+                />
+            </Show>
+        </div>
+    }
+}

@@ -1,0 +1,439 @@
+//! The connect screen: which Immich server, how to sign in, and a "Test
+//! connection" button that explains failures in plain words.
+//!
+//! A test runs three calls, each telling something different:
+//! `server-info/ping` (is this an Immich server, reachable from this page?),
+//! `server-info/version` (which release), `user/me` (are the credentials
+//! accepted?). A network error on another origin is most often the browser
+//! blocking the call (Immich sends no CORS headers), so the screen shows the
+//! reverse-proxy lines that allow it.
+
+use leptos::{prelude::*, task::spawn_local};
+use web_sys::AbortController;
+
+use crate::data::{
+    client::{ApiError, Client},
+    loader::Library,
+    session::{ApiKey, Auth, Persisted, ServerUrl, Session},
+};
+
+/// Which call of the test failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// `GET /api/server-info/ping`.
+    Ping,
+    /// `GET /api/server-info/version`.
+    Version,
+    /// `GET /api/user/me`.
+    Me,
+}
+
+/// A failed test, explained.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnosis {
+    /// One line: what is wrong.
+    pub title: String,
+    /// What to do about it.
+    pub detail: String,
+    /// Reverse-proxy configuration that fixes a cross-origin block, when relevant.
+    pub proxy_lines: Option<String>,
+}
+
+/// Explains `error` from `step` for a server at `server`, tried from a page
+/// at `page_origin`, authenticating with a key (`with_key`) or the cookie.
+pub fn diagnose(
+    step: Step,
+    error: &ApiError,
+    server: &ServerUrl,
+    page_origin: &str,
+    with_key: bool,
+) -> Diagnosis {
+    let plain = |title: String, detail: &str| Diagnosis {
+        title,
+        detail: detail.to_owned(),
+        proxy_lines: None,
+    };
+    match error {
+        ApiError::Network {
+            cross_origin: true, ..
+        } => Diagnosis {
+            title: format!("The browser could not call {server}."),
+            detail: format!(
+                "Either the server is down, or — most likely — the browser blocked the call: \
+                 this page ({page_origin}) is on another origin, and Immich does not allow \
+                 other origins by itself. Serve this app from the Immich address, or add \
+                 these lines to the reverse proxy in front of Immich (nginx shown):"
+            ),
+            proxy_lines: Some(proxy_lines(page_origin, !with_key)),
+        },
+        ApiError::Network { .. } => plain(
+            format!("Could not reach {server}."),
+            "The server did not answer. Check that Immich is running and that the address is right.",
+        ),
+        ApiError::Unauthorized { message } if with_key => plain(
+            "The API key was refused.".to_owned(),
+            &format!(
+                "Immich said: {message}. Create a key in Immich under Account Settings → API Keys \
+                 and paste it whole."
+            ),
+        ),
+        ApiError::Unauthorized { .. } => plain(
+            "You are not signed in to Immich in this browser.".to_owned(),
+            "Sign in to Immich at this address in another tab and test again, or use an API key.",
+        ),
+        ApiError::Status { status: 404, .. } | ApiError::Decode(_)
+            if step != Step::Me =>
+        {
+            plain(
+                format!("{server} does not look like an Immich server."),
+                "There is no Immich API at this address. Check the address: Immich usually \
+                 listens on port 2283, and this app speaks Immich v1.98 to v1.105.",
+            )
+        }
+        ApiError::Status { status: 404, .. } => plain(
+            format!("{server} answered, but not like Immich v1.103."),
+            "This app speaks the API of Immich v1.98 to v1.105 (routes under /api/user, /api/asset).",
+        ),
+        ApiError::Status {
+            status, message, ..
+        } if *status >= 500 => plain(
+            format!("The server had a problem ({status})."),
+            &format!("It said: {message}. Try again in a moment; check the Immich logs if it lasts."),
+        ),
+        ApiError::Aborted => plain(
+            "The test was cancelled.".to_owned(),
+            "Test again.",
+        ),
+        other => plain("The test failed.".to_owned(), &other.to_string()),
+    }
+}
+
+/// nginx lines that let a page at `page_origin` call Immich through the proxy.
+pub fn proxy_lines(page_origin: &str, with_cookie: bool) -> String {
+    let mut lines = vec![
+        format!("add_header Access-Control-Allow-Origin \"{page_origin}\" always;"),
+        "add_header Access-Control-Allow-Headers \"x-api-key, if-none-match\" always;".to_owned(),
+        "add_header Access-Control-Expose-Headers \"ETag\" always;".to_owned(),
+        "add_header Access-Control-Allow-Methods \"GET, OPTIONS\" always;".to_owned(),
+        "add_header Vary \"Origin\" always;".to_owned(),
+    ];
+    if with_cookie {
+        lines.push("add_header Access-Control-Allow-Credentials \"true\" always;".to_owned());
+    }
+    lines.push("if ($request_method = OPTIONS) { return 204; }".to_owned());
+    lines.join("\n")
+}
+
+/// What a successful test found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    /// `v1.103.1`.
+    pub version: String,
+    /// The user's name and e-mail.
+    pub user: String,
+}
+
+/// The result of the last test.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Outcome {
+    Testing,
+    Ok(Found),
+    Failed(Diagnosis),
+    BadInput(String),
+}
+
+/// Runs the three calls of a test.
+async fn test_connection(
+    session: &Session,
+    signal: Option<&web_sys::AbortSignal>,
+) -> Result<Found, (Step, ApiError)> {
+    let client = Client::new(session);
+    client.ping(signal).await.map_err(|e| (Step::Ping, e))?;
+    let version = client
+        .version(signal)
+        .await
+        .map_err(|e| (Step::Version, e))?;
+    let me = client.me(signal).await.map_err(|e| (Step::Me, e))?;
+    Ok(Found {
+        version: version.to_string(),
+        user: format!("{} ({})", me.name, me.email),
+    })
+}
+
+/// The connect screen. `on_connect` receives the saved settings; without it the
+/// library in context (if any) switches to them.
+#[component]
+pub fn Connect(
+    /// Called with the settings when the user connects.
+    #[prop(optional, into)]
+    on_connect: Option<Callback<Session>>,
+) -> impl IntoView {
+    let initial = Session::load();
+    let url = RwSignal::new(initial.server.to_string());
+    let use_key = RwSignal::new(matches!(initial.auth, Auth::ApiKey(_)));
+    let key = RwSignal::new(match &initial.auth {
+        Auth::ApiKey(k) => k.expose().to_owned(),
+        Auth::Cookie => String::new(),
+    });
+    let remember = RwSignal::new(initial.remember);
+    let outcome = RwSignal::new(None::<Outcome>);
+    let saved_note = RwSignal::new(None::<String>);
+    let running = StoredValue::new_local(None::<AbortController>);
+
+    // The settings as typed, or why they cannot be used.
+    let session_from_form = move || -> Result<Session, String> {
+        let server = ServerUrl::parse(&url.get_untracked()).map_err(|e| e.to_string())?;
+        let auth = if use_key.get_untracked() {
+            Auth::ApiKey(
+                ApiKey::new(&key.get_untracked())
+                    .ok_or("paste the API key, or choose the existing session")?,
+            )
+        } else {
+            Auth::Cookie
+        };
+        Ok(Session {
+            server,
+            auth,
+            remember: use_key.get_untracked() && remember.get_untracked(),
+        })
+    };
+
+    let run_test = move |_| {
+        let session = match session_from_form() {
+            Ok(s) => s,
+            Err(e) => {
+                outcome.set(Some(Outcome::BadInput(e)));
+                return;
+            }
+        };
+        // A new test cancels the one under way.
+        running.update_value(|r| {
+            if let Some(c) = r.take() {
+                c.abort();
+            }
+        });
+        let controller = AbortController::new().ok();
+        running.set_value(controller.clone());
+        outcome.set(Some(Outcome::Testing));
+        spawn_local(async move {
+            let signal = controller.as_ref().map(AbortController::signal);
+            let result = test_connection(&session, signal.as_ref()).await;
+            if signal.as_ref().is_some_and(web_sys::AbortSignal::aborted) {
+                return;
+            }
+            let page_origin = ServerUrl::page_origin()
+                .map(|u| u.origin().to_owned())
+                .unwrap_or_default();
+            let with_key = matches!(session.auth, Auth::ApiKey(_));
+            outcome.try_set(Some(match result {
+                Ok(found) => Outcome::Ok(found),
+                Err((step, e)) => {
+                    Outcome::Failed(diagnose(step, &e, &session.server, &page_origin, with_key))
+                }
+            }));
+        });
+    };
+
+    let connect = move |_| match session_from_form() {
+        Ok(session) => {
+            let note = match session.save() {
+                Persisted::Stored => None,
+                Persisted::MemoryOnly => Some(
+                    "This browser does not let the page save settings: they last until the page is closed."
+                        .to_owned(),
+                ),
+            };
+            saved_note.set(note);
+            match on_connect {
+                Some(cb) => cb.run(session),
+                None => {
+                    if let Some(library) = use_context::<Library>() {
+                        library.set_session(session);
+                    }
+                }
+            }
+        }
+        Err(e) => outcome.set(Some(Outcome::BadInput(e))),
+    };
+
+    let result_view = move || {
+        outcome.get().map(|o| match o {
+            Outcome::Testing => view! { <p data-testid="connect-testing">"Testing…"</p> }.into_any(),
+            Outcome::Ok(found) => view! {
+                <p class="ok" data-testid="connect-ok">
+                    "Connected to Immich " <span data-testid="connect-version">{found.version}</span>
+                    " as " <span data-testid="connect-user">{found.user}</span> "."
+                </p>
+            }
+            .into_any(),
+            Outcome::BadInput(message) => {
+                view! { <p class="error" role="alert" data-testid="connect-error">{message}</p> }.into_any()
+            }
+            Outcome::Failed(d) => view! {
+                <div class="error" role="alert" data-testid="connect-error">
+                    <p data-testid="connect-error-title"><strong>{d.title}</strong></p>
+                    <p data-testid="connect-error-detail">{d.detail}</p>
+                    {d.proxy_lines.map(|lines| view! { <pre data-testid="connect-cors-lines">{lines}</pre> })}
+                </div>
+            }
+            .into_any(),
+        })
+    };
+
+    view! {
+        <form class="connect" data-testid="connect" on:submit=move |ev| ev.prevent_default()>
+            <h2>"Connect to Immich"</h2>
+            <label>
+                "Server address"
+                <input
+                    type="url"
+                    data-testid="connect-url"
+                    placeholder="https://photos.example.com"
+                    prop:value=move || url.get()
+                    on:input=move |ev| url.set(event_target_value(&ev))
+                />
+            </label>
+            <fieldset>
+                <legend>"Sign in with"</legend>
+                <label>
+                    <input
+                        type="radio"
+                        name="auth"
+                        data-testid="connect-auth-session"
+                        prop:checked=move || !use_key.get()
+                        on:change=move |_| use_key.set(false)
+                    />
+                    "the Immich session of this browser"
+                </label>
+                <label>
+                    <input
+                        type="radio"
+                        name="auth"
+                        data-testid="connect-auth-key"
+                        prop:checked=move || use_key.get()
+                        on:change=move |_| use_key.set(true)
+                    />
+                    "an API key"
+                </label>
+                <Show when=move || use_key.get()>
+                    <label>
+                        "API key"
+                        <input
+                            type="password"
+                            autocomplete="off"
+                            data-testid="connect-key"
+                            prop:value=move || key.get()
+                            on:input=move |ev| key.set(event_target_value(&ev))
+                        />
+                    </label>
+                    <label>
+                        <input
+                            type="checkbox"
+                            data-testid="connect-remember"
+                            prop:checked=move || remember.get()
+                            on:change=move |ev| remember.set(event_target_checked(&ev))
+                        />
+                        "Remember on this device"
+                    </label>
+                </Show>
+            </fieldset>
+            <button type="button" data-testid="connect-test" on:click=run_test>
+                "Test connection"
+            </button>
+            <button type="submit" data-testid="connect-save" on:click=connect>
+                "Connect"
+            </button>
+            {result_view}
+            {move || saved_note.get().map(|n| view! { <p data-testid="connect-saved-note">{n}</p> })}
+        </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server() -> ServerUrl {
+        match ServerUrl::parse("http://nas:2283") {
+            Ok(s) => s,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn check(step: Step, error: ApiError, with_key: bool, title_has: &str, cors: bool) {
+        let d = diagnose(step, &error, &server(), "https://grid.example", with_key);
+        assert!(d.title.contains(title_has), "{d:?} lacks {title_has:?}");
+        assert_eq!(d.proxy_lines.is_some(), cors, "{d:?}");
+    }
+
+    #[test]
+    fn failures_are_explained() {
+        let net = |cross_origin| ApiError::Network {
+            cross_origin,
+            detail: "Failed to fetch".into(),
+        };
+        let status = |status: u16, from_immich| ApiError::Status {
+            status,
+            message: "m".into(),
+            from_immich,
+        };
+        let unauthorized = ApiError::Unauthorized {
+            message: "Invalid API key".into(),
+        };
+        check(
+            Step::Ping,
+            net(false),
+            false,
+            "Could not reach http://nas:2283",
+            false,
+        );
+        check(Step::Ping, net(true), true, "browser could not call", true);
+        check(Step::Me, net(true), true, "browser could not call", true);
+        check(
+            Step::Ping,
+            status(404, false),
+            false,
+            "does not look like an Immich",
+            false,
+        );
+        check(
+            Step::Ping,
+            ApiError::Decode("x".into()),
+            false,
+            "does not look like",
+            false,
+        );
+        check(
+            Step::Me,
+            status(404, true),
+            false,
+            "not like Immich v1.103",
+            false,
+        );
+        check(
+            Step::Me,
+            unauthorized.clone(),
+            true,
+            "API key was refused",
+            false,
+        );
+        check(Step::Me, unauthorized, false, "not signed in", false);
+        check(
+            Step::Version,
+            status(503, false),
+            false,
+            "problem (503)",
+            false,
+        );
+    }
+
+    #[test]
+    fn proxy_lines_name_the_origin_and_headers() {
+        let with_key = proxy_lines("https://grid.example", false);
+        assert!(with_key.contains("Access-Control-Allow-Origin \"https://grid.example\""));
+        assert!(with_key.contains("x-api-key, if-none-match"));
+        assert!(with_key.contains("Access-Control-Expose-Headers \"ETag\""));
+        assert!(!with_key.contains("Allow-Credentials"));
+        assert!(proxy_lines("https://grid.example", true).contains("Allow-Credentials \"true\""));
+    }
+}

@@ -1,0 +1,915 @@
+//! The virtualised photo grid.
+//!
+//! All geometry comes from `grid-core`; this file only wires it to the DOM:
+//!
+//! * A scroll container holds a spacer as tall as the (capped) DOM height of
+//!   a [`ScrollMap`]. Only the tiles and headers of the band around the
+//!   viewport exist, absolutely positioned inside the spacer at
+//!   [`ScrollSync::dom_y`], so a million assets cost the same DOM as a
+//!   thousand.
+//! * Scroll events are coalesced to one update per animation frame. An update
+//!   is: read `scrollTop` → [`ScrollSync::on_dom_scroll`] →
+//!   [`Grid::layout_window`] (lays out the band, returns the corrected scroll
+//!   top when heights above changed) → refresh the map if the total height
+//!   changed → [`Grid::window`] → per-tile position signals.
+//! * Tiles are a keyed `<For>` over the visible window (key = library index);
+//!   a tile that stays visible is never re-created, only moved.
+//! * The non-reactive state (geometry, scroll pair, DOM handles) lives in one
+//!   local [`StoredValue`]; signals carry only what the view renders.
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use grid_core::{
+    civil_from_days, relayout_scroll_top, Grid as Geometry, LayoutConfig, LayoutMode, NavKey,
+    ScrollMap, ScrollSync, ScrubberMark, DEFAULT_MAX_DOM_HEIGHT,
+};
+use leptos::{
+    html,
+    leptos_dom::helpers::{request_animation_frame, set_timeout_with_handle, TimeoutHandle},
+    prelude::*,
+};
+use library_core::LibraryIndex;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::{closure::Closure, JsCast};
+
+use crate::{
+    components::{
+        scrubber::Scrubber,
+        tile::{Tile, TileCtx, TileInfo, TilePos},
+    },
+    thumbs::{ThumbLoader, ThumbSource},
+};
+
+/// What the grid shows. Cloning is cheap; equality is by `version` only, so
+/// the app must bump `version` whenever `index` or `order` changes.
+///
+/// When `index_extends` says the new index starts with the old one (same
+/// assets at the same positions) and the new `order` starts with the old
+/// one, the grid appends instead of rebuilding.
+#[derive(Clone, Debug)]
+pub struct GridData {
+    /// The whole library.
+    pub index: Arc<LibraryIndex>,
+    /// Displayed assets (indices into `index`), filtered, in display order.
+    pub order: Arc<Vec<u32>>,
+    /// Bumped by the app on every change of `index` or `order`.
+    pub version: u64,
+    /// The index holds the previous version's assets at the same positions,
+    /// perhaps followed by more (pages appended).
+    pub index_extends: bool,
+}
+
+impl PartialEq for GridData {
+    fn eq(&self, other: &Self) -> bool {
+        self.version == other.version
+    }
+}
+
+impl Default for GridData {
+    fn default() -> Self {
+        Self {
+            index: Arc::new(LibraryIndex::new()),
+            order: Arc::new(Vec::new()),
+            version: 0,
+            index_extends: false,
+        }
+    }
+}
+
+/// Tile shape.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GridMode {
+    /// Rows that keep each photo's aspect ratio.
+    #[default]
+    Justified,
+    /// Square tiles in fixed columns.
+    Square,
+}
+
+/// The user's layout choice, persisted in `localStorage`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GridLayoutPrefs {
+    /// Justified or square.
+    pub mode: GridMode,
+    /// Target row height (justified) or tile size (square), CSS pixels.
+    pub target: f32,
+}
+
+impl Default for GridLayoutPrefs {
+    fn default() -> Self {
+        Self {
+            mode: GridMode::Justified,
+            target: 220.0,
+        }
+    }
+}
+
+/// `localStorage` key of [`GridLayoutPrefs`].
+pub const PREFS_KEY: &str = "immich-grid:prefs";
+/// Range of [`GridLayoutPrefs::target`] offered and accepted.
+pub const TARGET_RANGE: (f32, f32) = (80.0, 480.0);
+
+impl GridLayoutPrefs {
+    /// Clamps `target` into [`TARGET_RANGE`] (non-finite → default).
+    pub fn sanitized(self) -> Self {
+        let target = if self.target.is_finite() {
+            self.target.clamp(TARGET_RANGE.0, TARGET_RANGE.1)
+        } else {
+            Self::default().target
+        };
+        Self { target, ..self }
+    }
+
+    /// Parses stored JSON; anything unreadable gives the defaults.
+    pub fn from_json(s: &str) -> Self {
+        serde_json::from_str::<Self>(s)
+            .unwrap_or_default()
+            .sanitized()
+    }
+
+    /// Loads from `localStorage`; defaults when storage is unavailable
+    /// (private mode, sandboxed iframe) or holds garbage.
+    pub fn load() -> Self {
+        storage()
+            .and_then(|s| s.get_item(PREFS_KEY).ok().flatten())
+            .map(|s| Self::from_json(&s))
+            .unwrap_or_default()
+    }
+
+    /// Saves to `localStorage`; returns false when storage refused (the
+    /// caller keeps the value in memory, so the choice lasts the session).
+    pub fn save(&self) -> bool {
+        let Ok(json) = serde_json::to_string(self) else {
+            return false;
+        };
+        storage().is_some_and(|s| s.set_item(PREFS_KEY, &json).is_ok())
+    }
+
+    fn config(&self, width: f32) -> LayoutConfig {
+        LayoutConfig {
+            width: width.max(1.0),
+            target_row_height: self.sanitized().target,
+            gap: GAP,
+            mode: match self.mode {
+                GridMode::Justified => LayoutMode::Justified,
+                GridMode::Square => LayoutMode::Square,
+            },
+            day_header_height: DAY_HEADER,
+            month_header_height: MONTH_HEADER,
+            group_gap: GROUP_GAP,
+            ..LayoutConfig::default()
+        }
+    }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// Geometry tunables; the header heights must match `style/grid.css`.
+const GAP: f32 = 4.0;
+const DAY_HEADER: f32 = 32.0;
+const MONTH_HEADER: f32 = 48.0;
+const GROUP_GAP: f32 = 12.0;
+/// How far beyond the viewport tiles exist, as a fraction of its height.
+const OVERSCAN: f64 = 0.6;
+/// Scroll idle time after which the scaled scroll pair is re-linearised.
+const SETTLE: Duration = Duration::from_millis(180);
+
+/// A positioned header.
+#[derive(Clone, Debug, PartialEq)]
+struct HeaderItem {
+    key: u64,
+    text: String,
+    y: f64,
+    month: bool,
+}
+
+/// A tile in the window.
+#[derive(Clone)]
+struct VisTile {
+    lib: u32,
+    pos: ArcRwSignal<TilePos>,
+    urgent: bool,
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+
+fn day_text(day: i32) -> String {
+    let (y, m, d) = civil_from_days(day);
+    let wd = WEEKDAYS[day.rem_euclid(7) as usize];
+    let month = &MONTHS[usize::from(m.clamp(1, 12)) - 1][..3];
+    format!("{wd}, {d} {month} {y}")
+}
+
+/// What one update changed, applied to signals after the state is released.
+#[derive(Default)]
+struct Frame {
+    tiles: Option<Vec<VisTile>>,
+    moved: Vec<(ArcRwSignal<TilePos>, TilePos)>,
+    headers: Option<Vec<HeaderItem>>,
+    marks: Option<Vec<ScrubberMark>>,
+    scrub: f64,
+    scaled: bool,
+}
+
+/// The grid's non-reactive state.
+struct Engine {
+    geo: Geometry,
+    sync: ScrollSync,
+    data: GridData,
+    prefs: GridLayoutPrefs,
+    width: f32,
+    vh: f64,
+    /// Display position holding the roving tabindex.
+    focus: u32,
+    live: HashMap<u32, ArcRwSignal<TilePos>>,
+    keys: Vec<u32>,
+    headers: Vec<HeaderItem>,
+    marks_for: f64,
+    /// The total height changed while scrolling a scaled map; applied on settle.
+    map_stale: bool,
+    scroller: Option<web_sys::HtmlElement>,
+    spacer: Option<web_sys::HtmlElement>,
+    raf_pending: bool,
+    settle: Option<TimeoutHandle>,
+    observer: Option<(web_sys::ResizeObserver, Closure<dyn FnMut()>)>,
+}
+
+impl Engine {
+    fn new(prefs: GridLayoutPrefs) -> Self {
+        let geo = Geometry::new(prefs.config(1000.0), &[], &[]);
+        Self {
+            sync: ScrollSync::new(ScrollMap::new(0.0, 0.0, DEFAULT_MAX_DOM_HEIGHT)),
+            geo,
+            data: GridData::default(),
+            prefs,
+            width: 0.0,
+            vh: 0.0,
+            focus: 0,
+            live: HashMap::new(),
+            keys: Vec::new(),
+            headers: Vec::new(),
+            marks_for: -1.0,
+            map_stale: false,
+            scroller: None,
+            spacer: None,
+            raf_pending: false,
+            settle: None,
+            observer: None,
+        }
+    }
+
+    /// Aspects and day keys of `order[from..]`, in display order.
+    fn gather(data: &GridData, from: usize) -> (Vec<f32>, Vec<i32>) {
+        let aspects = data.index.aspects();
+        let days = data.index.local_days();
+        let tail = data.order.get(from..).unwrap_or(&[]);
+        let a = tail
+            .iter()
+            .map(|&i| aspects.get(i as usize).copied().unwrap_or(1.0))
+            .collect();
+        let d = tail
+            .iter()
+            .map(|&i| days.get(i as usize).copied().unwrap_or(0))
+            .collect();
+        (a, d)
+    }
+
+    /// Takes new data; returns the scroll top that keeps the view's top tile.
+    fn set_data(&mut self, new: GridData) -> f64 {
+        let vh = self.vh.max(1.0);
+        let real = self.sync.real();
+        let old = std::mem::replace(&mut self.data, new);
+        let new = &self.data;
+        let (ol, nl) = (old.order.len(), new.order.len());
+        let extends = nl >= ol
+            && new.index_extends
+            && new.index.len() >= old.index.len()
+            && (Arc::ptr_eq(&old.order, &new.order) || new.order[..ol] == old.order[..]);
+        if extends && ol > 0 {
+            if nl == ol {
+                return real;
+            }
+            let anchor = self.geo.anchor_at(real);
+            let (a, d) = Self::gather(new, ol);
+            self.geo.append(&a, &d);
+            return anchor.map_or(real, |a| self.geo.scroll_top_for_anchor(a, vh));
+        }
+        let (a, d) = Self::gather(new, 0);
+        let mut geo = Geometry::new(self.prefs.config(self.width.max(1.0)), &a, &d);
+        let position_in_new = |lib: u32| new.order.iter().position(|&x| x == lib);
+        let st = relayout_scroll_top(
+            &self.geo,
+            real,
+            &mut geo,
+            |t| {
+                let lib = *old.order.get(t as usize)?;
+                position_in_new(lib).map(|p| p as u32)
+            },
+            vh,
+        );
+        self.focus = old
+            .order
+            .get(self.focus as usize)
+            .and_then(|&lib| position_in_new(lib))
+            .map_or(0, |p| p as u32);
+        self.geo = geo;
+        st
+    }
+
+    fn set_prefs(&mut self, prefs: GridLayoutPrefs) -> Option<f64> {
+        if prefs == self.prefs {
+            return None;
+        }
+        self.prefs = prefs;
+        let cfg = prefs.config(self.width.max(1.0));
+        Some(
+            self.geo
+                .set_config_anchored(cfg, self.sync.real(), self.vh.max(1.0)),
+        )
+    }
+
+    /// The scroller's size changed; returns the scroll top to jump to.
+    fn resize(&mut self, width: f32, vh: f64) -> f64 {
+        let real = self.sync.real();
+        self.vh = vh;
+        if (width - self.width).abs() >= 0.5 {
+            self.width = width;
+            return self.geo.set_width_anchored(width, real, vh.max(1.0));
+        }
+        real
+    }
+
+    fn overscan(&self) -> f64 {
+        self.vh * OVERSCAN
+    }
+
+    /// One frame: scroll (or jump to `jump`), lay out the band, place tiles.
+    fn update(&mut self, jump: Option<f64>, settle: bool) -> Option<Frame> {
+        let el = self.scroller.clone()?;
+        let spacer = self.spacer.clone()?;
+        if self.width < 1.0 || self.vh < 1.0 {
+            return None;
+        }
+        let vh = self.vh;
+        let ov = self.overscan();
+        let dom_now = f64::from(el.scroll_top());
+        let map = *self.sync.map();
+        let at_end = match jump {
+            Some(r) => r >= self.geo.max_scroll_top(vh) - 0.5,
+            None => map.dom_max_scroll() > 0.0 && dom_now >= map.dom_max_scroll() - 1.0,
+        };
+        let real = match jump {
+            Some(r) => r,
+            None => self.sync.on_dom_scroll(dom_now),
+        };
+        let mut fixed = self.geo.layout_window(real, vh, ov);
+        // At the very end, real heights near the end replace estimates:
+        // follow the end until it stops moving, so one scroll (or End, or the
+        // scrubber's bottom) always reaches the last row.
+        if at_end {
+            for _ in 0..4 {
+                let end = self.geo.max_scroll_top(vh);
+                fixed = self.geo.layout_window(end, vh, ov);
+                if (self.geo.max_scroll_top(vh) - end).abs() < 0.5 {
+                    break;
+                }
+            }
+        }
+        let mut set_dom = jump.is_some() || (fixed - real).abs() > 0.01;
+
+        let total = self.geo.total_height();
+        if map.real_height() != total || map.viewport_h() != vh || self.map_stale {
+            let next = ScrollMap::new(total, vh, DEFAULT_MAX_DOM_HEIGHT);
+            // While a scaled view scrolls, moving the DOM scroll top would
+            // cancel the browser's smooth scrolling; positions come from the
+            // (real, dom) pair anyway, so the map waits for the scroll to settle.
+            let defer = map.is_scaled()
+                && next.is_scaled()
+                && map.viewport_h() == vh
+                && jump.is_none()
+                && !settle
+                && fixed < map.real_max_scroll();
+            if defer {
+                self.map_stale = true;
+            } else {
+                if next.dom_height() != map.dom_height() {
+                    let _ = spacer
+                        .style()
+                        .set_property("height", &format!("{}px", next.dom_height()));
+                }
+                self.sync.set_map(next);
+                self.map_stale = false;
+                set_dom = true;
+            }
+        }
+        if settle {
+            set_dom |= self.sync.resync().is_some();
+        }
+        if set_dom {
+            let d = self.sync.scroll_to_real(fixed);
+            if (d - dom_now).abs() >= 1.0 {
+                el.set_scroll_top(d.round() as i32);
+                // Keep the pair on the integer the browser stores, so the
+                // scroll event this causes reads as no movement.
+                self.sync.on_dom_scroll(d.round());
+            }
+        }
+        Some(self.render())
+    }
+
+    /// Tiles and headers of the current window.
+    fn render(&mut self) -> Frame {
+        let real = self.sync.real();
+        let (vh, ov) = (self.vh, self.overscan());
+        let win = self.geo.window(real, vh, ov);
+        let order = Arc::clone(&self.data.order);
+        let mut frame = Frame {
+            scaled: self.sync.map().is_scaled(),
+            ..Frame::default()
+        };
+
+        let mut live = HashMap::with_capacity(self.live.len() + 16);
+        let mut tiles = Vec::with_capacity(self.live.len() + 16);
+        for r in self.geo.visible_tiles(&win) {
+            let Some(&lib) = order.get(r.index as usize) else {
+                continue;
+            };
+            let pos = TilePos {
+                disp: r.index,
+                x: f64::from(r.x),
+                y: self.sync.dom_y(r.y).round(),
+                w: f64::from(r.w),
+                h: f64::from(r.h),
+            };
+            let sig = match self.live.remove(&lib) {
+                Some(s) => {
+                    if s.get_untracked() != pos {
+                        frame.moved.push((s.clone(), pos));
+                    }
+                    s
+                }
+                None => ArcRwSignal::new(pos),
+            };
+            let urgent = r.y < real + vh && r.y + f64::from(r.h) > real;
+            live.insert(lib, sig.clone());
+            tiles.push(VisTile {
+                lib,
+                pos: sig,
+                urgent,
+            });
+        }
+        self.live = live;
+        if tiles.len() != self.keys.len() || tiles.iter().zip(&self.keys).any(|(t, &k)| t.lib != k)
+        {
+            self.keys = tiles.iter().map(|t| t.lib).collect();
+            frame.tiles = Some(tiles);
+        }
+
+        let mut headers = Vec::new();
+        for g in win.groups.clone() {
+            let Some(info) = self.geo.group(g) else {
+                continue;
+            };
+            if let Some(m) = info.month_header {
+                let y = self.sync.dom_y(info.top).round();
+                headers.push(HeaderItem {
+                    key: ((u64::from(g) << 1) | 1) ^ ((y as i64 as u64) << 24),
+                    text: format!(
+                        "{} {}",
+                        MONTHS[usize::from(m.month.clamp(1, 12)) - 1],
+                        m.year
+                    ),
+                    y,
+                    month: true,
+                });
+            }
+            if DAY_HEADER > 0.0 && self.geo.section_count() > 0 {
+                let y = self.sync.dom_y(info.day_header_top).round();
+                headers.push(HeaderItem {
+                    key: (u64::from(g) << 1) ^ ((y as i64 as u64) << 24),
+                    text: day_text(info.day),
+                    y,
+                    month: false,
+                });
+            }
+        }
+        if headers != self.headers {
+            self.headers = headers.clone();
+            frame.headers = Some(headers);
+        }
+
+        let total = self.geo.total_height();
+        if total != self.marks_for {
+            self.marks_for = total;
+            frame.marks = Some(self.geo.scrubber_marks());
+        }
+        frame.scrub = self.geo.fraction_for_scroll_top(real);
+        frame
+    }
+
+    /// Keyboard navigation: the target display position and the scroll top
+    /// that shows it.
+    fn navigate(&mut self, key: NavKey) -> Option<(u32, f64)> {
+        if self.geo.is_empty() || self.vh < 1.0 {
+            return None;
+        }
+        let vh = self.vh;
+        let real = self.sync.real();
+        let in_view = self
+            .geo
+            .tile_rect(self.focus)
+            .is_some_and(|r| r.y + f64::from(r.h) > real && r.y < real + vh);
+        let from = if in_view {
+            self.focus
+        } else {
+            self.geo.anchor_at(real).map_or(0, |a| a.tile)
+        };
+        // `navigate` may lay out groups above the view: keep the view still.
+        let anchor = self.geo.anchor_at(real);
+        let to = self.geo.navigate(from, key, vh);
+        let real = anchor.map_or(real, |a| self.geo.scroll_top_for_anchor(a, vh));
+        let st = self.geo.scroll_into_view(to, real, vh);
+        self.focus = to;
+        Some((to, st))
+    }
+}
+
+/// Signals the view renders (all `Copy`).
+#[derive(Clone, Copy)]
+struct Sigs {
+    engine: StoredValue<Engine, LocalStorage>,
+    tiles: RwSignal<Vec<VisTile>>,
+    headers: RwSignal<Vec<HeaderItem>>,
+    marks: RwSignal<Vec<ScrubberMark>>,
+    scrub: RwSignal<f64>,
+    focus: RwSignal<u32>,
+    pending_focus: RwSignal<Option<u32>>,
+}
+
+impl Sigs {
+    /// Runs an update now and applies it.
+    fn run(self, jump: Option<f64>, settle: bool) {
+        let Some(frame) = self
+            .engine
+            .try_update_value(|e| e.update(jump, settle))
+            .flatten()
+        else {
+            return;
+        };
+        for (sig, pos) in frame.moved {
+            sig.set(pos);
+        }
+        if let Some(t) = frame.tiles {
+            self.tiles.set(t);
+        }
+        if let Some(h) = frame.headers {
+            self.headers.set(h);
+        }
+        if let Some(m) = frame.marks {
+            self.marks.set(m);
+        }
+        if self.scrub.get_untracked() != frame.scrub {
+            self.scrub.set(frame.scrub);
+        }
+        if frame.scaled && !settle {
+            self.arm_settle();
+        }
+    }
+
+    /// Coalesces scroll events to one update per animation frame.
+    fn schedule(self) {
+        let first = self
+            .engine
+            .try_update_value(|e| !std::mem::replace(&mut e.raf_pending, true))
+            .unwrap_or(false);
+        if first {
+            request_animation_frame(move || {
+                self.engine.update_value(|e| e.raf_pending = false);
+                self.run(None, false);
+            });
+        }
+    }
+
+    /// After scrolling stops, re-linearise the scaled scroll pair (moves the
+    /// scrollbar thumb to its true place without moving any tile).
+    fn arm_settle(self) {
+        let handle = set_timeout_with_handle(move || self.run(None, true), SETTLE).ok();
+        self.engine.update_value(|e| {
+            if let Some(old) = std::mem::replace(&mut e.settle, handle) {
+                old.clear();
+            }
+        });
+    }
+
+    fn jump(self, real: f64) {
+        self.run(Some(real), false);
+    }
+}
+
+fn nav_key(key: &str) -> Option<NavKey> {
+    Some(match key {
+        "ArrowLeft" => NavKey::Left,
+        "ArrowRight" => NavKey::Right,
+        "ArrowUp" => NavKey::Up,
+        "ArrowDown" => NavKey::Down,
+        "PageUp" => NavKey::PageUp,
+        "PageDown" => NavKey::PageDown,
+        "Home" => NavKey::Home,
+        "End" => NavKey::End,
+        _ => return None,
+    })
+}
+
+/// The virtualised grid. Fills its parent (give the parent a height).
+#[component]
+pub fn Grid(
+    /// Library and displayed order; the grid relayouts when `version` changes.
+    #[prop(into)]
+    data: Signal<GridData>,
+    /// Where thumbnails come from.
+    thumbs: ThumbSource,
+    /// Justified or square, and the target tile size.
+    #[prop(into)]
+    layout: Signal<GridLayoutPrefs>,
+    /// Enter or click on a tile, with the tile's index into `data.index`.
+    on_activate: Callback<u32>,
+) -> impl IntoView {
+    let scroller = NodeRef::<html::Div>::new();
+    let spacer = NodeRef::<html::Div>::new();
+    let sigs = Sigs {
+        engine: StoredValue::new_local(Engine::new(layout.get_untracked().sanitized())),
+        tiles: RwSignal::new(Vec::new()),
+        headers: RwSignal::new(Vec::new()),
+        marks: RwSignal::new(Vec::new()),
+        scrub: RwSignal::new(0.0),
+        focus: RwSignal::new(0),
+        pending_focus: RwSignal::new(None),
+    };
+    let loader = StoredValue::new_local(ThumbLoader::default());
+    let ctx = TileCtx {
+        focus: sigs.focus,
+        pending_focus: sigs.pending_focus,
+        on_activate,
+    };
+
+    // Mount: keep the DOM handles and watch the scroller's size.
+    Effect::new(move |_| {
+        let (Some(el), Some(sp)) = (scroller.get(), spacer.get()) else {
+            return;
+        };
+        let el: web_sys::HtmlElement = el.into();
+        let observed = el.clone();
+        let on_resize = Closure::<dyn FnMut()>::new(move || {
+            let w = observed.client_width() as f32;
+            let h = f64::from(observed.client_height());
+            if let Some(st) = sigs.engine.try_update_value(|e| e.resize(w, h)) {
+                sigs.jump(st);
+            }
+        });
+        let observer = web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok();
+        if let Some(o) = &observer {
+            o.observe(&el);
+        }
+        sigs.engine.update_value(|e| {
+            e.scroller = Some(el);
+            e.spacer = Some(sp.into());
+            e.observer = observer.map(|o| (o, on_resize));
+        });
+    });
+    on_cleanup(move || {
+        sigs.engine.update_value(|e| {
+            if let Some((o, _)) = e.observer.take() {
+                o.disconnect();
+            }
+            if let Some(t) = e.settle.take() {
+                t.clear();
+            }
+        });
+    });
+
+    // New data: append or rebuild, keeping the top tile in place.
+    Effect::new(move |_| {
+        let d = data.get();
+        let focus = sigs.engine.try_update_value(|e| {
+            let st = e.set_data(d);
+            (st, e.focus)
+        });
+        if let Some((st, f)) = focus {
+            sigs.focus.set(f);
+            sigs.jump(st);
+        }
+    });
+    // A tile focused by click or Tab takes the roving tabindex.
+    Effect::new(move |_| {
+        let f = sigs.focus.get();
+        sigs.engine.update_value(|e| e.focus = f);
+    });
+    // New layout preferences.
+    Effect::new(move |_| {
+        let p = layout.get().sanitized();
+        if let Some(Some(st)) = sigs.engine.try_update_value(|e| e.set_prefs(p)) {
+            sigs.jump(st);
+        }
+    });
+
+    let on_keydown = move |ev: web_sys::KeyboardEvent| {
+        if ev.alt_key() || ev.ctrl_key() || ev.meta_key() {
+            return;
+        }
+        let key = ev.key();
+        if key == "Enter" {
+            let lib = sigs
+                .engine
+                .with_value(|e| e.data.order.get(e.focus as usize).copied());
+            if let Some(lib) = lib {
+                ev.prevent_default();
+                on_activate.run(lib);
+            }
+            return;
+        }
+        let Some(nav) = nav_key(&key) else {
+            return;
+        };
+        ev.prevent_default();
+        if let Some(Some((to, st))) = sigs.engine.try_update_value(|e| e.navigate(nav)) {
+            // Scroll first so the target's tile exists, then focus it.
+            sigs.jump(st);
+            sigs.focus.set(to);
+            sigs.pending_focus.set(Some(to));
+        }
+    };
+
+    let on_seek = Callback::new(move |f: f64| {
+        let st = sigs
+            .engine
+            .with_value(|e| e.geo.scroll_top_for_fraction(f, e.vh.max(1.0)));
+        sigs.jump(st);
+    });
+
+    let thumbs_for_tiles = thumbs.clone();
+    let tile_view = move |t: VisTile| {
+        let info = sigs
+            .engine
+            .with_value(|e| TileInfo::from_index(&e.data.index, t.lib));
+        info.map(|info| {
+            view! {
+                <Tile
+                    info=info
+                    pos=t.pos
+                    ctx=ctx
+                    thumbs=thumbs_for_tiles.clone()
+                    loader=loader.get_value()
+                    urgent=t.urgent
+                />
+            }
+        })
+    };
+
+    view! {
+        <div class="ig-grid-root">
+            <div
+                class="ig-scroller"
+                role="grid"
+                aria-label="Photos"
+                aria-multiselectable="false"
+                data-testid="grid"
+                tabindex="0"
+                node_ref=scroller
+                on:scroll=move |_| sigs.schedule()
+                on:keydown=on_keydown
+            >
+                <div class="ig-spacer" role="row" node_ref=spacer>
+                    <For
+                        each=move || sigs.headers.get()
+                        key=|h| h.key
+                        children=move |h| {
+                            view! {
+                                <div
+                                    class=if h.month { "ig-month-header" } else { "ig-day-header" }
+                                    aria-hidden="true"
+                                    style:transform=format!("translate3d(0,{}px,0)", h.y)
+                                >
+                                    {h.text}
+                                </div>
+                            }
+                        }
+                    />
+                    <For each=move || sigs.tiles.get() key=|t| t.lib children=tile_view />
+                </div>
+            </div>
+            <Scrubber marks=sigs.marks position=sigs.scrub on_seek=on_seek />
+        </div>
+    }
+}
+
+/// Tile size slider and layout toggle; saves to `localStorage` on change
+/// (if storage refuses, the choice stays in memory for the session).
+#[component]
+pub fn GridControls(
+    /// The preferences the grid reads.
+    prefs: RwSignal<GridLayoutPrefs>,
+) -> impl IntoView {
+    let save = move || {
+        let _ = prefs.get_untracked().save();
+    };
+    view! {
+        <div class="ig-controls" data-testid="grid-controls">
+            <label class="ig-size">
+                <span>"Tile size"</span>
+                <input
+                    type="range"
+                    data-testid="tile-size"
+                    min=TARGET_RANGE.0.to_string()
+                    max=TARGET_RANGE.1.to_string()
+                    step="10"
+                    prop:value=move || prefs.get().target.to_string()
+                    on:input=move |ev| {
+                        if let Ok(v) = event_target_value(&ev).parse::<f32>() {
+                            prefs.update(|p| *p = GridLayoutPrefs { target: v, ..*p }.sanitized());
+                            save();
+                        }
+                    }
+                />
+            </label>
+            <button
+                type="button"
+                data-testid="layout-toggle"
+                aria-pressed=move || (prefs.get().mode == GridMode::Square).to_string()
+                on:click=move |_| {
+                    prefs.update(|p| {
+                        p.mode = match p.mode {
+                            GridMode::Justified => GridMode::Square,
+                            GridMode::Square => GridMode::Justified,
+                        };
+                    });
+                    save();
+                }
+            >
+                "Square tiles"
+            </button>
+        </div>
+    }
+}
+
+#[cfg(test)]
+// A failed unwrap is a failed test.
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefs_parse_or_fall_back() {
+        let check = |json: &str, expected: GridLayoutPrefs| {
+            assert_eq!(GridLayoutPrefs::from_json(json), expected, "{json}");
+        };
+        let d = GridLayoutPrefs::default();
+        check(
+            r#"{"mode":"square","target":150}"#,
+            GridLayoutPrefs {
+                mode: GridMode::Square,
+                target: 150.0,
+            },
+        );
+        check(r#"{"target":5000}"#, GridLayoutPrefs { target: 480.0, ..d });
+        check(r#"{"mode":"hexagons"}"#, d);
+        check("not json", d);
+        check("", d);
+        let json = serde_json::to_string(&GridLayoutPrefs {
+            mode: GridMode::Square,
+            target: 200.0,
+        })
+        .unwrap();
+        assert_eq!(json, r#"{"mode":"square","target":200.0}"#);
+    }
+
+    #[test]
+    fn day_headers() {
+        assert_eq!(day_text(0), "Thu, 1 Jan 1970");
+        assert_eq!(day_text(19_846), "Fri, 3 May 2024");
+    }
+
+    #[test]
+    fn navigation_keys() {
+        assert_eq!(nav_key("End"), Some(NavKey::End));
+        assert_eq!(nav_key("ArrowUp"), Some(NavKey::Up));
+        assert_eq!(nav_key("a"), None);
+    }
+}

@@ -1,0 +1,540 @@
+//! The HTTP client for the Immich API (v1.103.1 routes), over `gloo-net`.
+//!
+//! What it takes care of:
+//! - auth: the `x-api-key` header, or the browser's cookie session with
+//!   `credentials: include` (see [`Auth`]); the key never goes into a URL;
+//! - ETags: `If-None-Match` goes out when the caller holds a body; a `304` comes
+//!   back as [`Fetched::NotModified`] ("use your stored body"), a `200` as the
+//!   body bytes with the `ETag` header;
+//! - errors: a typed [`ApiError`], with Immich's JSON error message when the body
+//!   has one, and network failures (which is also how a CORS block looks to a
+//!   page) kept apart from HTTP statuses;
+//! - cancellation: every call takes an optional `AbortSignal`;
+//! - retries: network failures and `5xx` are retried [`RETRIES`] times with
+//!   exponential backoff; `4xx` and aborts are not.
+
+use std::time::Duration;
+
+use gloo_net::http::{Request, Response};
+use immich_api::{
+    AssetQuery, AssetStatsResponseDto, ErrorResponse, PartnerDirection, PartnerResponseDto,
+    ServerPingResponse, ServerVersionResponseDto, UserResponseDto,
+};
+use serde::de::DeserializeOwned;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, RequestCredentials};
+
+use super::session::{Auth, ServerUrl, Session};
+
+/// How many times a network failure or `5xx` is retried (so up to 4 attempts).
+pub const RETRIES: u32 = 3;
+/// The first retry's delay; each further retry doubles it (250, 500, 1000 ms).
+pub const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+
+/// A failed API call.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// The request never got an HTTP answer: server down, DNS, TLS, or — for
+    /// a server on another origin — the browser blocking the call (CORS), which
+    /// a page cannot tell apart from the others.
+    #[error("could not reach the server ({detail})")]
+    Network {
+        /// Whether the server is on another origin than the page (CORS may be the cause).
+        cross_origin: bool,
+        /// The browser's message (`Failed to fetch`); never contains the key.
+        detail: String,
+    },
+    /// The request was cancelled through its `AbortSignal`.
+    #[error("the request was cancelled")]
+    Aborted,
+    /// `401`: no session, or the API key was refused.
+    #[error("the server refused the credentials: {message}")]
+    Unauthorized {
+        /// Immich's message (`Authentication required`, `Invalid API key`).
+        message: String,
+    },
+    /// Any other non-2xx status.
+    #[error("the server answered {status}: {message}")]
+    Status {
+        /// The HTTP status.
+        status: u16,
+        /// Immich's message when the body is its JSON error, else the status text.
+        message: String,
+        /// Whether the body was Immich's JSON error format (a 404 without it
+        /// suggests the address is not an Immich server).
+        from_immich: bool,
+    },
+    /// The request could not be built (a key or ETag a header cannot carry).
+    #[error("the request could not be made: {0}")]
+    Invalid(String),
+    /// A `2xx` body that is not what the route returns (not Immich, or a proxy page).
+    #[error("the server's answer is not what Immich sends: {0}")]
+    Decode(String),
+}
+
+impl ApiError {
+    /// Whether retrying may help: network failures and `5xx`.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ApiError::Network { .. } => true,
+            ApiError::Status { status, .. } => *status >= 500,
+            _ => false,
+        }
+    }
+}
+
+/// What a conditional GET gave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fetched {
+    /// `200`: the body and its `ETag` (`None` when absent or not exposed by CORS).
+    Fresh {
+        /// The `ETag` header.
+        etag: Option<String>,
+        /// The raw body.
+        body: Vec<u8>,
+    },
+    /// `304`: the body held for the `If-None-Match` ETag is current.
+    NotModified,
+}
+
+/// Query of `GET /api/asset/statistics`: all optional.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StatsQuery {
+    /// Only archived / unarchived.
+    pub is_archived: Option<bool>,
+    /// Only favourites / non-favourites.
+    pub is_favorite: Option<bool>,
+    /// Only trashed / untrashed.
+    pub is_trashed: Option<bool>,
+}
+
+impl StatsQuery {
+    /// The query string, without `?`, keys in a fixed order.
+    pub fn to_query_string(&self) -> String {
+        [
+            ("isArchived", self.is_archived),
+            ("isFavorite", self.is_favorite),
+            ("isTrashed", self.is_trashed),
+        ]
+        .iter()
+        .filter_map(|(k, v)| v.map(|v| format!("{k}={v}")))
+        .collect::<Vec<_>>()
+        .join("&")
+    }
+}
+
+/// An Immich API client for one server and one way of authenticating.
+/// Cheap to clone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Client {
+    server: ServerUrl,
+    auth: Auth,
+    cross_origin: bool,
+}
+
+impl Client {
+    /// A client for the session's server and auth.
+    pub fn new(session: &Session) -> Self {
+        Self {
+            server: session.server.clone(),
+            auth: session.auth.clone(),
+            cross_origin: session.is_cross_origin(),
+        }
+    }
+
+    /// The server this client talks to.
+    pub fn server(&self) -> &ServerUrl {
+        &self.server
+    }
+
+    /// Whether the server is on another origin than the page.
+    pub fn is_cross_origin(&self) -> bool {
+        self.cross_origin
+    }
+
+    /// `GET /api/server-info/ping` (no auth needed): `{"res":"pong"}`.
+    pub async fn ping(&self, signal: Option<&AbortSignal>) -> Result<ServerPingResponse, ApiError> {
+        self.get_json("/api/server-info/ping", signal).await
+    }
+
+    /// `GET /api/server-info/version` (no auth needed).
+    pub async fn version(
+        &self,
+        signal: Option<&AbortSignal>,
+    ) -> Result<ServerVersionResponseDto, ApiError> {
+        self.get_json("/api/server-info/version", signal).await
+    }
+
+    /// `GET /api/user/me`: who the credentials belong to.
+    pub async fn me(&self, signal: Option<&AbortSignal>) -> Result<UserResponseDto, ApiError> {
+        self.get_json("/api/user/me", signal).await
+    }
+
+    /// `GET /api/user?isAll=false`: the users (active ones).
+    pub async fn users(
+        &self,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Vec<UserResponseDto>, ApiError> {
+        self.get_json("/api/user?isAll=false", signal).await
+    }
+
+    /// `GET /api/partner?direction=…`: with [`PartnerDirection::SharedWith`],
+    /// the users who share their library with the caller (each `user.id` is a
+    /// `userId` the caller may list); with [`PartnerDirection::SharedBy`], the
+    /// users the caller shares with.
+    pub async fn partners(
+        &self,
+        direction: PartnerDirection,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Vec<PartnerResponseDto>, ApiError> {
+        self.get_json(&partner_route(&direction), signal).await
+    }
+
+    /// `GET /api/asset/statistics`: counts of the caller's own visible assets.
+    pub async fn statistics(
+        &self,
+        query: StatsQuery,
+        signal: Option<&AbortSignal>,
+    ) -> Result<AssetStatsResponseDto, ApiError> {
+        let q = query.to_query_string();
+        let route = if q.is_empty() {
+            "/api/asset/statistics".to_owned()
+        } else {
+            format!("/api/asset/statistics?{q}")
+        };
+        self.get_json(&route, signal).await
+    }
+
+    /// `GET /api/asset?<canonical query>`, conditional on `etag` when given.
+    pub async fn asset_page(
+        &self,
+        query: &AssetQuery,
+        etag: Option<&str>,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Fetched, ApiError> {
+        self.get_conditional(&asset_route(query), etag, signal)
+            .await
+    }
+
+    /// A GET of `route` decoded as JSON (no ETag handling).
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        route: &str,
+        signal: Option<&AbortSignal>,
+    ) -> Result<T, ApiError> {
+        match self.get_conditional(route, None, signal).await? {
+            Fetched::Fresh { body, .. } => {
+                serde_json::from_slice(&body).map_err(|e| ApiError::Decode(e.to_string()))
+            }
+            // Only possible if a proxy invents a 304 for an unconditional request.
+            Fetched::NotModified => Err(ApiError::Decode("unexpected 304 Not Modified".into())),
+        }
+    }
+
+    /// A GET of `route` (which starts with `/api/`), with `If-None-Match: etag`
+    /// when given, retried on transient failures.
+    pub async fn get_conditional(
+        &self,
+        route: &str,
+        etag: Option<&str>,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Fetched, ApiError> {
+        let mut attempt = 0;
+        loop {
+            let result = self.get_once(route, etag, signal).await;
+            match result {
+                Err(e) if e.is_transient() && attempt < RETRIES => {
+                    sleep(backoff(attempt)).await;
+                    if signal.is_some_and(AbortSignal::aborted) {
+                        return Err(ApiError::Aborted);
+                    }
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// One attempt, no retry.
+    async fn get_once(
+        &self,
+        route: &str,
+        etag: Option<&str>,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Fetched, ApiError> {
+        let url = self.server.endpoint(route);
+        // The request is built by hand rather than with `Request::get(url)`:
+        // gloo-net 0.6 appends a stray `&` to a URL that already has a query.
+        let init = web_sys::RequestInit::new();
+        init.set_method("GET");
+        init.set_signal(signal);
+        let headers = web_sys::Headers::new().map_err(|e| self.js_error(&e))?;
+        match &self.auth {
+            Auth::Cookie => init.set_credentials(RequestCredentials::Include),
+            // With a key, send no cookie: Immich checks a session cookie before
+            // the key, so a stale login of another user would win over the key.
+            Auth::ApiKey(key) => {
+                init.set_credentials(RequestCredentials::Omit);
+                headers.set("x-api-key", key.expose()).map_err(|_| {
+                    // The browser's message could quote the value: say it ourselves.
+                    ApiError::Invalid("the API key holds characters a header cannot carry".into())
+                })?;
+            }
+        }
+        if let Some(etag) = etag {
+            headers
+                .set("If-None-Match", etag)
+                .map_err(|_| ApiError::Invalid("the stored ETag is not a valid header".into()))?;
+        }
+        init.set_headers(&headers);
+        // The cache mode stays "default" on purpose: "no-store"/"reload" make the
+        // browser add `Cache-Control: no-cache`, and then Immich never answers 304.
+        let raw = web_sys::Request::new_with_str_and_init(&url, &init)
+            .map_err(|_| ApiError::Invalid(format!("{url} is not a valid address")))?;
+        let resp = Request::from(raw)
+            .send()
+            .await
+            .map_err(|e| self.send_error(e))?;
+        self.read(resp).await
+    }
+
+    async fn read(&self, resp: Response) -> Result<Fetched, ApiError> {
+        let status = resp.status();
+        if status == 304 {
+            return Ok(Fetched::NotModified);
+        }
+        if (200..300).contains(&status) {
+            let etag = resp.headers().get("etag");
+            let body = resp.binary().await.map_err(|e| self.send_error(e))?;
+            return Ok(Fetched::Fresh { etag, body });
+        }
+        // A body that does not arrive is no reason to lose the status.
+        let body = resp.binary().await.unwrap_or_default();
+        Err(status_error(status, &resp.status_text(), &body))
+    }
+
+    fn js_error(&self, e: &JsValue) -> ApiError {
+        let (name, message) = js_error_parts(e);
+        if name == "AbortError" {
+            ApiError::Aborted
+        } else {
+            ApiError::Network {
+                cross_origin: self.cross_origin,
+                detail: message,
+            }
+        }
+    }
+
+    fn send_error(&self, e: gloo_net::Error) -> ApiError {
+        match e {
+            gloo_net::Error::JsError(js) if js.name == "AbortError" => ApiError::Aborted,
+            gloo_net::Error::JsError(js) => ApiError::Network {
+                cross_origin: self.cross_origin,
+                detail: js.message,
+            },
+            other => ApiError::Network {
+                cross_origin: self.cross_origin,
+                detail: other.to_string(),
+            },
+        }
+    }
+}
+
+/// The `name` and `message` of a thrown JS value (an `Error` or `DOMException`).
+pub(crate) fn js_error_parts(e: &JsValue) -> (String, String) {
+    if let Some(e) = e.dyn_ref::<js_sys::Error>() {
+        return (e.name().into(), e.message().into());
+    }
+    if let Some(e) = e.dyn_ref::<web_sys::DomException>() {
+        return (e.name(), e.message());
+    }
+    (String::new(), e.as_string().unwrap_or_default())
+}
+
+/// The route of an asset page: `/api/asset` plus the canonical query.
+pub fn asset_route(query: &AssetQuery) -> String {
+    let q = query.to_query_string();
+    if q.is_empty() {
+        "/api/asset".to_owned()
+    } else {
+        format!("/api/asset?{q}")
+    }
+}
+
+/// `/api/partner?direction=…` for `direction`. The known values need no
+/// escaping; an `Unknown` one is percent-encoded so it stays one query value.
+pub fn partner_route(direction: &PartnerDirection) -> String {
+    let mut route = String::from("/api/partner?direction=");
+    for byte in direction.as_str().bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            route.push(char::from(byte));
+        } else {
+            route.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    route
+}
+
+/// The error for a non-2xx status, using Immich's JSON error body when it parses.
+pub fn status_error(status: u16, status_text: &str, body: &[u8]) -> ApiError {
+    let immich = serde_json::from_slice::<ErrorResponse>(body).ok();
+    let from_immich = immich.is_some();
+    let message = match immich {
+        Some(e) => e.message.text(),
+        None if !status_text.is_empty() => status_text.to_owned(),
+        None => format!("HTTP {status}"),
+    };
+    if status == 401 {
+        ApiError::Unauthorized { message }
+    } else {
+        ApiError::Status {
+            status,
+            message,
+            from_immich,
+        }
+    }
+}
+
+/// The delay before retry number `attempt` (0-based): 250 ms doubling.
+pub fn backoff(attempt: u32) -> Duration {
+    FIRST_BACKOFF.saturating_mul(1u32 << attempt.min(16))
+}
+
+/// Waits `d` on the browser's timer. Outside a browser it returns at once.
+pub async fn sleep(d: Duration) {
+    let ms = i32::try_from(d.as_millis()).unwrap_or(i32::MAX);
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let scheduled = web_sys::window().and_then(|w| {
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(resolve.unchecked_ref(), ms)
+                .ok()
+        });
+        if scheduled.is_none() {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    });
+    // The promise never rejects.
+    let _ = JsFuture::from(promise).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_status(status: u16, text: &str, body: &str, expected: ApiError) {
+        assert_eq!(status_error(status, text, body.as_bytes()), expected);
+    }
+
+    #[test]
+    fn partner_routes() {
+        fn check(direction: PartnerDirection, expected: &str) {
+            assert_eq!(partner_route(&direction), expected);
+        }
+        check(
+            PartnerDirection::SharedWith,
+            "/api/partner?direction=shared-with",
+        );
+        check(
+            PartnerDirection::SharedBy,
+            "/api/partner?direction=shared-by",
+        );
+        check(
+            PartnerDirection::Unknown("a&b=c d/é".into()),
+            "/api/partner?direction=a%26b%3Dc%20d%2F%C3%A9",
+        );
+    }
+
+    #[test]
+    fn status_errors_use_immich_messages() {
+        check_status(
+            401,
+            "Unauthorized",
+            r#"{"error":"Unauthorized","statusCode":401,"message":"Invalid API key"}"#,
+            ApiError::Unauthorized {
+                message: "Invalid API key".into(),
+            },
+        );
+        check_status(
+            400,
+            "Bad Request",
+            r#"{"error":"Bad Request","statusCode":400,"message":["a","b"]}"#,
+            ApiError::Status {
+                status: 400,
+                message: "a; b".into(),
+                from_immich: true,
+            },
+        );
+        check_status(
+            404,
+            "Not Found",
+            "<html>nginx</html>",
+            ApiError::Status {
+                status: 404,
+                message: "Not Found".into(),
+                from_immich: false,
+            },
+        );
+        check_status(
+            502,
+            "",
+            "",
+            ApiError::Status {
+                status: 502,
+                message: "HTTP 502".into(),
+                from_immich: false,
+            },
+        );
+    }
+
+    #[test]
+    fn transient_errors() {
+        let status = |status| ApiError::Status {
+            status,
+            message: String::new(),
+            from_immich: false,
+        };
+        assert!(status(500).is_transient());
+        assert!(status(503).is_transient());
+        assert!(!status(404).is_transient());
+        assert!(!status(400).is_transient());
+        assert!(!ApiError::Aborted.is_transient());
+        assert!(!ApiError::Unauthorized {
+            message: String::new()
+        }
+        .is_transient());
+        assert!(ApiError::Network {
+            cross_origin: false,
+            detail: String::new()
+        }
+        .is_transient());
+    }
+
+    #[test]
+    fn backoff_doubles() {
+        let ms: Vec<u128> = (0..RETRIES).map(|a| backoff(a).as_millis()).collect();
+        assert_eq!(ms, [250, 500, 1000]);
+        assert!(backoff(u32::MAX) > backoff(3));
+    }
+
+    #[test]
+    fn routes() {
+        assert_eq!(asset_route(&AssetQuery::default()), "/api/asset");
+        let q = AssetQuery {
+            skip: Some(1000),
+            take: Some(1000),
+            is_archived: Some(false),
+            ..Default::default()
+        };
+        assert_eq!(
+            asset_route(&q),
+            "/api/asset?isArchived=false&skip=1000&take=1000"
+        );
+        assert_eq!(StatsQuery::default().to_query_string(), "");
+        let s = StatsQuery {
+            is_archived: Some(true),
+            is_trashed: Some(false),
+            ..Default::default()
+        };
+        assert_eq!(s.to_query_string(), "isArchived=true&isTrashed=false");
+    }
+}

@@ -1,0 +1,997 @@
+//! The library loader: drives library-core's [`PageSet`] and [`CachePolicy`]
+//! with the HTTP [`Client`], localStorage (ETags) and IndexedDB (bodies), and
+//! publishes the result through Leptos signals.
+//!
+//! One load ("run"):
+//! 1. `GET /api/user/me` names the cache scope (server + user), so one user's
+//!    cached library is never shown to another; `/api/asset/statistics` gives
+//!    the expected total for the progress display (in parallel with what follows).
+//! 2. Stale-while-revalidate: cached bodies are read page by page, in order,
+//!    while each page's ETag is held and its body is present and sound; they
+//!    are published at once (`from_cache`).
+//! 3. Every page is then fetched with `If-None-Match` (a `304` keeps the page,
+//!    a `200` replaces its part and its stored body), or fetched plainly past
+//!    what the cache held, up to [`LoaderOptions::concurrency`] at a time,
+//!    until the page set's verification pass comes back all-304.
+//!
+//! Storage failures never stop a load: a full IndexedDB first loses the bodies
+//! of other queries and users, then the load carries on uncached; a missing or
+//! corrupt body drops its ETag so the page is fetched whole.
+//!
+//! The index is published as an `Arc<LibraryIndex>`: the signal clones a
+//! pointer, never the data. Publishing merges the pages (O(n)), so during a
+//! load it happens when the index has doubled or a second has passed, which
+//! keeps the total cost linear.
+
+use std::{cell::RefCell, future::Future, pin::Pin, rc::Rc, sync::Arc, task::Poll};
+
+use immich_api::{AssetQuery, UserResponseDto};
+use leptos::prelude::*;
+use library_core::{
+    decode_page, CacheEvent, CacheMode, CachePolicy, CacheScope, InMemoryKv, KvStore, LibraryIndex,
+    PageError, PageRequest, PageResponse, PageSet, PageSetPhase, StoreError, UncachedReason,
+};
+// wasm-bindgen-futures' spawner needs no executor set up first (tests, early use).
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{AbortController, AbortSignal};
+
+use super::{
+    bodies::{BodyStore, BodyStoreError},
+    client::{ApiError, Client, Fetched, StatsQuery},
+    kv::WebStorageKv,
+    session::Session,
+};
+
+/// Tunables of the loader.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoaderOptions {
+    /// Assets per page (`take`), at least 1. Default 1000 (~1.5 MB of JSON).
+    pub page_size: u32,
+    /// Requests in flight at once, 1 to 4. Default 3.
+    pub concurrency: usize,
+    /// Use the caches (localStorage ETags + IndexedDB bodies). Default true.
+    pub use_cache: bool,
+}
+
+impl Default for LoaderOptions {
+    fn default() -> Self {
+        Self {
+            page_size: 1000,
+            concurrency: 3,
+            use_cache: true,
+        }
+    }
+}
+
+/// Where the load stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoadStatus {
+    /// Nothing started yet.
+    Idle,
+    /// First load: pages are arriving.
+    Loading,
+    /// Showing cached or loaded pages while checking them with the server.
+    Revalidating,
+    /// The index matches the server (a verification pass came back unchanged,
+    /// or the library kept changing and this is the latest best effort).
+    Current,
+    /// The load stopped; what was published before stays. Plain words for the UI.
+    Error(String),
+}
+
+/// Loading progress: assets held and, when the server says, how many to expect.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Assets loaded so far (pages may overlap by a few while the library changes).
+    pub loaded: u64,
+    /// Expected total from `/api/asset/statistics`, when it applies to the query
+    /// (the caller's own library, no date range).
+    pub total: Option<u64>,
+}
+
+/// The library state the UI reads, and the handle to change what is loaded.
+/// `Copy`: pass it around freely; get it with [`expect_library`].
+#[derive(Clone, Copy)]
+pub struct Library {
+    /// The assets, in server order. Reading it clones an `Arc`, never the data.
+    pub index: ReadSignal<Arc<LibraryIndex>>,
+    /// Loading progress.
+    pub progress: ReadSignal<Progress>,
+    /// Where the load stands.
+    pub status: ReadSignal<LoadStatus>,
+    /// Whether the index shown came from the cache (and is being revalidated).
+    pub from_cache: ReadSignal<bool>,
+    /// Why caching is off, when it is (storage disabled or full), in plain words.
+    pub cache_note: ReadSignal<Option<String>>,
+    /// The signed-in user, once `/api/user/me` answered.
+    pub user: ReadSignal<Option<UserResponseDto>>,
+    /// The filters being loaded (`skip`/`take` are the loader's own and ignored).
+    pub query: ReadSignal<AssetQuery>,
+    writers: Writers,
+    inner: StoredValue<Rc<RefCell<Inner>>, LocalStorage>,
+}
+
+#[derive(Clone, Copy)]
+struct Writers {
+    index: WriteSignal<Arc<LibraryIndex>>,
+    progress: WriteSignal<Progress>,
+    status: WriteSignal<LoadStatus>,
+    from_cache: WriteSignal<bool>,
+    cache_note: WriteSignal<Option<String>>,
+    user: WriteSignal<Option<UserResponseDto>>,
+    query: WriteSignal<AssetQuery>,
+}
+
+/// What outlives a run.
+struct Inner {
+    session: Session,
+    options: LoaderOptions,
+    query: AssetQuery,
+    /// One explicit page (`skip`/`take` as given) instead of the whole library.
+    paged: bool,
+    /// Bumped by every (re)start; a run whose number is not current stops.
+    generation: u64,
+    abort: Option<AbortController>,
+    /// `/api/user/me` for the current session.
+    user: Option<UserResponseDto>,
+    policy: Option<Rc<RefCell<CachePolicy<Kv>>>>,
+    /// `None` until opened; `Some(None)` when IndexedDB is unavailable.
+    bodies: Option<Option<BodyStore>>,
+}
+
+/// The metadata store: localStorage, or memory when it is unavailable.
+enum Kv {
+    Web(WebStorageKv),
+    Memory(InMemoryKv),
+}
+
+impl KvStore for Kv {
+    fn get(&self, k: &str) -> Result<Option<String>, StoreError> {
+        match self {
+            Kv::Web(s) => s.get(k),
+            Kv::Memory(s) => s.get(k),
+        }
+    }
+    fn set(&mut self, k: &str, v: &str) -> Result<(), StoreError> {
+        match self {
+            Kv::Web(s) => s.set(k, v),
+            Kv::Memory(s) => s.set(k, v),
+        }
+    }
+    fn remove(&mut self, k: &str) {
+        match self {
+            Kv::Web(s) => s.remove(k),
+            Kv::Memory(s) => s.remove(k),
+        }
+    }
+    fn keys(&self) -> Vec<String> {
+        match self {
+            Kv::Web(s) => s.keys(),
+            Kv::Memory(s) => s.keys(),
+        }
+    }
+}
+
+/// Creates the library state for `session`, provides it as context and starts
+/// loading `query`. Call once, high in the tree (the app component).
+pub fn provide_library(session: Session, query: AssetQuery, options: LoaderOptions) -> Library {
+    let library = Library::new(session, query, options);
+    provide_context(library);
+    library.reload();
+    library
+}
+
+/// The library provided by [`provide_library`]. Panics (a programming error,
+/// not a runtime condition) when called outside it.
+pub fn expect_library() -> Library {
+    expect_context::<Library>()
+}
+
+impl Library {
+    /// The state without starting a load (see [`provide_library`]).
+    pub fn new(session: Session, query: AssetQuery, options: LoaderOptions) -> Self {
+        let (index, w_index) = signal(Arc::new(LibraryIndex::new()));
+        let (progress, w_progress) = signal(Progress::default());
+        let (status, w_status) = signal(LoadStatus::Idle);
+        let (from_cache, w_from_cache) = signal(false);
+        let (cache_note, w_cache_note) = signal(None);
+        let (user, w_user) = signal(None);
+        let (query_r, w_query) = signal(query.clone());
+        let inner = Inner {
+            session,
+            options: LoaderOptions {
+                page_size: options.page_size.max(1),
+                concurrency: options.concurrency.clamp(1, 4),
+                use_cache: options.use_cache,
+            },
+            query,
+            paged: false,
+            generation: 0,
+            abort: None,
+            user: None,
+            policy: None,
+            bodies: None,
+        };
+        Self {
+            index,
+            progress,
+            status,
+            from_cache,
+            cache_note,
+            user,
+            query: query_r,
+            writers: Writers {
+                index: w_index,
+                progress: w_progress,
+                status: w_status,
+                from_cache: w_from_cache,
+                cache_note: w_cache_note,
+                user: w_user,
+                query: w_query,
+            },
+            inner: StoredValue::new_local(Rc::new(RefCell::new(inner))),
+        }
+    }
+
+    /// Loads again (aborting a load under way), showing what is held meanwhile.
+    pub fn reload(&self) {
+        self.restart(false);
+    }
+
+    /// Loads other filters, aborting requests for the old ones.
+    pub fn set_query(&self, query: AssetQuery) {
+        let _ = self.set_view(query, false);
+    }
+
+    /// Loads other filters; with `paged`, only the one page `skip`/`take`
+    /// names, else the whole library from `skip` on in pages of `take`.
+    /// Returns whether a load started (false when nothing changed).
+    pub fn set_view(&self, query: AssetQuery, paged: bool) -> bool {
+        let Some(inner) = self.inner.try_get_value() else {
+            return false;
+        };
+        {
+            let mut i = inner.borrow_mut();
+            if i.query == query && i.paged == paged {
+                return false;
+            }
+            i.query = query.clone();
+            i.paged = paged;
+        }
+        self.writers.query.try_set(query);
+        self.restart(true);
+        true
+    }
+
+    /// Switches server or credentials (after the connect screen), and reloads.
+    pub fn set_session(&self, session: Session) {
+        let Some(inner) = self.inner.try_get_value() else {
+            return;
+        };
+        {
+            let mut i = inner.borrow_mut();
+            if i.session == session {
+                return;
+            }
+            i.session = session;
+            i.user = None;
+        }
+        self.writers.user.try_set(None);
+        self.restart(true);
+    }
+
+    /// Aborts the load under way; what is published stays.
+    pub fn stop(&self) {
+        if let Some(inner) = self.inner.try_get_value() {
+            let mut i = inner.borrow_mut();
+            i.generation += 1;
+            if let Some(a) = i.abort.take() {
+                a.abort();
+            }
+        }
+    }
+
+    fn restart(&self, clear: bool) {
+        let Some(inner) = self.inner.try_get_value() else {
+            return;
+        };
+        self.stop();
+        let controller = AbortController::new().ok();
+        let generation = {
+            let mut i = inner.borrow_mut();
+            i.abort = controller.clone();
+            i.generation
+        };
+        if clear {
+            self.writers.index.try_set(Arc::new(LibraryIndex::new()));
+            self.writers.from_cache.try_set(false);
+        }
+        self.writers.progress.try_set(Progress::default());
+        // Said at once, so nobody reads the previous run's `Current` meanwhile.
+        self.writers.status.try_set(LoadStatus::Loading);
+        let run = Run {
+            inner,
+            generation,
+            signal: controller.map(|c| c.signal()),
+            w: self.writers,
+        };
+        spawn_local(async move {
+            if let Err(message) = run.go().await {
+                if run.is_current() {
+                    run.w.status.try_set(LoadStatus::Error(message));
+                }
+            }
+        });
+    }
+}
+
+/// One load, from `restart` to the end or until superseded.
+struct Run {
+    inner: Rc<RefCell<Inner>>,
+    generation: u64,
+    signal: Option<AbortSignal>,
+    w: Writers,
+}
+
+/// A request's future in the in-flight set.
+type InFlight = Pin<Box<dyn Future<Output = (PageRequest, Result<Fetched, ApiError>)>>>;
+
+/// Plain words for a failed call during a load.
+fn describe(e: &ApiError) -> String {
+    match e {
+        ApiError::Unauthorized { .. } => {
+            "The server refused the credentials: sign in to Immich again or check the API key."
+                .to_owned()
+        }
+        ApiError::Network {
+            cross_origin: true, ..
+        } => "Could not reach the server. It may be down, or the browser blocked the call \
+              (the server must allow this page's origin: see the connect screen)."
+            .to_owned(),
+        ApiError::Network { .. } => "Could not reach the server: is it running?".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+impl Run {
+    fn is_current(&self) -> bool {
+        self.inner.borrow().generation == self.generation
+            && !self.signal.as_ref().is_some_and(AbortSignal::aborted)
+    }
+
+    /// Runs the load; `Err` carries the message for [`LoadStatus::Error`].
+    /// Returns `Ok` also when superseded (nothing more to say then).
+    async fn go(&self) -> Result<(), String> {
+        let (client, options, query, paged) = {
+            let i = self.inner.borrow();
+            (Client::new(&i.session), i.options, i.query.clone(), i.paged)
+        };
+        // The person's page size and start, else the loader's defaults.
+        let take = query.take.map_or(options.page_size, |t| {
+            t.clamp(1, u64::from(MAX_PAGE_SIZE)) as u32
+        });
+        let start = query.skip.unwrap_or(0);
+        let max_pages = paged.then_some(1);
+        query
+            .validate()
+            .map_err(|e| format!("These filters cannot be loaded: {e}"))?;
+        let signal = self.signal.as_ref();
+        self.w.status.try_set(LoadStatus::Loading);
+
+        // Who is asking: the cache scope, and the statistics' owner.
+        let cached_user = self.inner.borrow().user.clone();
+        let user = match cached_user {
+            Some(u) => u,
+            None => match client.me(signal).await {
+                Ok(u) => u,
+                Err(ApiError::Aborted) => return Ok(()),
+                Err(e) => return Err(describe(&e)),
+            },
+        };
+        if !self.is_current() {
+            return Ok(());
+        }
+        self.inner.borrow_mut().user = Some(user.clone());
+        self.w.user.try_set(Some(user.clone()));
+
+        // The expected total, in the background.
+        if !paged && start == 0 && stats_apply(&query, &user.id) {
+            let (client, signal, w, inner, generation) = (
+                client.clone(),
+                self.signal.clone(),
+                self.w,
+                self.inner.clone(),
+                self.generation,
+            );
+            let stats = query_stats(&query);
+            spawn_local(async move {
+                if let Some(total) = expected_total(&client, &stats, signal.as_ref()).await {
+                    if inner.borrow().generation == generation {
+                        w.progress.try_update(|p| p.total = Some(total));
+                    }
+                }
+            });
+        }
+
+        let scope = CacheScope::new(client.server().as_str(), &user.id);
+        let (policy, bodies) = if options.use_cache {
+            self.open_caches().await
+        } else {
+            (None, None)
+        };
+        if !self.is_current() {
+            return Ok(());
+        }
+        let cache = Cache {
+            policy,
+            bodies,
+            scope,
+            take,
+            start,
+            max_pages,
+            w: self.w,
+            bodies_full: false,
+        };
+
+        // Stale-while-revalidate: what the cache holds, at once.
+        let cached = cache.read_cached(&query).await;
+        if !self.is_current() {
+            return Ok(());
+        }
+        let cached_pages = cached.len();
+        let mut set = if cached.is_empty() {
+            PageSet::new(take)
+        } else {
+            PageSet::from_cached(take, cached)
+        }
+        .with_start(start)
+        .with_max_in_flight(options.concurrency);
+        if let Some(m) = max_pages {
+            set = set.with_max_pages(m);
+        }
+        let mut publisher = Publisher::default();
+        if cached_pages > 0 {
+            self.w.from_cache.try_set(true);
+            self.publish(&set, &mut publisher, true);
+        }
+        self.w.status.try_set(status_of(set.phase()));
+        self.run_pages(
+            &client,
+            &query,
+            &mut set,
+            cache,
+            &mut publisher,
+            cached_pages,
+        )
+        .await
+    }
+
+    /// The fetch loop: keeps up to `concurrency` requests in flight, feeds the
+    /// answers to the page set, stores bodies, publishes.
+    async fn run_pages(
+        &self,
+        client: &Client,
+        query: &AssetQuery,
+        set: &mut PageSet,
+        mut cache: Cache,
+        publisher: &mut Publisher,
+        cached_pages: usize,
+    ) -> Result<(), String> {
+        let mut in_flight: Vec<InFlight> = Vec::new();
+        loop {
+            while let Some(req) = set.next_request() {
+                let client = client.clone();
+                let page_query = page_query(query, req.skip, req.take);
+                let signal = self.signal.clone();
+                in_flight.push(Box::pin(async move {
+                    let res = client
+                        .asset_page(&page_query, req.if_none_match.as_deref(), signal.as_ref())
+                        .await;
+                    (req, res)
+                }));
+            }
+            if in_flight.is_empty() {
+                break;
+            }
+            let (req, res) = next_done(&mut in_flight).await;
+            if !self.is_current() {
+                return Ok(());
+            }
+            let canonical = page_query(query, req.skip, req.take).canonical();
+            match res {
+                Ok(Fetched::NotModified) => {
+                    match set.on_response(req.page, PageResponse::NotModified) {
+                        Ok(()) | Err(PageError::NotRequested(_)) => {}
+                        Err(e) => {
+                            // A 304 for a page whose body is gone: it is asked again plainly.
+                            cache.body_missing(&canonical).await;
+                            log(&format!("page {}: {e}", req.page));
+                        }
+                    }
+                }
+                Ok(Fetched::Fresh { etag, body }) => {
+                    let assets = decode_page(&body).map_err(|e| {
+                        format!(
+                            "The server's answer for assets {}–{} could not be read ({e}).",
+                            req.skip,
+                            req.skip + u64::from(req.take)
+                        )
+                    })?;
+                    cache.store(&canonical, etag.as_deref(), &body).await;
+                    if !self.is_current() {
+                        return Ok(());
+                    }
+                    match set.on_response(req.page, PageResponse::Fresh { assets, etag }) {
+                        // A page past an end found meanwhile: nothing to do.
+                        Ok(()) | Err(PageError::NotRequested(_)) => {}
+                        Err(e) => return Err(e.to_string()),
+                    }
+                    publisher.dirty = true;
+                }
+                Err(ApiError::Aborted) => return Ok(()),
+                Err(e) => {
+                    set.on_failure(req.page);
+                    // The client already retried transient failures.
+                    return Err(describe(&e));
+                }
+            }
+            self.w.status.try_set(status_of(set.phase()));
+            self.w
+                .progress
+                .try_update(|p| p.loaded = set.loaded_assets() as u64);
+            if publisher.dirty {
+                self.publish(set, publisher, set.is_finished());
+            }
+        }
+        // Pages past the end the cache still held (the library shrank).
+        for page in set.page_count()..cached_pages {
+            let skip = set.start() + page as u64 * u64::from(set.take());
+            cache
+                .body_missing(&page_query(query, skip, set.take()).canonical())
+                .await;
+        }
+        cache.drain_events().await;
+        if publisher.dirty {
+            self.publish(set, publisher, true);
+        }
+        self.w.status.try_set(LoadStatus::Current);
+        Ok(())
+    }
+
+    /// Publishes the merged pages when due (or when `force`d).
+    fn publish(&self, set: &PageSet, publisher: &mut Publisher, force: bool) {
+        let now = js_sys::Date::now();
+        let held = set.loaded_assets();
+        if !force && !publisher.due(held, now) {
+            return;
+        }
+        match set.merged() {
+            Ok(ix) => {
+                publisher.published(ix.len(), now);
+                self.w.progress.try_update(|p| p.loaded = ix.len() as u64);
+                self.w.index.try_set(Arc::new(ix));
+            }
+            Err(e) => log(&format!("merging pages failed: {e}")),
+        }
+    }
+
+    async fn open_caches(&self) -> (Option<Rc<RefCell<CachePolicy<Kv>>>>, Option<BodyStore>) {
+        let (policy, bodies) = {
+            let i = self.inner.borrow();
+            (i.policy.clone(), i.bodies.clone())
+        };
+        let policy = policy.unwrap_or_else(|| {
+            let kv = WebStorageKv::local().map_or_else(|_| Kv::Memory(InMemoryKv::new()), Kv::Web);
+            let p = Rc::new(RefCell::new(CachePolicy::new(kv)));
+            self.inner.borrow_mut().policy = Some(p.clone());
+            p
+        });
+        let bodies = match bodies {
+            Some(b) => b,
+            None => {
+                let b = BodyStore::open().await.ok();
+                if let Some(b) = &b {
+                    sweep_orphans(&policy, b).await;
+                }
+                self.inner.borrow_mut().bodies = Some(b.clone());
+                b
+            }
+        };
+        let note = match (policy.borrow().mode(), &bodies) {
+            (CacheMode::Uncached(reason), _) => Some(uncached_words(reason)),
+            (_, None) => Some(
+                "Browser storage is unavailable: the library is loaded in full each time."
+                    .to_owned(),
+            ),
+            _ => None,
+        };
+        self.w.cache_note.try_set(note);
+        (Some(policy), bodies)
+    }
+}
+
+/// Waits for the first of the in-flight requests to finish and removes it.
+async fn next_done(in_flight: &mut Vec<InFlight>) -> (PageRequest, Result<Fetched, ApiError>) {
+    std::future::poll_fn(|cx| {
+        for i in 0..in_flight.len() {
+            if let Poll::Ready(out) = in_flight[i].as_mut().poll(cx) {
+                drop(in_flight.swap_remove(i));
+                return Poll::Ready(out);
+            }
+        }
+        Poll::Pending
+    })
+    .await
+}
+
+/// Deletes bodies whose ETag entry is gone (written by a page whose metadata
+/// was lost, or by another app version), so IndexedDB does not fill with orphans.
+async fn sweep_orphans(policy: &Rc<RefCell<CachePolicy<Kv>>>, bodies: &BodyStore) {
+    let Ok(keys) = bodies.keys().await else {
+        return;
+    };
+    for key in keys {
+        let orphan = match entry_key_of_body(&key) {
+            Some(entry) => policy.borrow().store().get(&entry).ok().flatten().is_none(),
+            None => true,
+        };
+        if orphan {
+            let _ = bodies.delete(&key).await;
+        }
+    }
+}
+
+/// The cache side of one run.
+struct Cache {
+    policy: Option<Rc<RefCell<CachePolicy<Kv>>>>,
+    bodies: Option<BodyStore>,
+    scope: CacheScope,
+    take: u32,
+    /// `skip` of the first page.
+    start: u64,
+    /// Page limit (1 for one explicit page).
+    max_pages: Option<usize>,
+    w: Writers,
+    /// IndexedDB stayed full after evicting other bodies: store no more this run.
+    bodies_full: bool,
+}
+
+impl Cache {
+    /// The pages the cache holds for `query`, in order, while each is sound.
+    async fn read_cached(&self, query: &AssetQuery) -> Vec<(LibraryIndex, Option<String>)> {
+        let (Some(policy), Some(bodies)) = (&self.policy, &self.bodies) else {
+            return Vec::new();
+        };
+        let mut pages = Vec::new();
+        let limit = self.max_pages.map_or(u64::MAX, |m| m as u64);
+        for page in 0..limit {
+            let skip = self.start + page * u64::from(self.take);
+            let canonical = page_query(query, skip, self.take).canonical();
+            let etag = policy.borrow_mut().if_none_match(&self.scope, &canonical);
+            let Some(etag) = etag else { break };
+            let body_key = CachePolicy::<Kv>::body_key(&self.scope, &canonical);
+            let body = bodies.get(&body_key).await;
+            let decoded = body
+                .filter(|b| body_matches_etag(&etag, b.len()))
+                .and_then(|b| decode_page(&b).ok());
+            let Some(assets) = decoded else {
+                // Missing or corrupt: drop the ETag; the page is fetched whole.
+                self.body_missing(&canonical).await;
+                break;
+            };
+            let short = assets.len() < self.take as usize;
+            if pages.is_empty() {
+                // The first page on screen at once; the rest follow as read.
+                self.w.from_cache.try_set(true);
+                self.w.index.try_set(Arc::new(assets.clone()));
+            }
+            pages.push((assets, Some(etag)));
+            if short {
+                break;
+            }
+        }
+        self.drain_events().await;
+        pages
+    }
+
+    /// Records a `200` and stores its body; on a full IndexedDB evicts the
+    /// bodies of other queries and users once, then goes uncached for the run.
+    async fn store(&mut self, canonical: &str, etag: Option<&str>, body: &[u8]) {
+        let (Some(policy), Some(bodies)) = (&self.policy, &self.bodies) else {
+            return;
+        };
+        let wanted = !self.bodies_full
+            && policy
+                .borrow_mut()
+                .on_200(&self.scope, canonical, etag, body.len() as u64);
+        self.drain_events().await;
+        if !wanted {
+            return;
+        }
+        let key = CachePolicy::<Kv>::body_key(&self.scope, canonical);
+        let mut result = bodies.put(&key, body).await;
+        if result == Err(BodyStoreError::Quota) {
+            evict_other_bodies(bodies, &self.scope).await;
+            result = bodies.put(&key, body).await;
+        }
+        match result {
+            Ok(()) => policy.borrow_mut().on_body_stored(&self.scope, canonical),
+            Err(e) => {
+                policy.borrow_mut().on_body_missing(&self.scope, canonical);
+                if e == BodyStoreError::Quota {
+                    self.bodies_full = true;
+                    self.w.cache_note.try_set(Some(
+                        "Browser storage is full: the rest of the library is loaded without caching."
+                            .to_owned(),
+                    ));
+                }
+            }
+        }
+        self.drain_events().await;
+    }
+
+    async fn body_missing(&self, canonical: &str) {
+        if let Some(policy) = &self.policy {
+            policy.borrow_mut().on_body_missing(&self.scope, canonical);
+        }
+        self.drain_events().await;
+    }
+
+    /// Acts on the policy's events: deletes dropped bodies (awaited, so a
+    /// deletion can never land after a newer body for the same key), reports
+    /// mode switches.
+    async fn drain_events(&self) {
+        let Some(policy) = &self.policy else { return };
+        let events = policy.borrow_mut().take_events();
+        for event in events {
+            match event {
+                CacheEvent::DropBody { body_key } => {
+                    if let Some(bodies) = &self.bodies {
+                        let _ = bodies.delete(&body_key).await;
+                    }
+                }
+                CacheEvent::SwitchedToUncached(reason) => {
+                    self.w.cache_note.try_set(Some(uncached_words(&reason)));
+                }
+            }
+        }
+    }
+}
+
+/// Deletes every stored body outside `scope` (other users, servers, versions):
+/// the current user's pages are worth more than anyone else's.
+async fn evict_other_bodies(bodies: &BodyStore, scope: &CacheScope) {
+    let Ok(keys) = bodies.keys().await else {
+        return;
+    };
+    // Every body key of this scope starts with the key of the empty query.
+    let mine = CachePolicy::<Kv>::body_key(scope, "");
+    for key in keys.iter().filter(|k| !k.starts_with(&mine)) {
+        let _ = bodies.delete(key).await;
+    }
+}
+
+fn uncached_words(reason: &UncachedReason) -> String {
+    match reason {
+        UncachedReason::Unavailable => {
+            "Browser storage is disabled: the library is loaded in full each time.".to_owned()
+        }
+        UncachedReason::QuotaExhausted => {
+            "Browser storage is full: the library is loaded without caching.".to_owned()
+        }
+        UncachedReason::Failed(m) => {
+            format!("Browser storage failed ({m}): the library is loaded without caching.")
+        }
+    }
+}
+
+fn status_of(phase: PageSetPhase) -> LoadStatus {
+    match phase {
+        PageSetPhase::Loading => LoadStatus::Loading,
+        PageSetPhase::Verifying { .. } => LoadStatus::Revalidating,
+        PageSetPhase::Complete | PageSetPhase::Unsettled => LoadStatus::Current,
+    }
+}
+
+fn log(message: &str) {
+    web_sys::console::warn_1(&format!("immich-grid: {message}").into());
+}
+
+async fn expected_total(
+    client: &Client,
+    q: &StatsQuery,
+    signal: Option<&AbortSignal>,
+) -> Option<u64> {
+    // The list includes trashed assets; statistics count them only when asked.
+    let live = client.statistics(
+        StatsQuery {
+            is_trashed: Some(false),
+            ..*q
+        },
+        signal,
+    );
+    let trashed = client.statistics(
+        StatsQuery {
+            is_trashed: Some(true),
+            ..*q
+        },
+        signal,
+    );
+    let live = live.await.ok()?;
+    let trashed = trashed.await.ok()?;
+    u64::try_from(live.total.saturating_add(trashed.total)).ok()
+}
+
+// ---- pure helpers (tested natively) ---------------------------------------------
+
+/// The query of one page: the filters with the loader's `skip`/`take`.
+pub fn page_query(base: &AssetQuery, skip: u64, take: u32) -> AssetQuery {
+    AssetQuery {
+        skip: Some(skip),
+        take: Some(u64::from(take)),
+        ..base.clone()
+    }
+}
+
+/// The largest page the loader asks for (a body of ~150 MB).
+pub const MAX_PAGE_SIZE: u32 = 100_000;
+
+/// Whether `/api/asset/statistics` counts what `query` lists: only the
+/// caller's own library, without a date range.
+pub fn stats_apply(query: &AssetQuery, me: &str) -> bool {
+    query
+        .user_id
+        .as_deref()
+        .is_none_or(|u| u.eq_ignore_ascii_case(me))
+        && query.updated_after.is_none()
+        && query.updated_before.is_none()
+}
+
+fn query_stats(query: &AssetQuery) -> StatsQuery {
+    StatsQuery {
+        is_archived: query.is_archived,
+        is_favorite: query.is_favorite,
+        is_trashed: None,
+    }
+}
+
+/// A cheap integrity check of a stored body against its ETag. Immich's strong
+/// ETags are `"<hex length>-<hash>"`, so a truncated or swapped body shows.
+/// ETags of another shape (a proxy's, weak ones) pass.
+pub fn body_matches_etag(etag: &str, body_len: usize) -> bool {
+    let Some(inner) = etag.strip_prefix('"').and_then(|e| e.strip_suffix('"')) else {
+        return true;
+    };
+    let Some((hex, _)) = inner.split_once('-') else {
+        return true;
+    };
+    match usize::from_str_radix(hex, 16) {
+        Ok(len) if !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()) => len == body_len,
+        _ => true,
+    }
+}
+
+/// The ETag entry key belonging to a body key (`…:body:X` ↔ `…:etag:X`).
+pub fn entry_key_of_body(body_key: &str) -> Option<String> {
+    let rest = body_key.strip_prefix(library_core::cache::KEY_PREFIX)?;
+    let rest = rest.strip_prefix("body:")?;
+    Some(format!("{}etag:{rest}", library_core::cache::KEY_PREFIX))
+}
+
+/// When to publish the merged index during a load: when it has doubled since
+/// the last publish, or a second has passed — linear total cost, steady updates.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Publisher {
+    last_len: usize,
+    last_ms: f64,
+    /// Something changed since the last publish.
+    pub dirty: bool,
+}
+
+impl Publisher {
+    /// Minimum time between two publishes that are not doublings.
+    pub const INTERVAL_MS: f64 = 1000.0;
+
+    /// Whether to publish now, holding `held` assets at time `now_ms`.
+    pub fn due(&self, held: usize, now_ms: f64) -> bool {
+        self.last_len == 0
+            || held >= self.last_len.saturating_mul(2)
+            || now_ms - self.last_ms >= Self::INTERVAL_MS
+    }
+
+    /// Records a publish.
+    pub fn published(&mut self, len: usize, now_ms: f64) {
+        self.last_len = len;
+        self.last_ms = now_ms;
+        self.dirty = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etag_length_check() {
+        let check = |etag: &str, len: usize, expected: bool| {
+            assert_eq!(body_matches_etag(etag, len), expected, "{etag} {len}");
+        };
+        check("\"1a-2jmj7l5rSw0yVb/vlWAYkK/YBwk\"", 26, true);
+        check("\"1a-2jmj7l5rSw0yVb/vlWAYkK/YBwk\"", 25, false);
+        check("\"0-2jmj7l5rSw0yVb/vlWAYkK/YBwk\"", 0, true);
+        check("\"FFFF-x\"", 65535, true);
+        // Shapes we cannot judge pass.
+        check("W/\"1a-x\"", 3, true);
+        check("\"abc\"", 3, true);
+        check("\"zz-x\"", 3, true);
+        check("\"-x\"", 3, true);
+        check("no-quotes", 3, true);
+    }
+
+    #[test]
+    fn page_queries_keep_filters() {
+        let base = AssetQuery {
+            is_favorite: Some(true),
+            skip: Some(5),
+            take: Some(7),
+            ..Default::default()
+        };
+        assert_eq!(
+            page_query(&base, 2000, 1000).canonical(),
+            "isFavorite=true&skip=2000&take=1000"
+        );
+    }
+
+    #[test]
+    fn statistics_only_for_own_undated_library() {
+        let me = "0f6b2a52-6f0e-4c8e-9a4b-3b1f0c2d4e5f";
+        assert!(stats_apply(&AssetQuery::default(), me));
+        let mine = AssetQuery {
+            user_id: Some(me.to_uppercase()),
+            is_archived: Some(false),
+            ..Default::default()
+        };
+        assert!(stats_apply(&mine, me));
+        let partner = AssetQuery {
+            user_id: Some("1f6b2a52-6f0e-4c8e-9a4b-3b1f0c2d4e5f".into()),
+            ..Default::default()
+        };
+        assert!(!stats_apply(&partner, me));
+        let dated = AssetQuery {
+            updated_after: Some(chrono::DateTime::UNIX_EPOCH),
+            ..Default::default()
+        };
+        assert!(!stats_apply(&dated, me));
+    }
+
+    #[test]
+    fn body_and_entry_keys_pair_up() {
+        let scope = CacheScope::new("http://nas:2283", "u1");
+        let body = CachePolicy::<InMemoryKv>::body_key(&scope, "skip=0&take=1000");
+        let entry = CachePolicy::<InMemoryKv>::entry_key(&scope, "skip=0&take=1000");
+        assert_eq!(entry_key_of_body(&body), Some(entry));
+        assert_eq!(entry_key_of_body("other-app:body:x"), None);
+    }
+
+    #[test]
+    fn publishing_is_geometric_or_timed() {
+        let mut p = Publisher::default();
+        assert!(p.due(1000, 0.0));
+        p.published(1000, 0.0);
+        assert!(!p.due(1999, 500.0));
+        assert!(p.due(2000, 500.0));
+        assert!(p.due(1500, 1000.0));
+        p.published(2000, 1000.0);
+        assert!(!p.due(3000, 1999.0));
+        // Over a load of n assets in pages, doubling alone gives O(log n) publishes.
+        let mut p = Publisher::default();
+        let mut count = 0;
+        for held in (1000..=100_000).step_by(1000) {
+            if p.due(held, 0.0) {
+                p.published(held, 0.0);
+                count += 1;
+            }
+        }
+        assert_eq!(count, 7);
+    }
+}

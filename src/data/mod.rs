@@ -1,0 +1,11 @@
+//! The data layer: connection settings, the HTTP client, browser storage
+//! (localStorage for small metadata, IndexedDB for bodies) and the library
+//! loader that ties them to library-core's page set and cache policy.
+//!
+//! Invariant: only this module touches the network or browser storage.
+
+pub mod bodies;
+pub mod client;
+pub mod kv;
+pub mod loader;
+pub mod session;
