@@ -1,7 +1,8 @@
-// The virtualised grid over the fixture's library: a flat DOM whatever the
-// size and the scroll position, and the last asset reachable by keyboard.
-import { test, expect } from './support/server';
-import { AppPage } from './support/app';
+// The virtualised grid's end-to-end cases over the fixture's library: a
+// flat DOM whatever the size and the scroll position, and the last asset
+// reachable by keyboard.
+import { test, expect } from './server';
+import { AppPage } from './app';
 import type { Page } from '@playwright/test';
 
 async function scrollTo(page: Page, fraction: number): Promise<void> {
@@ -12,9 +13,10 @@ async function scrollTo(page: Page, fraction: number): Promise<void> {
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 }
 
-for (const assets of [1_000, 20_000]) {
+/** The grid tests for a library of `assets` assets (call at the top level of a spec file). */
+export function gridTests(assets: number): void {
+  test.use({ fixtureOptions: { assets } });
   test.describe(`a library of ${assets} assets`, () => {
-    test.use({ fixtureOptions: { assets } });
 
     test('keeps the grid DOM flat at the top, middle and end', async ({ page, server }) => {
       const app = new AppPage(page);

@@ -1,0 +1,242 @@
+//! Benchmark entry points for the browser: the pure cores of immich-grid
+//! ([`grid_core::Grid`] and [`library_core::decode_page`]) exported through
+//! wasm-bindgen, called exactly as the app calls them, so
+//! `end2end/bench/run.mjs` can time them side by side with other layout
+//! packers and with `JSON.parse` on identical input.
+//!
+//! Build (what `cargo xtask bench` does):
+//!
+//! ```text
+//! cargo build -p bench-wasm --target wasm32-unknown-unknown --release
+//! wasm-bindgen --target web --out-dir OUT target/wasm32-unknown-unknown/release/bench_wasm.wasm
+//! ```
+//!
+//! Each export is a thin wrapper over a plain Rust function (tested on the
+//! host); only the wrappers touch JavaScript values, because wasm-bindgen's
+//! JS types cannot be created outside wasm32.
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+use grid_core::{Grid, LayoutConfig};
+use library_core::{decode_page, LibraryIndex};
+use wasm_bindgen::prelude::*;
+
+/// The layout configuration of a benchmark run: the app's defaults (gap 4,
+/// rows up to 1.5x the target, aspects clamped to 0.25..3) with the given
+/// width and target row height.
+pub fn bench_config(width: f32, row_height: f32) -> LayoutConfig {
+    LayoutConfig {
+        width,
+        target_row_height: row_height,
+        ..LayoutConfig::default()
+    }
+}
+
+/// Builds and lays out the whole geometry of `aspects` the way the app does
+/// (`Grid::new` then laying out every group); ungrouped, so no headers.
+pub fn layout_grid(aspects: &[f32], width: f32, row_height: f32) -> Grid {
+    let mut grid = Grid::new(bench_config(width, row_height), aspects, &[]);
+    grid.layout_all();
+    grid
+}
+
+/// Lays out `aspects` (width / height per tile) in a `width`-wide grid with
+/// rows of about `row_height`, and returns the total height.
+///
+/// This is the work the app does: the grid keeps one aspect per tile plus its
+/// rows and derives a tile's position on demand, so nothing per tile is
+/// materialised. Compare with [`layout_rects`] for a like-for-like output.
+#[wasm_bindgen]
+pub fn layout(aspects: &[f32], width: f32, row_height: f32) -> f64 {
+    layout_grid(aspects, width, row_height).total_height()
+}
+
+/// Like [`layout`], then also writes `x, y, w, h` of every tile into a new
+/// `Float32Array` (4 floats a tile), the output shape of packers that return
+/// positions (e.g. `@immich/justified-layout-wasm`).
+#[wasm_bindgen]
+pub fn layout_rects(aspects: &[f32], width: f32, row_height: f32) -> Vec<f32> {
+    let grid = layout_grid(aspects, width, row_height);
+    let mut out = Vec::new();
+    grid.write_rects(&mut out);
+    out
+}
+
+/// Heap bytes of the laid-out geometry of `aspects` (for bytes per tile).
+#[wasm_bindgen]
+pub fn layout_heap_bytes(aspects: &[f32], width: f32, row_height: f32) -> f64 {
+    layout_grid(aspects, width, row_height).heap_bytes() as f64
+}
+
+/// Decodes one `GET /api/asset` body and returns how many assets it held.
+/// Throws on a malformed body.
+#[wasm_bindgen]
+pub fn decode(bytes: &[u8]) -> Result<u32, JsError> {
+    decode_count(bytes).map_err(|e| JsError::new(&e))
+}
+
+/// The count of assets in a page body, or the decoder's error as text.
+pub fn decode_count(bytes: &[u8]) -> Result<u32, String> {
+    let index = decode_page(bytes).map_err(|e| e.to_string())?;
+    u32::try_from(index.len()).map_err(|e| e.to_string())
+}
+
+/// Decodes pages and keeps them, as the app's loader does, so the memory of
+/// the decoded library can be measured after a run.
+#[wasm_bindgen]
+#[derive(Default)]
+pub struct PageDecoder {
+    pages: Vec<LibraryIndex>,
+}
+
+#[wasm_bindgen]
+impl PageDecoder {
+    /// An empty decoder.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Decodes one page body and keeps it; returns its asset count. Throws on
+    /// a malformed body.
+    pub fn push(&mut self, bytes: &[u8]) -> Result<u32, JsError> {
+        self.push_page(bytes).map_err(|e| JsError::new(&e))
+    }
+
+    /// Assets decoded so far (duplicates across pages counted twice).
+    pub fn assets(&self) -> f64 {
+        self.pages.iter().map(LibraryIndex::len).sum::<usize>() as f64
+    }
+
+    /// Bytes held by the decoded pages.
+    pub fn memory_bytes(&self) -> f64 {
+        self.pages
+            .iter()
+            .map(LibraryIndex::memory_bytes)
+            .sum::<usize>() as f64
+    }
+
+    /// Merges the pages into one index (as the app publishes it, duplicates
+    /// dropped, shrunk to fit) and returns `[assets, bytes]` of the result.
+    /// Throws if the merged index would overflow its limits.
+    pub fn merged_stats(&self) -> Result<Vec<f64>, JsError> {
+        self.merged().map_err(|e| JsError::new(&e))
+    }
+
+    /// Drops every decoded page.
+    pub fn clear(&mut self) {
+        self.pages.clear();
+    }
+}
+
+impl PageDecoder {
+    /// [`PageDecoder::push`] without JavaScript errors.
+    pub fn push_page(&mut self, bytes: &[u8]) -> Result<u32, String> {
+        let index = decode_page(bytes).map_err(|e| e.to_string())?;
+        let n = u32::try_from(index.len()).map_err(|e| e.to_string())?;
+        self.pages.push(index);
+        Ok(n)
+    }
+
+    /// [`PageDecoder::merged_stats`] without JavaScript errors.
+    pub fn merged(&self) -> Result<Vec<f64>, String> {
+        let mut merged = LibraryIndex::merge(&self.pages).map_err(|e| e.to_string())?;
+        merged.shrink_to_fit();
+        Ok(vec![merged.len() as f64, merged.memory_bytes() as f64])
+    }
+}
+
+/// Current size of this module's linear memory in bytes (it only grows), or
+/// 0 outside wasm32.
+#[wasm_bindgen]
+pub fn wasm_memory_bytes() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Ok(mem) = wasm_bindgen::memory().dyn_into::<js_sys::WebAssembly::Memory>() {
+            if let Ok(buf) = mem.buffer().dyn_into::<js_sys::ArrayBuffer>() {
+                return f64::from(buf.byte_length());
+            }
+        }
+    }
+    0.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: &str = r#"[
+      {"id":"00000000-0000-4000-8000-000000000001","deviceAssetId":"a","ownerId":"00000000-0000-4000-8000-0000000000aa",
+       "deviceId":"d","libraryId":null,"type":"IMAGE","originalPath":"/p/a.jpg","originalFileName":"a.jpg",
+       "resized":true,"thumbhash":null,"fileCreatedAt":"2024-01-02T03:04:05.000Z",
+       "fileModifiedAt":"2024-01-02T03:04:05.000Z","localDateTime":"2024-01-02T03:04:05.000Z",
+       "updatedAt":"2024-01-02T03:04:05.000Z","isFavorite":false,"isArchived":false,"isTrashed":false,
+       "duration":"0:00:00.00000","exifInfo":{"exifImageWidth":4000,"exifImageHeight":3000},
+       "livePhotoVideoId":null,"tags":[],"people":[],"checksum":"x","stackCount":null,
+       "isOffline":false,"isExternal":false,"isReadOnly":false,"hasMetadata":true,"duplicateId":null},
+      {"id":"00000000-0000-4000-8000-000000000002","deviceAssetId":"b","ownerId":"00000000-0000-4000-8000-0000000000aa",
+       "deviceId":"d","libraryId":null,"type":"VIDEO","originalPath":"/p/b.mp4","originalFileName":"b.mp4",
+       "resized":true,"thumbhash":null,"fileCreatedAt":"2024-01-01T03:04:05.000Z",
+       "fileModifiedAt":"2024-01-01T03:04:05.000Z","localDateTime":"2024-01-01T03:04:05.000Z",
+       "updatedAt":"2024-01-01T03:04:05.000Z","isFavorite":true,"isArchived":false,"isTrashed":false,
+       "duration":"0:00:02.00000","exifInfo":null,
+       "livePhotoVideoId":null,"tags":[],"people":[],"checksum":"y","stackCount":null,
+       "isOffline":false,"isExternal":false,"isReadOnly":false,"hasMetadata":true,"duplicateId":null}
+    ]"#;
+
+    /// Layout of `n` tiles of aspect `a` at `width`, row height 200: (total height, rects).
+    fn check_layout(n: usize, a: f32, width: f32, expected_rows: usize) {
+        let aspects = vec![a; n];
+        let total = layout(&aspects, width, 200.0);
+        let rects = layout_rects(&aspects, width, 200.0);
+        assert_eq!(rects.len(), n * 4);
+        let mut tops: Vec<f32> = rects.chunks(4).map(|r| r[1]).collect();
+        tops.dedup();
+        assert_eq!(tops.len(), expected_rows, "rows for {n} x {a} at {width}");
+        // Every tile lies inside the width and the total height.
+        for r in rects.chunks(4) {
+            assert!(r[0] >= 0.0 && r[0] + r[2] <= width + 0.01, "{r:?}");
+            assert!(f64::from(r[1] + r[3]) <= total + 0.01, "{r:?} vs {total}");
+        }
+        assert!(layout_heap_bytes(&aspects, width, 200.0) >= (n * 4) as f64);
+    }
+
+    #[test]
+    fn layout_packs_rows_and_reports_the_total_height() {
+        // Square tiles at 200 px with 4 px gaps: 5 fit in 1000 px (5*200+4*4 = 1016 > 1000
+        // at exactly 200, so a full row of 5 is shrunk slightly to fit).
+        check_layout(10, 1.0, 1000.0, 2);
+        check_layout(1, 1.0, 1000.0, 1);
+        check_layout(0, 1.0, 1000.0, 0);
+        check_layout(1000, 1.5, 1200.0, 250);
+    }
+
+    #[test]
+    fn decode_counts_assets_and_rejects_garbage() {
+        assert_eq!(decode_count(PAGE.as_bytes()), Ok(2));
+        assert_eq!(decode_count(b"[]"), Ok(0));
+        assert!(decode_count(b"{not json").is_err());
+        assert!(decode_count(&PAGE.as_bytes()[..PAGE.len() / 2]).is_err());
+    }
+
+    #[test]
+    fn page_decoder_keeps_pages_and_merges_duplicates() {
+        let mut d = PageDecoder::new();
+        assert_eq!(d.push_page(PAGE.as_bytes()), Ok(2));
+        assert_eq!(d.push_page(PAGE.as_bytes()), Ok(2));
+        assert!(d.push_page(b"nope").is_err());
+        assert_eq!(d.assets(), 4.0);
+        assert!(d.memory_bytes() > 0.0);
+        let merged = d.merged().unwrap();
+        assert_eq!(merged[0], 2.0, "the second page repeats the first");
+        assert!(merged[1] > 0.0 && merged[1] < d.memory_bytes());
+        d.clear();
+        assert_eq!(d.assets(), 0.0);
+    }
+
+    #[test]
+    fn memory_is_zero_on_the_host() {
+        assert_eq!(wasm_memory_bytes(), 0.0);
+    }
+}

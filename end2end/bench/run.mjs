@@ -1,0 +1,647 @@
+// Browser benchmarks of immich-grid, side by side with the alternatives, in
+// ONE headless Chromium run. Usually started by `cargo xtask bench` (or, tiny,
+// by `cargo xtask test`), which builds everything and passes the paths:
+//
+//   node end2end/bench/run.mjs --fixture target/release-native/immich-fixture \
+//     --dist dist --wasm-z DIR --wasm-o3 DIR --sizes 10000,100000 --out bench
+//
+// Sections: (a) layout of N tiles: ours vs @immich/justified-layout-wasm vs
+// flickr's justified-layout; (b) decoding a page set of the fixture's real
+// `/api/asset?take=1000` bodies: ours vs JSON.parse; (c) the built app
+// served by the fixture: cold/warm start, bytes, DOM size, long tasks and
+// frames while scrolling fast, memory, app size. Writes results.json and
+// results.md into --out. Everything the app does not expose yet is "n/a".
+
+import { spawn, execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const END2END = resolve(HERE, '..');
+const ROOT = resolve(END2END, '..');
+
+// ---- options -------------------------------------------------------------
+
+function parseArgs(argv) {
+  const o = {
+    sizes: [10000, 100000, 1000000],
+    layoutSizes: null,
+    appSizes: null,
+    decodeAssets: 100000,
+    take: 1000,
+    samples: 7,
+    decodeSamples: 5,
+    width: 1200,
+    rowHeight: 235,
+    out: join(ROOT, 'bench'),
+    fixture: null,
+    dist: null,
+    wasmZ: null,
+    wasmO3: null,
+    chromium: process.env.CHROMIUM || '/usr/bin/chromium',
+    appTimeoutMs: 180000,
+    scrollMs: 3000,
+    smoke: false,
+  };
+  const num = (s) => s.split(',').filter(Boolean).map((x) => Number(x));
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i];
+    const v = () => argv[++i];
+    switch (a) {
+      case '--sizes': o.sizes = num(v()); break;
+      case '--layout-sizes': o.layoutSizes = num(v()); break;
+      case '--app-sizes': o.appSizes = num(v()); break;
+      case '--decode-assets': o.decodeAssets = Number(v()); break;
+      case '--take': o.take = Number(v()); break;
+      case '--samples': o.samples = Number(v()); break;
+      case '--decode-samples': o.decodeSamples = Number(v()); break;
+      case '--out': o.out = resolve(v()); break;
+      case '--fixture': o.fixture = resolve(v()); break;
+      case '--dist': o.dist = resolve(v()); break;
+      case '--wasm-z': o.wasmZ = resolve(v()); break;
+      case '--wasm-o3': o.wasmO3 = resolve(v()); break;
+      case '--chromium': o.chromium = v(); break;
+      case '--app-timeout-ms': o.appTimeoutMs = Number(v()); break;
+      case '--scroll-ms': o.scrollMs = Number(v()); break;
+      case '--smoke': o.smoke = true; break;
+      default: throw new Error(`unknown option ${a}`);
+    }
+  }
+  o.layoutSizes ??= o.sizes;
+  o.appSizes ??= o.sizes;
+  if (!o.fixture) throw new Error('--fixture PATH (the immich-fixture binary) is required');
+  return o;
+}
+
+const log = (...a) => console.error('[bench]', ...a);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs `f`, logging and returning `fallback` on failure (the report then shows n/a). */
+async function attempt(what, f, fallback = null) {
+  try {
+    return await f();
+  } catch (e) {
+    log(`${what}: ${e && e.message ? e.message.split('\n')[0] : e}`);
+    return fallback;
+  }
+}
+
+// ---- static server for the bench page ------------------------------------
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm', '.json': 'application/json', '.css': 'text/css',
+};
+
+/** Serves /bench/ (this folder), /node_modules/ and /ours-<variant>/ (our wasm-bindgen output). */
+function startStatic(mounts) {
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    for (const [prefix, dir] of Object.entries(mounts)) {
+      if (!dir || !path.startsWith(prefix)) continue;
+      const file = resolve(dir, '.' + sep + path.slice(prefix.length));
+      if (!file.startsWith(dir) || !existsSync(file) || !statSync(file).isFile()) break;
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] || 'application/octet-stream', 'cache-control': 'no-store' });
+      createReadStream(file).pipe(res);
+      return;
+    }
+    res.writeHead(404).end('not found');
+  });
+  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
+}
+
+// ---- fixture servers -----------------------------------------------------
+
+/** Fixture servers still running, stopped if this script dies early. */
+const children = new Set();
+process.on('exit', () => { for (const c of children) c.kill(); });
+
+/** Starts the fixture with `assets` assets; resolves once it printed its URL and users. */
+function startFixture(o, assets, extra = []) {
+  const args = ['--port', '0', '--assets', String(assets), '--seed', '1', '--test-controls', ...extra];
+  const child = spawn(o.fixture, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d) => { err += d; });
+  return new Promise((ok, fail) => {
+    const timer = setTimeout(() => { child.kill(); fail(new Error(`fixture (${assets}) did not start: ${err}`)); }, 600000);
+    const onEarlyExit = (code) => { clearTimeout(timer); fail(new Error(`fixture exited (${code}): ${err}`)); };
+    child.on('exit', onEarlyExit);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
+      const admin = /user admin@\S+ \S+ apiKey=(\S+)/.exec(out)?.[1];
+      if (url && admin) {
+        clearTimeout(timer);
+        child.removeListener('exit', onEarlyExit);
+        ok({ url, apiKey: admin, child, stop: () => child.kill() });
+      }
+    });
+  });
+}
+
+async function fixtureJson(fx, path, method = 'GET') {
+  const r = await fetch(fx.url + path, { method });
+  if (method === 'DELETE') return null;
+  if (!r.ok) throw new Error(`${method} ${path}: ${r.status}`);
+  return r.json();
+}
+
+// ---- statistics helpers --------------------------------------------------
+
+const ratio = (a, b) => (a && b ? b / a : null);
+const fmt = (v, d = 1) => (v == null || Number.isNaN(v) ? 'n/a' : typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : String(v));
+const times = (v, d) => (v == null ? 'n/a' : fmt(v, d) + '×');
+const fmtInt = (v) => (v == null ? 'n/a' : Math.round(v).toLocaleString('en-US'));
+const mb = (b) => (b == null ? null : b / 1048576);
+const kb = (b) => (b == null ? null : b / 1024);
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)] : null; };
+
+// ---- (a) + (b): the bench page -------------------------------------------
+
+async function benchPage(browser, o, staticUrl) {
+  const page = await browser.newPage();
+  page.on('console', (m) => { if (m.type() === 'warning' || m.type() === 'error') log('page:', m.text()); });
+  page.on('pageerror', (e) => log('page error:', e.message));
+  await page.goto(`${staticUrl}/bench/index.html`);
+  await page.waitForFunction(() => window.benchReady === true, null, { timeout: 60000 });
+  const variants = await page.evaluate(() => window.bench.variants());
+  log(`our variants: ${variants.join(', ') || 'none'}`);
+
+  const layout = {};
+  // flickr's justified-layout concatenates its output once per row, so its
+  // time grows with n²; a size it would need minutes for is skipped.
+  let flickrLast = null;
+  for (const n of [...o.layoutSizes].sort((a, b) => a - b)) {
+    const est = flickrLast ? flickrLast.ms * (n / flickrLast.n) ** 2 : 0;
+    const skip = est > 20000 ? ['flickr'] : [];
+    log(`layout: ${n} tiles${skip.length ? ` (skipping flickr: about ${(est / 1000).toFixed(0)} s a call)` : ''}`);
+    layout[n] = await attempt(`layout ${n}`, () => page.evaluate(
+      ([n, w, h, s, skip]) => window.bench.layout(n, w, h, s, skip), [n, o.width, o.rowHeight, o.samples, skip]));
+    if (layout[n]?.flickr) flickrLast = { n, ms: layout[n].flickr.ms };
+    if (layout[n] && skip.length) layout[n].flickr = { skipped: true, estMs: est };
+  }
+
+  let decode = null;
+  if (o.decodeAssets > 0) {
+    decode = await attempt('decode', async () => {
+      log(`decode: starting a fixture with ${o.decodeAssets} assets`);
+      const fx = await startFixture(o, o.decodeAssets, ['--cors-origin', staticUrl]);
+      try {
+        const set = await page.evaluate(([u, k, n, t]) => window.bench.fetchPages(u, k, n, t), [fx.url, fx.apiKey, o.decodeAssets, o.take]);
+        log(`decode: ${set.pages} pages, ${(set.bytes / 1048576).toFixed(1)} MB, ${set.assets} assets`);
+        const times = await page.evaluate((s) => window.bench.decode(s), o.decodeSamples);
+        const memory = await page.evaluate(() => window.bench.oursMemory());
+        const cdp = await page.context().newCDPSession(page);
+        const heap = async () => {
+          await cdp.send('HeapProfiler.collectGarbage');
+          return (await cdp.send('Runtime.getHeapUsage')).usedSize;
+        };
+        const before = await heap();
+        await page.evaluate(() => window.bench.retainParsed());
+        const after = await heap();
+        await page.evaluate(() => window.bench.dropRetained());
+        await page.evaluate(() => window.bench.dropPages());
+        await cdp.detach();
+        return { ...set, times, memory, jsonHeapBytes: after - before };
+      } finally {
+        fx.stop();
+      }
+    });
+  }
+  await page.close();
+  return { variants, layout, decode };
+}
+
+// ---- (c) the app ---------------------------------------------------------
+
+/**
+ * Records, from the first script on, when the first tile shows, when loading
+ * completes (the progress element's data-state="current"), long tasks, and the app's wasm memory if exposed.
+ */
+const APP_PROBE = () => {
+  const b = (window.__bench = { firstTile: null, complete: null, longTasks: [], lastList: null, lists: 0 });
+  try {
+    new PerformanceObserver((l) => {
+      for (const e of l.getEntries()) b.longTasks.push([e.startTime, e.duration]);
+    }).observe({ type: 'longtask', buffered: true });
+  } catch { /* not supported */ }
+  try {
+    // Asset-list responses (not thumbnails): the fallback completion signal.
+    new PerformanceObserver((l) => {
+      for (const e of l.getEntries()) {
+        if (new URL(e.name).pathname === '/api/asset') {
+          b.lists++;
+          b.lastList = Math.max(b.lastList ?? 0, e.responseEnd);
+        }
+      }
+    }).observe({ type: 'resource', buffered: true });
+  } catch { /* not supported */ }
+  const check = () => {
+    const now = performance.now();
+    if (b.firstTile == null) {
+      const t = document.querySelector('[data-testid=tile]');
+      if (t) {
+        const r = t.getBoundingClientRect();
+        if (r.width > 0 && r.height > 0) b.firstTile = now;
+      }
+    }
+    if (b.complete == null && document.querySelector(
+      '[data-testid=progress][data-state=current]')) {
+      b.complete = now;
+    }
+  };
+  const mo = new MutationObserver(check);
+  mo.observe(document, { subtree: true, childList: true, attributes: true });
+  // Called before scrolling so the probe does not add work to the frames measured.
+  b.stop = () => { b.stopped = true; mo.disconnect(); };
+  const tick = () => { check(); if (!b.stopped && (b.firstTile == null || b.complete == null)) requestAnimationFrame(tick); };
+  requestAnimationFrame(tick);
+};
+
+/** Waits for first tile and completion (each up to `timeout`), then returns the probe's times. */
+async function waitLoaded(page, o, expectTotal) {
+  const deadline = Date.now() + o.appTimeoutMs;
+  let state = null;
+  while (Date.now() < deadline) {
+    state = await page.evaluate((n) => {
+      const b = window.__bench || {};
+      // Second signal: a total count equal to the library's size.
+      const total = document.querySelector('[data-testid=count-total]')?.textContent?.replace(/\D/g, '');
+      if (b.complete == null && total && Number(total) === n) { b.complete = performance.now(); b.source = 'count'; }
+      if (b.complete != null && !b.source) b.source = 'progress';
+      // Last resort: tiles shown and no asset-list response for 3 s.
+      const quiet = b.lastList != null && performance.now() - b.lastList > 3000;
+      return { firstTile: b.firstTile ?? null, complete: b.complete ?? null, source: b.source ?? null,
+        lastList: b.lastList ?? null, quiet };
+    }, expectTotal).catch(() => null);
+    if (state && state.firstTile != null && state.complete != null) break;
+    if (state && state.firstTile != null && state.quiet) {
+      state = { ...state, complete: state.lastList, source: 'last-list-response' };
+      break;
+    }
+    // Without any tile after a while the app probably cannot show this page yet.
+    if (state && state.firstTile == null && Date.now() > deadline - o.appTimeoutMs + Math.min(o.appTimeoutMs, 30000)) break;
+    await sleep(100);
+  }
+  return state || { firstTile: null, complete: null };
+}
+
+/** Sums the requests the page made: count, bytes up and down (headers + bodies). */
+function trackRequests(page) {
+  const reqs = [];
+  page.on('requestfinished', (r) => reqs.push(r));
+  return async () => {
+    let up = 0, down = 0;
+    for (const r of reqs) {
+      const s = await r.sizes().catch(() => null);
+      if (!s) continue;
+      up += s.requestHeadersSize + s.requestBodySize;
+      down += s.responseHeadersSize + s.responseBodySize;
+    }
+    return { requests: reqs.length, upBytes: up, downBytes: down };
+  };
+}
+
+/** Summary of the fixture's request log. */
+function summariseLog(entries) {
+  const api = entries.filter((e) => e.path.startsWith('/api/'));
+  const thumbs = api.filter((e) => e.path.startsWith('/api/asset/thumbnail'));
+  // JSON answers (lists, user, server info): the ones an unchanged library should answer with 304.
+  const json = api.filter((e) => !e.path.startsWith('/api/asset/thumbnail') && !e.path.startsWith('/api/asset/file'));
+  return {
+    requests: entries.length,
+    apiRequests: api.length,
+    assetPages: api.filter((e) => e.path === '/api/asset').length,
+    json200: json.filter((e) => e.status === 200).length,
+    json304: json.filter((e) => e.status === 304).length,
+    jsonBodyBytes: json.reduce((s, e) => s + (e.bytes || 0), 0),
+    apiBodyBytes: api.reduce((s, e) => s + (e.bytes || 0), 0),
+    thumbnails: thumbs.length,
+    thumbnail304: thumbs.filter((e) => e.status === 304).length,
+    thumbnailBytes: thumbs.reduce((s, e) => s + (e.bytes || 0), 0),
+  };
+}
+
+/** The element that scrolls the grid: the grid, an ancestor, or the document. */
+const SCROLLER = `(() => {
+  let el = document.querySelector('[data-testid=grid]');
+  while (el && el !== document.body) {
+    const cs = getComputedStyle(el);
+    if (el.scrollHeight > el.clientHeight + 1 && /(auto|scroll)/.test(cs.overflowY)) return el;
+    el = el.parentElement;
+  }
+  return document.scrollingElement;
+})()`;
+
+async function domAt(page, where) {
+  return page.evaluate(async ([where, SCROLLER]) => {
+    const s = eval(SCROLLER);
+    const max = s.scrollHeight - s.clientHeight;
+    s.scrollTop = where === 'top' ? 0 : where === 'middle' ? max / 2 : max;
+    s.dispatchEvent(new Event('scroll'));
+    for (let i = 0; i < 3; i++) await new Promise((r) => requestAnimationFrame(r));
+    await new Promise((r) => setTimeout(r, 400));
+    for (let i = 0; i < 2; i++) await new Promise((r) => requestAnimationFrame(r));
+    return {
+      nodes: document.querySelectorAll('[data-testid=grid] *').length,
+      tiles: document.querySelectorAll('[data-testid=tile]').length,
+      scrollHeight: s.scrollHeight,
+    };
+  }, [where, SCROLLER]);
+}
+
+/** Scrolls top to bottom in `ms`, one step a frame; frame times and long tasks meanwhile. */
+async function fastScroll(page, ms) {
+  return page.evaluate(async ([ms, SCROLLER]) => {
+    const s = eval(SCROLLER);
+    s.scrollTop = 0;
+    await new Promise((r) => setTimeout(r, 300));
+    const max = s.scrollHeight - s.clientHeight;
+    const t0 = performance.now();
+    const frames = [];
+    let last = t0;
+    await new Promise((done) => {
+      const step = (now) => {
+        frames.push(now - last);
+        last = now;
+        const f = Math.min(1, (now - t0) / ms);
+        s.scrollTop = f * max;
+        if (f < 1) requestAnimationFrame(step); else done();
+      };
+      requestAnimationFrame(step);
+    });
+    const t1 = performance.now();
+    frames.shift();
+    const lt = (window.__bench?.longTasks || []).filter(([st]) => st >= t0 && st <= t1);
+    frames.sort((a, b) => a - b);
+    return {
+      frames: frames.length,
+      worstFrameMs: frames[frames.length - 1] ?? null,
+      p95FrameMs: frames[Math.floor(frames.length * 0.95)] ?? null,
+      longTasks: lt.length,
+      longTaskMs: lt.reduce((a, [, d]) => a + d, 0),
+      scrolledPx: max,
+    };
+  }, [ms, SCROLLER]);
+}
+
+/** JS heap (CDP) and wasm linear memories found on the heap (CDP queryObjects). */
+async function memory(page) {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    await cdp.send('HeapProfiler.collectGarbage');
+    const heap = await cdp.send('Runtime.getHeapUsage');
+    const exposed = await page.evaluate(() => window.__immichGrid?.wasmMemoryBytes ?? null);
+    let wasm = exposed;
+    if (wasm == null) {
+      wasm = await attempt('wasm memory via CDP', async () => {
+        const proto = await cdp.send('Runtime.evaluate', { expression: 'WebAssembly.Memory.prototype' });
+        const { objects } = await cdp.send('Runtime.queryObjects', { prototypeObjectId: proto.result.objectId });
+        const sum = await cdp.send('Runtime.callFunctionOn', {
+          objectId: objects.objectId,
+          functionDeclaration: 'function () { return this.reduce((s, m) => s + m.buffer.byteLength, 0); }',
+          returnByValue: true,
+        });
+        return sum.result.value;
+      });
+    }
+    return { jsHeapUsed: heap.usedSize, jsHeapTotal: heap.totalSize, wasmMemory: wasm };
+  } finally {
+    await cdp.detach().catch(() => {});
+  }
+}
+
+async function benchApp(browser, o, n) {
+  log(`app: starting a fixture with ${n} assets`);
+  const fx = await startFixture(o, n, ['--app-dir', o.dist, '--demo-session']);
+  const r = { assets: n };
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    await context.addInitScript(APP_PROBE);
+    const page = await context.newPage();
+    page.on('pageerror', (e) => log('app error:', e.message));
+    // Cold: a fresh profile, nothing cached.
+    await fixtureJson(fx, '/__fixture/requests', 'DELETE');
+    let sizes = trackRequests(page);
+    await page.goto(fx.url + '/', { waitUntil: 'commit' });
+    const cold = await waitLoaded(page, o, n);
+    r.cold = { firstTileMs: cold.firstTile, completeMs: cold.complete, completeSource: cold.source, ...(await sizes()) };
+    r.coldLog = summariseLog(await fixtureJson(fx, '/__fixture/requests'));
+    log(`app ${n} cold: first tile ${fmt(cold.firstTile)} ms, complete ${fmt(cold.complete)} ms`);
+    if (cold.firstTile != null) {
+      await page.evaluate(() => window.__bench?.stop?.());
+      r.dom = {};
+      for (const where of ['top', 'middle', 'end']) r.dom[where] = await attempt(`dom ${where}`, () => domAt(page, where));
+      r.scroll = await attempt('fast scroll', () => fastScroll(page, o.scrollMs));
+    }
+    r.memory = await attempt('memory', () => memory(page));
+    // Warm: reload in the same profile (the app's caches and the HTTP cache are kept).
+    await sleep(500);
+    await fixtureJson(fx, '/__fixture/requests', 'DELETE');
+    page.removeAllListeners('requestfinished');
+    sizes = trackRequests(page);
+    await page.reload({ waitUntil: 'commit' });
+    const warm = await waitLoaded(page, o, n);
+    await sleep(500);
+    r.warm = { firstTileMs: warm.firstTile, completeMs: warm.complete, completeSource: warm.source, ...(await sizes()) };
+    r.warmLog = summariseLog(await fixtureJson(fx, '/__fixture/requests'));
+    log(`app ${n} warm: first tile ${fmt(warm.firstTile)} ms, complete ${fmt(warm.complete)} ms, ${r.warmLog.json304} x 304`);
+  } finally {
+    await context.close();
+    fx.stop();
+  }
+  return r;
+}
+
+/** Raw and gzip (level 9) size of the app's html/js/css/wasm. */
+function appSize(dist) {
+  if (!dist || !existsSync(dist)) return null;
+  const files = {};
+  let raw = 0, gz = 0;
+  for (const f of readdirSync(dist)) {
+    if (!/\.(wasm|js|css|html)$/.test(f)) continue;
+    const data = readFileSync(join(dist, f));
+    const g = gzipSync(data, { level: 9 }).length;
+    files[f] = { raw: data.length, gzip: g };
+    raw += data.length;
+    gz += g;
+  }
+  return { raw, gzip: gz, files };
+}
+
+// ---- machine -------------------------------------------------------------
+
+function machine(browserVersion) {
+  let cpu = cpus()[0]?.model ?? 'unknown';
+  try {
+    cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpu;
+  } catch { /* not Linux */ }
+  let nproc = cpus().length;
+  try { nproc = Number(execFileSync('nproc').toString().trim()); } catch { /* keep */ }
+  return {
+    nproc, cpu, chromium: browserVersion, node: process.version,
+    loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
+    date: new Date().toISOString(),
+  };
+}
+
+// ---- report --------------------------------------------------------------
+
+function markdown(res) {
+  const L = [];
+  const m = res.machine;
+  L.push('# immich-grid benchmarks', '');
+  L.push(`${m.date.slice(0, 10)} · ${m.nproc} cores (${m.cpu}) · Chromium ${m.chromium} (headless) · Node ${m.node} · load average at start ${m.loadavg.join(' / ')}`);
+  L.push('', 'Reproduce: `cargo xtask bench --sizes ' + res.options.sizes.join(',') + '` (writes this file and results.json). Times are medians of several samples; a ratio "X ÷ ours" above 1 means ours is faster. The machine is shared (see the load average), so treat small differences as noise.', '');
+  L.push('Our wasm builds: **z** = `--release` (opt-level "z", LTO, as the app ships) + `wasm-opt -Oz`; **o3** = `--profile release-native` (opt-level 3) + `wasm-opt -O3`.', '');
+
+  // (a)
+  L.push('## Layout', '');
+  L.push(`Justified layout of N tiles (seeded mix of photo shapes), width ${res.options.width} px, row height ${res.options.rowHeight} px, gap 4 px, in one page. `
+    + '"ours" is what the app does (`Grid::new` + `layout_all`: one aspect a tile + rows, positions derived on demand); "+rects" also materialises x/y/w/h for every tile '
+    + '(the output the others return). Immich: `get_justified_layout(aspects, rowHeight, width, 4, 0.15)` as `JustifiedLayout` calls it; flickr: `justifiedLayout(array, {containerWidth, containerPadding: 0, boxSpacing: 4, targetRowHeight})`.', '');
+  const names = [...new Set(Object.values(res.layout).filter(Boolean).flatMap((r) => Object.keys(r).filter((k) => k !== 'heapBytesPerTile')))];
+  // Ratios: each other packer's time divided by ours (as the app runs it, and like for like with rects).
+  const bases = ['ours-z', 'ours-z+rects'].filter((b) => names.includes(b));
+  const others = names.filter((n) => !n.startsWith('ours'));
+  const pairs = others.flatMap((o) => bases.map((b) => [o, b]));
+  L.push(`| tiles | ${names.map((n) => `${n} ms`).join(' | ')} | ${pairs.map(([o, b]) => `${o} ÷ ${b}`).join(' | ')} | grid bytes/tile |`);
+  L.push(`|---:|${names.map(() => '---:').join('|')}|${pairs.map(() => '---:').join('|')}|---:|`);
+  for (const [n, r] of Object.entries(res.layout)) {
+    if (!r) { L.push(`| ${fmtInt(Number(n))} | ${names.map(() => 'n/a').join(' | ')} |`); continue; }
+    const cell = (k) => (r[k]?.skipped ? `skipped (≈${fmt(r[k].estMs / 1000, 0)} s)` : fmt(r[k]?.ms, 2));
+    L.push(`| ${fmtInt(Number(n))} | ${names.map(cell).join(' | ')} | ${pairs.map(([o, b]) => times(ratio(r[b]?.ms, r[o]?.ms), 1)).join(' | ')} | ${fmt(r.heapBytesPerTile, 1)} |`);
+  }
+  const last = Object.values(res.layout).filter(Boolean).pop();
+  if (last) {
+    L.push('', `Total height of the largest run (a check that all pack comparably): ${names.filter((k) => last[k]?.height).map((k) => `${k} ${fmtInt(last[k].height)} px`).join(', ')}.`);
+  }
+  if (Object.values(res.layout).some((r) => r?.flickr?.skipped)) {
+    L.push('', 'flickr\'s `justified-layout` concatenates its result array once per row (`laidOutItems.concat(...)`), so its time grows with n²; sizes where one call would take over 20 s (extrapolated from the previous size) are skipped.');
+  }
+  L.push('');
+
+  // (b)
+  L.push('## Decode', '');
+  const d = res.decode;
+  if (!d) {
+    L.push(res.options.decodeAssets > 0 ? 'n/a (the decode run failed; see the log).' : 'skipped (--decode-assets 0).', '');
+  } else {
+    L.push(`The fixture's real \`GET /api/asset?take=${res.options.take}&skip=…\` bodies for ${fmtInt(d.assets)} assets (${d.pages} pages, ${fmt(mb(d.bytes))} MB), fetched once, then decoded whole per sample. `
+      + 'ours = `library_core::decode_page` per page (bytes copied into wasm memory, as the app does); JSON.parse(text) starts from strings; TextDecoder+JSON.parse from the same bytes as ours.', '');
+    const t = d.times;
+    const jp = t['JSON.parse(text)']?.ms;
+    const tdjp = t['TextDecoder+JSON.parse']?.ms;
+    L.push('| decoder | ms | MB/s | M assets/s | JSON.parse(text) ÷ this | TextDecoder+JSON.parse ÷ this |');
+    L.push('|---|---:|---:|---:|---:|---:|');
+    for (const [k, v] of Object.entries(t)) {
+      const isOurs = k.startsWith('ours');
+      L.push(`| ${k} | ${fmt(v.ms)} | ${fmt(mb(d.bytes) / (v.ms / 1000), 0)} | ${fmt(d.assets / (v.ms / 1000) / 1e6, 2)} | ${isOurs ? times(ratio(v.ms, jp), 2) : ''} | ${isOurs ? times(ratio(v.ms, tdjp), 2) : ''} |`);
+    }
+    const mm = d.memory;
+    L.push('', '| memory | bytes/asset |', '|---|---:|');
+    L.push(`| JSON body (wire) | ${fmt(d.bytes / d.assets, 0)} |`);
+    L.push(`| JSON.parse objects kept (JS heap growth) | ${fmt(d.jsonHeapBytes / d.assets, 0)} |`);
+    if (mm) {
+      L.push(`| our index, per page as decoded | ${fmt(mm.pagesBytes / mm.assets, 0)} |`);
+      L.push(`| our index, merged (as the app publishes it) | ${fmt(mm.mergedBytes / mm.mergedAssets, 0)} |`);
+    }
+    L.push('');
+  }
+
+  // (c)
+  L.push('## App', '');
+  const s = res.appSize;
+  if (s) L.push(`App size (dist/: html + js + css + wasm): ${fmt(kb(s.raw))} KB raw, **${fmt(kb(s.gzip))} KB gzip** (level 9). ${Object.entries(s.files).map(([f, v]) => `${f.replace(/-[0-9a-f]{16}/, '')} ${fmt(kb(v.gzip))} KB`).join(', ')}.`, '');
+  if (!res.app || !Object.keys(res.app).length) {
+    L.push('n/a (no dist/ given or the app did not load).', '');
+  } else {
+    L.push(`Served by the fixture (\`--demo-session\`), viewport 1280×800, a fresh browser profile for the cold start, a reload of it for the warm start. "complete" = \`[data-testid=progress]\` with \`data-state="complete"\` / \`data-status="current"\` (or the total count reaching N); n/a = the app does not expose it (yet) or it did not happen within ${res.options.appTimeoutMs / 1000} s. Bytes are headers + bodies as Chromium counts them; API bodies from the fixture's log.`, '');
+    const rows = [
+      ['cold: first tile (ms)', (a) => fmt(a.cold?.firstTileMs, 0)],
+      ['cold: complete (ms)', (a) => fmt(a.cold?.completeMs, 0) + mark(a.cold)],
+      ['cold: requests', (a) => fmtInt(a.cold?.requests)],
+      ['cold: bytes down / up (KB)', (a) => `${fmt(kb(a.cold?.downBytes), 0)} / ${fmt(kb(a.cold?.upBytes), 0)}`],
+      ['cold: /api/asset requests, JSON body MB', (a) => `${fmtInt(a.coldLog?.assetPages)}, ${fmt(mb(a.coldLog?.jsonBodyBytes))}`],
+      ['cold: thumbnails, KB', (a) => `${fmtInt(a.coldLog?.thumbnails)}, ${fmt(kb(a.coldLog?.thumbnailBytes), 0)}`],
+      ['warm: first tile (ms)', (a) => fmt(a.warm?.firstTileMs, 0)],
+      ['warm: complete (ms)', (a) => fmt(a.warm?.completeMs, 0) + mark(a.warm)],
+      ['warm: JSON API 304 / 200', (a) => `${fmtInt(a.warmLog?.json304)} / ${fmtInt(a.warmLog?.json200)}`],
+      ['warm: thumbnails requested (304), KB', (a) => `${fmtInt(a.warmLog?.thumbnails)} (${fmtInt(a.warmLog?.thumbnail304)}), ${fmt(kb(a.warmLog?.thumbnailBytes), 0)}`],
+      ['warm: bytes down / up (KB)', (a) => `${fmt(kb(a.warm?.downBytes), 0)} / ${fmt(kb(a.warm?.upBytes), 0)}`],
+      ['DOM nodes in grid: top / middle / end', (a) => a.dom ? ['top', 'middle', 'end'].map((w) => fmtInt(a.dom[w]?.nodes)).join(' / ') : 'n/a'],
+      ['fast scroll: long tasks (total ms)', (a) => a.scroll ? `${a.scroll.longTasks} (${fmt(a.scroll.longTaskMs, 0)})` : 'n/a'],
+      ['fast scroll: worst / p95 frame (ms)', (a) => a.scroll ? `${fmt(a.scroll.worstFrameMs, 0)} / ${fmt(a.scroll.p95FrameMs, 0)}` : 'n/a'],
+      ['JS heap used (MB)', (a) => fmt(mb(a.memory?.jsHeapUsed))],
+      ['wasm memory (MB)', (a) => fmt(mb(a.memory?.wasmMemory))],
+    ];
+    const mark = (x) => (x?.completeSource === 'last-list-response' ? ' ¹' : x?.completeSource === 'count' ? ' ²' : '');
+    const apps = Object.values(res.app);
+    L.push(`| metric | ${apps.map((a) => `${fmtInt(a?.assets)} assets`).join(' | ')} |`);
+    L.push(`|---|${apps.map(() => '---:').join('|')}|`);
+    for (const [label, f] of rows) L.push(`| ${label} | ${apps.map((a) => (a?.error ? 'n/a' : f(a))).join(' | ')} |`);
+    L.push('', '¹ the app exposes no completion marker yet: time of the last `/api/asset` response (decode and publish not included). ² when `[data-testid=count-total]` showed N.');
+    const errs = apps.filter((a) => a?.error);
+    if (errs.length) L.push('', ...errs.map((a) => `- ${fmtInt(a.assets)} assets: ${a.error}`));
+    L.push('');
+  }
+  return L.join('\n');
+}
+
+// ---- main ----------------------------------------------------------------
+
+async function main() {
+  const o = parseArgs(process.argv);
+  const started = Date.now();
+  mkdirSync(o.out, { recursive: true });
+  const server = await startStatic({
+    '/bench/': HERE,
+    '/node_modules/': join(END2END, 'node_modules'),
+    '/ours-z/': o.wasmZ,
+    '/ours-o3/': o.wasmO3,
+  });
+  const staticUrl = `http://127.0.0.1:${server.address().port}`;
+  const browser = await chromium.launch({
+    executablePath: o.chromium,
+    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  const res = { machine: machine(browser.version()), options: { ...o, fixture: undefined } };
+  try {
+    Object.assign(res, await benchPage(browser, o, staticUrl));
+    res.appSize = appSize(o.dist);
+    res.app = {};
+    if (o.dist && existsSync(join(o.dist, 'index.html'))) {
+      for (const n of o.appSizes) {
+        res.app[n] = await attempt(`app ${n}`, () => benchApp(browser, o, n), null) ?? { assets: n, error: 'failed (see the log)' };
+      }
+    } else {
+      log('no --dist with index.html: skipping the app section');
+    }
+  } finally {
+    await browser.close();
+    server.close();
+  }
+  res.seconds = (Date.now() - started) / 1000;
+  writeFileSync(join(o.out, 'results.json'), JSON.stringify(res, null, 2) + '\n');
+  const md = markdown(res);
+  writeFileSync(join(o.out, 'results.md'), md + '\n');
+  console.log(md);
+  log(`done in ${res.seconds.toFixed(0)} s; wrote ${join(o.out, 'results.md')} and results.json`);
+  // The bench page must have produced numbers; anything else may be n/a.
+  const ok = Object.values(res.layout || {}).some(Boolean);
+  process.exit(ok ? 0 : 1);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
