@@ -6,6 +6,11 @@
 //! 1. `GET /api/user/me` names the cache scope (server + user), so one user's
 //!    cached library is never shown to another; `/api/asset/statistics` gives
 //!    the expected total for the progress display (in parallel with what follows).
+//!    While `me` is on its way, IndexedDB opens and, when this server and
+//!    sign-in mode last answered for a known user ([`last_user_key`]), that
+//!    user's cache is read and decoded; it is shown only once `me` confirms
+//!    the user (never a flash of somebody else's library), and dropped if
+//!    `me` names someone else or fails.
 //! 2. Stale-while-revalidate: cached bodies are read page by page, in order,
 //!    while each page's ETag is held and its body is present and sound; they
 //!    are published at once (`from_cache`).
@@ -23,7 +28,14 @@
 //! load it happens when the index has doubled or a second has passed, which
 //! keeps the total cost linear.
 
-use std::{cell::RefCell, future::Future, pin::Pin, rc::Rc, sync::Arc, task::Poll};
+use std::{
+    cell::{Cell, RefCell},
+    future::Future,
+    pin::{pin, Pin},
+    rc::Rc,
+    sync::Arc,
+    task::Poll,
+};
 
 use immich_api::{AssetQuery, UserResponseDto};
 use leptos::prelude::*;
@@ -39,7 +51,7 @@ use super::{
     bodies::{BodyStore, BodyStoreError},
     client::{ApiError, Client, Fetched, StatsQuery},
     kv::WebStorageKv,
-    session::Session,
+    session::{Auth, Session},
 };
 
 /// Tunables of the loader.
@@ -378,50 +390,88 @@ impl Run {
         let signal = self.signal.as_ref();
         self.w.status.try_set(LoadStatus::Loading);
 
-        // Who is asking: the cache scope, and the statistics' owner.
-        let cached_user = self.inner.borrow().user.clone();
-        let user = match cached_user {
-            Some(u) => u,
-            None => match client.me(signal).await {
-                Ok(u) => u,
-                Err(ApiError::Aborted) => return Ok(()),
-                Err(e) => return Err(describe(&e)),
-            },
+        // Who is asking: the cache scope, and the statistics' owner. On a fresh
+        // page `/api/user/me` is a network round trip, so meanwhile the caches
+        // open and, when this server and sign-in mode last belonged to a known
+        // user, that user's cached pages are read and the first one is shown.
+        // When `me` names someone else (or fails), what was shown is taken down
+        // at once and the cache is read again under the right scope.
+        let known_user = self.inner.borrow().user.clone();
+        let server = client.server().as_str().to_owned();
+        let user_key = last_user_key(&server, auth_mode(&self.inner.borrow().session.auth));
+        let remembered = match (&known_user, options.use_cache) {
+            (None, true) => WebStorageKv::local()
+                .ok()
+                .and_then(|kv| kv.get(&user_key).ok().flatten()),
+            _ => None,
         };
-        if !self.is_current() {
-            return Ok(());
-        }
-        self.inner.borrow_mut().user = Some(user.clone());
-        self.w.user.try_set(Some(user.clone()));
-
-        // The expected total, in the background.
-        if !paged && start == 0 && stats_apply(&query, &user.id) {
-            let (client, signal, w, inner, generation) = (
-                client.clone(),
-                self.signal.clone(),
-                self.w,
-                self.inner.clone(),
-                self.generation,
-            );
-            let stats = query_stats(&query);
-            spawn_local(async move {
-                if let Some(total) = expected_total(&client, &stats, signal.as_ref()).await {
-                    if inner.borrow().generation == generation {
-                        w.progress.try_update(|p| p.total = Some(total));
-                    }
+        let early_scope = remembered.as_deref().map(|id| CacheScope::new(&server, id));
+        // Set when `me` did not confirm the remembered user: early reads stop.
+        let wrong_user = Cell::new(false);
+        // The first cached page waits here until `me` confirms the user.
+        let gate = FirstPageGate::default();
+        let me_part = async {
+            let result = match known_user {
+                Some(u) => Ok(u),
+                None => client.me(signal).await,
+            };
+            let confirmed = matches!((&result, &remembered), (Ok(u), Some(r)) if &u.id == r);
+            if confirmed {
+                if self.is_current() {
+                    gate.confirm(&self.w);
                 }
-            });
-        }
-
-        let scope = CacheScope::new(client.server().as_str(), &user.id);
-        let (policy, bodies) = if options.use_cache {
-            self.open_caches().await
-        } else {
-            (None, None)
+            } else {
+                wrong_user.set(true);
+                gate.drop_held();
+            }
+            if let Ok(user) = &result {
+                if self.is_current() {
+                    self.on_user(&client, &query, user, paged, start);
+                }
+            }
+            result
+        };
+        let cache_part = async {
+            let (policy, bodies) = if options.use_cache {
+                self.open_caches().await
+            } else {
+                (None, None)
+            };
+            let early = match &early_scope {
+                Some(scope) if !wrong_user.get() && self.is_current() => {
+                    let cache = Cache {
+                        policy: policy.clone(),
+                        bodies: bodies.clone(),
+                        scope: scope.clone(),
+                        take,
+                        start,
+                        max_pages,
+                        w: self.w,
+                        bodies_full: false,
+                    };
+                    cache.read_cached(&query, &wrong_user, &gate).await
+                }
+                _ => Vec::new(),
+            };
+            (policy, bodies, early)
+        };
+        let (me, (policy, bodies, early)) = join(me_part, cache_part).await;
+        let user = match me {
+            Ok(u) => u,
+            Err(ApiError::Aborted) => return Ok(()),
+            Err(e) => return Err(describe(&e)),
         };
         if !self.is_current() {
             return Ok(());
         }
+        if options.use_cache && remembered.as_deref() != Some(user.id.as_str()) {
+            // Not a secret: only which user this server and sign-in mode had.
+            if let Ok(mut kv) = WebStorageKv::local() {
+                let _ = kv.set(&user_key, &user.id);
+            }
+        }
+
+        let scope = CacheScope::new(&server, &user.id);
         let cache = Cache {
             policy,
             bodies,
@@ -434,7 +484,13 @@ impl Run {
         };
 
         // Stale-while-revalidate: what the cache holds, at once.
-        let cached = cache.read_cached(&query).await;
+        let cached = if early_scope.is_some() && !wrong_user.get() {
+            early
+        } else {
+            drop(early);
+            let no = Cell::new(false);
+            cache.read_cached(&query, &no, &FirstPageGate::open()).await
+        };
         if !self.is_current() {
             return Ok(());
         }
@@ -464,6 +520,38 @@ impl Run {
             cached_pages,
         )
         .await
+    }
+
+    /// `me` answered for this run: remembers the user and, when statistics
+    /// apply, fetches the expected total in the background.
+    fn on_user(
+        &self,
+        client: &Client,
+        query: &AssetQuery,
+        user: &UserResponseDto,
+        paged: bool,
+        start: u64,
+    ) {
+        self.inner.borrow_mut().user = Some(user.clone());
+        self.w.user.try_set(Some(user.clone()));
+        if paged || start != 0 || !stats_apply(query, &user.id) {
+            return;
+        }
+        let (client, signal, w, inner, generation) = (
+            client.clone(),
+            self.signal.clone(),
+            self.w,
+            self.inner.clone(),
+            self.generation,
+        );
+        let stats = query_stats(query);
+        spawn_local(async move {
+            if let Some(total) = expected_total(&client, &stats, signal.as_ref()).await {
+                if inner.borrow().generation == generation {
+                    w.progress.try_update(|p| p.total = Some(total));
+                }
+            }
+        });
     }
 
     /// The fetch loop: keeps up to `concurrency` requests in flight, feeds the
@@ -510,7 +598,7 @@ impl Run {
                     }
                 }
                 Ok(Fetched::Fresh { etag, body }) => {
-                    let assets = decode_page(&body).map_err(|e| {
+                    let mut assets = decode_page(&body).map_err(|e| {
                         format!(
                             "The server's answer for assets {}–{} could not be read ({e}).",
                             req.skip,
@@ -518,6 +606,9 @@ impl Run {
                         )
                     })?;
                     cache.store(&canonical, etag.as_deref(), &body).await;
+                    // The bytes are stored: only the decoded page is kept.
+                    drop(body);
+                    assets.shrink_to_fit();
                     if !self.is_current() {
                         return Ok(());
                     }
@@ -591,7 +682,10 @@ impl Run {
             None => {
                 let b = BodyStore::open().await.ok();
                 if let Some(b) = &b {
-                    sweep_orphans(&policy, b).await;
+                    // Off the first tile's path: orphans have no ETag entry, so
+                    // no read of this run looks for them.
+                    let (policy, b) = (policy.clone(), b.clone());
+                    spawn_local(async move { sweep_orphans(&policy, &b).await });
                 }
                 self.inner.borrow_mut().bodies = Some(b.clone());
                 b
@@ -624,6 +718,32 @@ async fn next_done(in_flight: &mut Vec<InFlight>) -> (PageRequest, Result<Fetche
     .await
 }
 
+/// Runs two futures together (polling `a` first) and gives both outputs.
+async fn join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+    let (mut a, mut b) = (pin!(a), pin!(b));
+    let (mut ra, mut rb) = (None, None);
+    std::future::poll_fn(|cx| {
+        if ra.is_none() {
+            if let Poll::Ready(v) = a.as_mut().poll(cx) {
+                ra = Some(v);
+            }
+        }
+        if rb.is_none() {
+            if let Poll::Ready(v) = b.as_mut().poll(cx) {
+                rb = Some(v);
+            }
+        }
+        match (ra.take(), rb.take()) {
+            (Some(x), Some(y)) => Poll::Ready((x, y)),
+            (x, y) => {
+                (ra, rb) = (x, y);
+                Poll::Pending
+            }
+        }
+    })
+    .await
+}
+
 /// Deletes bodies whose ETag entry is gone (written by a page whose metadata
 /// was lost, or by another app version), so IndexedDB does not fill with orphans.
 async fn sweep_orphans(policy: &Rc<RefCell<CachePolicy<Kv>>>, bodies: &BodyStore) {
@@ -638,6 +758,51 @@ async fn sweep_orphans(policy: &Rc<RefCell<CachePolicy<Kv>>>, bodies: &BodyStore
         if orphan {
             let _ = bodies.delete(&key).await;
         }
+    }
+}
+
+/// Holds the first cached page of a remembered user until `/api/user/me`
+/// confirms that user, so nobody ever sees another user's library, not even
+/// for the moment `me` takes.
+#[derive(Default)]
+struct FirstPageGate {
+    confirmed: Cell<bool>,
+    held: RefCell<Option<LibraryIndex>>,
+}
+
+impl FirstPageGate {
+    /// A gate for a user already confirmed.
+    fn open() -> Self {
+        let g = Self::default();
+        g.confirmed.set(true);
+        g
+    }
+
+    fn show(page: LibraryIndex, w: &Writers) {
+        w.from_cache.try_set(true);
+        w.index.try_set(Arc::new(page));
+    }
+
+    /// The first page is read: shown now if the user is confirmed, else held.
+    fn offer(&self, page: LibraryIndex, w: &Writers) {
+        if self.confirmed.get() {
+            Self::show(page, w);
+        } else {
+            *self.held.borrow_mut() = Some(page);
+        }
+    }
+
+    /// `me` confirmed the user: a held page goes on screen.
+    fn confirm(&self, w: &Writers) {
+        self.confirmed.set(true);
+        if let Some(page) = self.held.borrow_mut().take() {
+            Self::show(page, w);
+        }
+    }
+
+    /// `me` named somebody else: what was held is never shown.
+    fn drop_held(&self) {
+        self.held.borrow_mut().take();
     }
 }
 
@@ -658,13 +823,24 @@ struct Cache {
 
 impl Cache {
     /// The pages the cache holds for `query`, in order, while each is sound.
-    async fn read_cached(&self, query: &AssetQuery) -> Vec<(LibraryIndex, Option<String>)> {
+    ///
+    /// Stops (with what it has) as soon as `stop` is set; `shown` records that
+    /// the first page was published.
+    async fn read_cached(
+        &self,
+        query: &AssetQuery,
+        stop: &Cell<bool>,
+        gate: &FirstPageGate,
+    ) -> Vec<(LibraryIndex, Option<String>)> {
         let (Some(policy), Some(bodies)) = (&self.policy, &self.bodies) else {
             return Vec::new();
         };
         let mut pages = Vec::new();
         let limit = self.max_pages.map_or(u64::MAX, |m| m as u64);
         for page in 0..limit {
+            if stop.get() {
+                break;
+            }
             let skip = self.start + page * u64::from(self.take);
             let canonical = page_query(query, skip, self.take).canonical();
             let etag = policy.borrow_mut().if_none_match(&self.scope, &canonical);
@@ -674,16 +850,23 @@ impl Cache {
             let decoded = body
                 .filter(|b| body_matches_etag(&etag, b.len()))
                 .and_then(|b| decode_page(&b).ok());
-            let Some(assets) = decoded else {
-                // Missing or corrupt: drop the ETag; the page is fetched whole.
-                self.body_missing(&canonical).await;
+            let Some(mut assets) = decoded else {
+                if !stop.get() {
+                    // Missing or corrupt: drop the ETag; the page is fetched whole.
+                    self.body_missing(&canonical).await;
+                }
                 break;
             };
+            if stop.get() {
+                break;
+            }
+            // Held until the load ends: without the decoder's slack.
+            assets.shrink_to_fit();
             let short = assets.len() < self.take as usize;
             if pages.is_empty() {
-                // The first page on screen at once; the rest follow as read.
-                self.w.from_cache.try_set(true);
-                self.w.index.try_set(Arc::new(assets.clone()));
+                // The first page on screen as soon as the user is confirmed;
+                // the rest follow as read.
+                gate.offer(assets.clone(), &self.w);
             }
             pages.push((assets, Some(etag)));
             if short {
@@ -823,6 +1006,24 @@ async fn expected_total(
 }
 
 // ---- pure helpers (tested natively) ---------------------------------------------
+
+/// The localStorage key remembering which user `server` last answered for,
+/// with one sign-in mode (`"cookie"`, `"api-key"`): lets a warm start show the
+/// cache before `/api/user/me` answers. Holds no credential.
+pub fn last_user_key(server: &str, auth_mode: &str) -> String {
+    let mut scope = String::new();
+    // A scope escapes `%` and `|`, so mode and server cannot run into each other.
+    scope.push_str(CacheScope::new(auth_mode, server).as_str());
+    format!("{}last-user:{scope}", library_core::cache::KEY_PREFIX)
+}
+
+/// The sign-in mode's name in [`last_user_key`].
+fn auth_mode(auth: &Auth) -> &'static str {
+    match auth {
+        Auth::Cookie => "cookie",
+        Auth::ApiKey(_) => "api-key",
+    }
+}
 
 /// The query of one page: the filters with the loader's `skip`/`take`.
 pub fn page_query(base: &AssetQuery, skip: u64, take: u32) -> AssetQuery {
@@ -971,6 +1172,18 @@ mod tests {
         let entry = CachePolicy::<InMemoryKv>::entry_key(&scope, "skip=0&take=1000");
         assert_eq!(entry_key_of_body(&body), Some(entry));
         assert_eq!(entry_key_of_body("other-app:body:x"), None);
+    }
+
+    #[test]
+    fn last_user_keys_separate_servers_and_modes() {
+        let key = last_user_key("http://nas:2283", "cookie");
+        assert!(key.starts_with(library_core::cache::KEY_PREFIX));
+        // Not an ETag or body key: the cache policy's sweeps leave it alone.
+        assert!(entry_key_of_body(&key).is_none());
+        assert_ne!(key, last_user_key("http://nas:2283", "api-key"));
+        assert_ne!(key, last_user_key("http://nas:2284", "cookie"));
+        // Escaping keeps a mode/server pair from posing as another.
+        assert_ne!(last_user_key("a|b", "c"), last_user_key("b", "a|c"),);
     }
 
     #[test]

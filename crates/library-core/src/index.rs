@@ -464,6 +464,30 @@ impl LibraryIndex {
         self.other_ids.shrink_to_fit();
     }
 
+    /// Reserves exactly the room `segments` need on top of what is held (an upper
+    /// bound when they share ids), so appending them never reallocates.
+    fn reserve_exact_for(&mut self, segments: &[&LibraryIndex]) {
+        let sum = |f: fn(&LibraryIndex) -> usize| segments.iter().map(|s| f(s)).sum::<usize>();
+        let n = sum(LibraryIndex::len);
+        self.ids.reserve_exact(n);
+        self.local_ms.reserve_exact(n);
+        self.created_ms.reserve_exact(n);
+        self.days.reserve_exact(n);
+        self.aspects.reserve_exact(n);
+        self.durations.reserve_exact(n);
+        self.owners.reserve_exact(n);
+        self.stack_counts.reserve_exact(n);
+        self.flags.reserve_exact(n);
+        self.kinds.reserve_exact(n);
+        self.thumb_ends.reserve_exact(n);
+        self.name_ends.reserve_exact(n);
+        self.search_ends.reserve_exact(n);
+        self.thumb_bytes.reserve_exact(sum(|s| s.thumb_bytes.len()));
+        self.names.reserve_exact(sum(|s| s.names.len()));
+        self.search.reserve_exact(sum(|s| s.search.len()));
+        self.other_ids.reserve_exact(sum(|s| s.other_ids.len()));
+    }
+
     // ---- building -------------------------------------------------------------------
 
     /// Appends one asset; returns its position. The search text is lowercased.
@@ -609,11 +633,18 @@ impl LibraryIndex {
     }
 
     /// Concatenates segments in order, keeping the first of any duplicated id.
+    ///
+    /// Every column is reserved once, exactly, from the segments' sizes: growing by
+    /// doubling would hold up to twice the result (and a copy while shrinking), and
+    /// a merge of a large library is the app's memory high-water mark.
     pub fn merge<'a>(
         segments: impl IntoIterator<Item = &'a LibraryIndex>,
     ) -> Result<LibraryIndex, IndexError> {
+        let segments: Vec<&LibraryIndex> = segments.into_iter().collect();
         let mut out = LibraryIndex::new();
+        out.reserve_exact_for(&segments);
         let mut seen = IdSet::new();
+        seen.uuids.reserve(out.ids.capacity());
         for s in segments {
             out.append_unique(s, &mut seen)?;
         }
@@ -866,6 +897,27 @@ mod tests {
         let names: Vec<_> = (0..m.len()).map(|i| m.file_name(i).unwrap()).collect();
         assert_eq!(names, ["1", "2", "3"]);
         assert_eq!(m.id_string(2).as_deref(), Some("c"));
+    }
+
+    #[test]
+    fn merge_allocates_once_and_exactly() {
+        // 300 pages of 7 assets: doubling growth would leave spare capacity.
+        let pages: Vec<LibraryIndex> = (0..300)
+            .map(|p| {
+                let mut ix = LibraryIndex::new();
+                for k in 0..7 {
+                    let id = format!("id-{p}-{k}");
+                    ix.push(&record(&id, "name.jpg")).unwrap();
+                }
+                ix
+            })
+            .collect();
+        let m = LibraryIndex::merge(&pages).unwrap();
+        assert_eq!(m.len(), 2100);
+        assert_eq!(m.ids.capacity(), m.len());
+        assert_eq!(m.search_ends.capacity(), m.len());
+        assert_eq!(m.names.capacity(), m.names.len());
+        assert_eq!(m.other_ids.capacity(), m.other_ids.len());
     }
 
     #[test]
