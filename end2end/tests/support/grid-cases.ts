@@ -16,12 +16,17 @@ async function scrollTo(page: Page, fraction: number): Promise<void> {
 /** The grid tests for a library of `assets` assets (call at the top level of a spec file). */
 export function gridTests(assets: number): void {
   test.use({ fixtureOptions: { assets } });
+  // Big libraries load in pages of 10,000 (the person's page size) and take
+  // their time; small ones use the app's defaults.
+  const path = assets > 100_000 ? '/?take=10000' : '/';
+  const loadMs = Math.max(60_000, assets / 5);
   test.describe(`a library of ${assets} assets`, () => {
+    test.setTimeout(loadMs * 2);
 
     test('keeps the grid DOM flat at the top, middle and end', async ({ page, server }) => {
       const app = new AppPage(page);
-      await app.open(server.url);
-      await app.waitCurrent();
+      await app.open(server.url + path);
+      await app.waitCurrent(loadMs);
       const counts: number[] = [];
       for (const f of [0, 0.5, 1]) {
         await scrollTo(page, f);
@@ -35,8 +40,8 @@ export function gridTests(assets: number): void {
 
     test('End reaches and focuses the last asset; arrows move focus', async ({ page, server }) => {
       const app = new AppPage(page);
-      await app.open(server.url);
-      await app.waitCurrent();
+      await app.open(server.url + path);
+      await app.waitCurrent(loadMs);
       const last = await page.evaluate(() => (window as any).__immichGrid.lastShown());
       await app.tiles.first().focus();
       await page.keyboard.press('End');
