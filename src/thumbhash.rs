@@ -6,6 +6,8 @@
 //! is at most 4 KiB, so compression would save little and cost a dependency;
 //! and a pure encoder needs no canvas, so it is tested on the host.
 
+use std::{cell::RefCell, collections::HashMap, rc::Rc};
+
 use base64::Engine as _;
 
 /// Decodes `hash` (raw thumbhash bytes) into a `data:image/png;base64,…` URL,
@@ -21,6 +23,75 @@ pub fn placeholder_data_url(hash: &[u8]) -> Option<String> {
     url.push_str("data:image/png;base64,");
     base64::engine::general_purpose::STANDARD.encode_string(&png, &mut url);
     Some(url)
+}
+
+/// The hash's average colour as a CSS colour (`rgb(r g b / a)`), or `None`
+/// when the hash is empty or malformed. Costs a few multiplications, no
+/// image: tiles show it while the grid scrolls too fast to decode images.
+pub fn average_color(hash: &[u8]) -> Option<String> {
+    // thumbhash 0.1 reads byte 5 for an alpha hash without checking the length.
+    if hash.len() < 5 || (hash[2] & 0x80 != 0 && hash.len() < 6) {
+        return None;
+    }
+    let (r, g, b, a) = ::thumbhash::thumb_hash_to_average_rgba(hash).ok()?;
+    let c = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+    Some(format!(
+        "rgb({} {} {} / {:.2})",
+        c(r),
+        c(g),
+        c(b),
+        a.clamp(0.0, 1.0)
+    ))
+}
+
+/// Entries kept by [`PlaceholderCache`] (per generation; up to twice this in all).
+pub const PLACEHOLDER_CACHE: usize = 256;
+
+/// A small least-recently-used cache of placeholder URLs keyed by the hash
+/// bytes, so tiles scrolling back into view (or re-created by a relayout)
+/// skip the decode. Two generations: lookups promote to the young one, and
+/// when it is full the old one is dropped whole: O(1) without a linked list.
+/// Cloning shares the cache (single-threaded).
+#[derive(Clone, Default)]
+pub struct PlaceholderCache {
+    inner: Rc<RefCell<Generations>>,
+}
+
+#[derive(Default)]
+struct Generations {
+    young: HashMap<Box<[u8]>, Option<Rc<str>>>,
+    old: HashMap<Box<[u8]>, Option<Rc<str>>>,
+}
+
+impl PlaceholderCache {
+    /// The `url("data:…")` CSS value for `hash` (`None` = no placeholder),
+    /// decoded on a miss.
+    pub fn css_url(&self, hash: &[u8]) -> Option<Rc<str>> {
+        let mut g = self.inner.borrow_mut();
+        if let Some(v) = g.young.get(hash) {
+            return v.clone();
+        }
+        let v = match g.old.remove(hash) {
+            Some(v) => v,
+            None => placeholder_data_url(hash).map(|u| Rc::from(format!("url(\"{u}\")"))),
+        };
+        if g.young.len() >= PLACEHOLDER_CACHE {
+            g.old = std::mem::take(&mut g.young);
+        }
+        g.young.insert(hash.into(), v.clone());
+        v
+    }
+
+    /// Number of cached entries (both generations), for tests.
+    pub fn len(&self) -> usize {
+        let g = self.inner.borrow();
+        g.young.len() + g.old.len()
+    }
+
+    /// True when nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// Encodes an 8-bit RGBA image as a PNG with uncompressed deflate blocks.
@@ -228,6 +299,54 @@ mod tests {
         let (pw, ph, _) = parse(&png);
         assert_eq!(pw, 32, "landscape placeholders are 32 wide");
         assert!((14..=18).contains(&ph), "keeps the 2:1 aspect, got {ph}");
+    }
+
+    fn gradient_hash(shift: usize) -> Vec<u8> {
+        let (w, h) = (24usize, 16usize);
+        let mut rgba = Vec::with_capacity(w * h * 4);
+        for _y in 0..h {
+            for x in 0..w {
+                rgba.extend_from_slice(&[((x * 9 + shift) % 256) as u8, 120, 40, 255]);
+            }
+        }
+        ::thumbhash::rgba_to_thumb_hash(w, h, &rgba)
+    }
+
+    #[test]
+    fn average_colour_is_css() {
+        let c = average_color(&gradient_hash(0)).unwrap();
+        assert!(c.starts_with("rgb(") && c.ends_with(" / 1.00)"), "{c}");
+        // Green is flat at 120 in the source image.
+        let g: i32 = c[4..].split(' ').nth(1).unwrap().parse().unwrap();
+        assert!((g - 120).abs() <= 8, "{c}");
+        assert!(average_color(&[]).is_none());
+        assert!(average_color(&[1]).is_none());
+        // The alpha bit set but no alpha byte: malformed, not a panic.
+        assert!(average_color(&[0xff; 5]).is_none());
+    }
+
+    #[test]
+    fn cache_hits_and_evicts_by_generation() {
+        let cache = PlaceholderCache::default();
+        let a = gradient_hash(0);
+        let first = cache.css_url(&a).unwrap();
+        assert!(first.starts_with("url(\"data:image/png;base64,"));
+        // A hit returns the same allocation, not a fresh decode.
+        assert!(Rc::ptr_eq(&first, &cache.css_url(&a).unwrap()));
+        assert!(cache.css_url(&[]).is_none());
+        // Fill past two generations with other keys: `a` is gone.
+        for i in 0..(2 * PLACEHOLDER_CACHE as u32 + 1) {
+            let _ = cache.css_url(&i.to_le_bytes());
+        }
+        assert!(cache.len() <= 2 * PLACEHOLDER_CACHE);
+        assert!(!Rc::ptr_eq(&first, &cache.css_url(&a).unwrap()));
+        // A key used within the last generation survives one turnover.
+        let b = gradient_hash(7);
+        let kept = cache.css_url(&b).unwrap();
+        for i in 0..(PLACEHOLDER_CACHE as u32) {
+            let _ = cache.css_url(&(i + 10_000).to_le_bytes());
+        }
+        assert!(Rc::ptr_eq(&kept, &cache.css_url(&b).unwrap()));
     }
 
     #[test]

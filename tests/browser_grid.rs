@@ -538,3 +538,103 @@ async fn new_data_and_resizes_keep_the_view_anchored() {
     ));
     assert!((top_resized - top).abs() <= 1.0, "resize keeps the anchor");
 }
+
+async fn sleep_ms(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    JsFuture::from(p).await.unwrap();
+}
+
+/// Tiles of the grid with an image request started (`img[src]`).
+fn loading_images(m: &Mounted) -> u32 {
+    m.grid.query_selector_all("img[src]").unwrap().length()
+}
+
+#[wasm_bindgen_test]
+async fn a_fling_reuses_tiles_and_defers_images_until_calm() {
+    let m = mount(Arc::new(library(20_000)), GridLayoutPrefs::default()).await;
+    sleep_ms(200).await;
+    let tiles = m.tiles();
+    assert!(tiles.len() > 10);
+    // A calm grid loads every tile's thumbnail and placeholder at once.
+    assert_eq!(loading_images(&m), tiles.len() as u32, "calm: all images");
+    assert!(tiles[0]
+        .style()
+        .get_property_value("background-image")
+        .unwrap()
+        .contains("data:image/png"));
+    for t in &tiles {
+        t.set_attribute("data-probe", "1").unwrap();
+    }
+
+    // A fling: several viewports a frame.
+    let mut worst = 0.0f64;
+    for k in 1..=12 {
+        let t = now();
+        m.grid.set_scroll_top(k * 3 * H as i32);
+        frames(1).await;
+        worst = worst.max(now() - t);
+    }
+    frames(1).await;
+    let tiles = m.tiles();
+    let reused = tiles
+        .iter()
+        .filter(|t| t.has_attribute("data-probe"))
+        .count();
+    log(&format!(
+        "fling: {} tiles, {reused} re-used elements, worst frame {worst:.1} ms",
+        tiles.len()
+    ));
+    assert!(
+        reused * 2 >= tiles.len(),
+        "tiles are re-used slots, not new elements ({reused} of {})",
+        tiles.len()
+    );
+    assert!(
+        tiles
+            .iter()
+            .all(|t| t.get_attribute("data-index") != Some("0".into())),
+        "the re-used slots show other assets"
+    );
+    // Mid-fling: no thumbnail requests, no placeholder decodes, but a colour.
+    assert_eq!(loading_images(&m), 0, "no image loads while flinging");
+    assert!(tiles[0]
+        .style()
+        .get_property_value("background-image")
+        .unwrap()
+        .is_empty());
+    assert!(tiles[0]
+        .style()
+        .get_property_value("background-color")
+        .unwrap()
+        .starts_with("rgb"));
+
+    // Calm again: every tile loads.
+    sleep_ms(300).await;
+    frames(2).await;
+    let tiles = m.tiles();
+    assert_eq!(
+        loading_images(&m),
+        tiles.len() as u32,
+        "calm again: all images"
+    );
+    let lib: u32 = tiles[0]
+        .get_attribute("data-index")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let src = tiles[0]
+        .query_selector("img")
+        .unwrap()
+        .unwrap()
+        .get_attribute("src")
+        .unwrap();
+    let id = format!("{:08x}-0000-4000-8000-{:012x}", lib, lib);
+    assert!(
+        src.contains(&id),
+        "the slot's image is its current asset's ({src})"
+    );
+}

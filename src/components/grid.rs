@@ -12,8 +12,12 @@
 //!   [`Grid::layout_window`] (lays out the band, returns the corrected scroll
 //!   top when heights above changed) → refresh the map if the total height
 //!   changed → [`Grid::window`] → per-tile position signals.
-//! * Tiles are a keyed `<For>` over the visible window (key = library index);
-//!   a tile that stays visible is never re-created, only moved.
+//! * Tiles are a pool of slots (a keyed `<For>` over slot ids): a tile that
+//!   stays visible keeps its slot and only moves; tiles entering the window
+//!   re-use the slots of tiles that left, so a fast scroll updates signals
+//!   instead of building and dropping DOM. A frame that moves the view far
+//!   marks the grid "not calm" for a moment: tiles then show their
+//!   thumbhash's average colour and load placeholder and thumbnail later.
 //! * The non-reactive state (geometry, scroll pair, DOM handles) lives in one
 //!   local [`StoredValue`]; signals carry only what the view renders.
 
@@ -35,8 +39,9 @@ use wasm_bindgen::{closure::Closure, JsCast};
 use crate::{
     components::{
         scrubber::Scrubber,
-        tile::{Tile, TileCtx, TileInfo, TilePos},
+        tile::{Tile, TileCtx, TileInfo, TilePos, TileSlot},
     },
+    thumbhash::PlaceholderCache,
     thumbs::{ThumbLoader, ThumbSource},
 };
 
@@ -107,7 +112,7 @@ impl Default for GridLayoutPrefs {
 }
 
 /// `localStorage` key of [`GridLayoutPrefs`].
-pub const PREFS_KEY: &str = "immich-grid:prefs";
+pub const PREFS_KEY: &str = "immich-grid.prefs";
 /// Range of [`GridLayoutPrefs::target`] offered and accepted.
 pub const TARGET_RANGE: (f32, f32) = (80.0, 480.0);
 
@@ -177,6 +182,12 @@ const GROUP_GAP: f32 = 12.0;
 const OVERSCAN: f64 = 0.6;
 /// Scroll idle time after which the scaled scroll pair is re-linearised.
 const SETTLE: Duration = Duration::from_millis(180);
+/// A frame that moves the view by more than this fraction of its height is
+/// "fast": tiles created then skip placeholder decoding and thumbnail loads.
+const FAST_FRACTION: f64 = 0.5;
+/// Time after the last fast frame until tiles load their images (so tiles
+/// only passed over by a fling never decode or request anything).
+const CALM_AFTER: Duration = Duration::from_millis(120);
 
 /// A positioned header.
 #[derive(Clone, Debug, PartialEq)]
@@ -187,12 +198,10 @@ struct HeaderItem {
     month: bool,
 }
 
-/// A tile in the window.
-#[derive(Clone)]
-struct VisTile {
+/// A pool slot and the asset it shows now.
+struct SlotEntry {
+    slot: TileSlot,
     lib: u32,
-    pos: ArcRwSignal<TilePos>,
-    urgent: bool,
 }
 
 const MONTHS: [&str; 12] = [
@@ -221,12 +230,17 @@ fn day_text(day: i32) -> String {
 /// What one update changed, applied to signals after the state is released.
 #[derive(Default)]
 struct Frame {
-    tiles: Option<Vec<VisTile>>,
+    /// The pool's slots, when slots were added or removed.
+    tiles: Option<Vec<TileSlot>>,
     moved: Vec<(ArcRwSignal<TilePos>, TilePos)>,
+    /// Slots re-used for another asset.
+    assigned: Vec<(ArcRwSignal<Arc<TileInfo>>, Arc<TileInfo>)>,
     headers: Option<Vec<HeaderItem>>,
     marks: Option<Vec<ScrubberMark>>,
     scrub: f64,
     scaled: bool,
+    /// The view moved more than [`FAST_FRACTION`] of its height since the last frame.
+    fast: bool,
 }
 
 /// The grid's non-reactive state.
@@ -239,8 +253,10 @@ struct Engine {
     vh: f64,
     /// Display position holding the roving tabindex.
     focus: u32,
-    live: HashMap<u32, ArcRwSignal<TilePos>>,
-    keys: Vec<u32>,
+    /// The tile pool: one slot per tile in the window, re-assigned as the
+    /// window moves (see [`Engine::render`]).
+    slots: Vec<SlotEntry>,
+    next_slot: u32,
     headers: Vec<HeaderItem>,
     marks_for: f64,
     /// The total height changed while scrolling a scaled map; applied on settle.
@@ -249,6 +265,9 @@ struct Engine {
     spacer: Option<web_sys::HtmlElement>,
     raf_pending: bool,
     settle: Option<TimeoutHandle>,
+    /// Real scroll top of the last rendered frame (for the scroll speed).
+    last_real: f64,
+    calm_timer: Option<TimeoutHandle>,
     observer: Option<(web_sys::ResizeObserver, Closure<dyn FnMut()>)>,
 }
 
@@ -263,8 +282,8 @@ impl Engine {
             width: 0.0,
             vh: 0.0,
             focus: 0,
-            live: HashMap::new(),
-            keys: Vec::new(),
+            slots: Vec::new(),
+            next_slot: 0,
             headers: Vec::new(),
             marks_for: -1.0,
             map_stale: false,
@@ -272,6 +291,8 @@ impl Engine {
             spacer: None,
             raf_pending: false,
             settle: None,
+            last_real: 0.0,
+            calm_timer: None,
             observer: None,
         }
     }
@@ -443,45 +464,12 @@ impl Engine {
         let order = Arc::clone(&self.data.order);
         let mut frame = Frame {
             scaled: self.sync.map().is_scaled(),
+            fast: (real - self.last_real).abs() > vh * FAST_FRACTION,
             ..Frame::default()
         };
+        self.last_real = real;
 
-        let mut live = HashMap::with_capacity(self.live.len() + 16);
-        let mut tiles = Vec::with_capacity(self.live.len() + 16);
-        for r in self.geo.visible_tiles(&win) {
-            let Some(&lib) = order.get(r.index as usize) else {
-                continue;
-            };
-            let pos = TilePos {
-                disp: r.index,
-                x: f64::from(r.x),
-                y: self.sync.dom_y(r.y).round(),
-                w: f64::from(r.w),
-                h: f64::from(r.h),
-            };
-            let sig = match self.live.remove(&lib) {
-                Some(s) => {
-                    if s.get_untracked() != pos {
-                        frame.moved.push((s.clone(), pos));
-                    }
-                    s
-                }
-                None => ArcRwSignal::new(pos),
-            };
-            let urgent = r.y < real + vh && r.y + f64::from(r.h) > real;
-            live.insert(lib, sig.clone());
-            tiles.push(VisTile {
-                lib,
-                pos: sig,
-                urgent,
-            });
-        }
-        self.live = live;
-        if tiles.len() != self.keys.len() || tiles.iter().zip(&self.keys).any(|(t, &k)| t.lib != k)
-        {
-            self.keys = tiles.iter().map(|t| t.lib).collect();
-            frame.tiles = Some(tiles);
-        }
+        self.place_tiles(&win, &order, &mut frame);
 
         let mut headers = Vec::new();
         for g in win.groups.clone() {
@@ -525,6 +513,92 @@ impl Engine {
         frame
     }
 
+    /// Fills the pool for `win`: a slot whose asset stays in the window keeps
+    /// it (and only moves); assets entering take the slots of assets that
+    /// left; the pool grows or shrinks by the difference. A fast scroll thus
+    /// updates a few signals per tile instead of building and dropping DOM.
+    fn place_tiles(&mut self, win: &grid_core::Window, order: &[u32], frame: &mut Frame) {
+        let mut wanted: HashMap<u32, TilePos> = HashMap::with_capacity(self.slots.len() + 16);
+        let mut entering = Vec::new();
+        for r in self.geo.visible_tiles(win) {
+            let Some(&lib) = order.get(r.index as usize) else {
+                continue;
+            };
+            let pos = TilePos {
+                disp: r.index,
+                x: f64::from(r.x),
+                y: self.sync.dom_y(r.y).round(),
+                w: f64::from(r.w),
+                h: f64::from(r.h),
+            };
+            if wanted.insert(lib, pos).is_none() {
+                entering.push(lib);
+            }
+        }
+        // Slots keeping their asset: move them; the others are free.
+        let mut free = Vec::new();
+        for (i, e) in self.slots.iter().enumerate() {
+            match wanted.remove(&e.lib) {
+                Some(pos) => {
+                    if e.slot.pos.get_untracked() != pos {
+                        frame.moved.push((e.slot.pos.clone(), pos));
+                    }
+                }
+                None => free.push(i),
+            }
+        }
+        let mut free = free.into_iter();
+        let mut grew = false;
+        for lib in entering {
+            // Still in `wanted` = not kept by an existing slot.
+            let Some(pos) = wanted.remove(&lib) else {
+                continue;
+            };
+            let Some(info) = TileInfo::from_index(&self.data.index, lib).map(Arc::new) else {
+                continue;
+            };
+            match free.next() {
+                Some(i) => {
+                    let e = &mut self.slots[i];
+                    e.lib = lib;
+                    frame.assigned.push((e.slot.info.clone(), info));
+                    if e.slot.pos.get_untracked() != pos {
+                        frame.moved.push((e.slot.pos.clone(), pos));
+                    }
+                }
+                None => {
+                    self.next_slot = self.next_slot.wrapping_add(1);
+                    self.slots.push(SlotEntry {
+                        slot: TileSlot {
+                            id: self.next_slot,
+                            info: ArcRwSignal::new(info),
+                            pos: ArcRwSignal::new(pos),
+                        },
+                        lib,
+                    });
+                    grew = true;
+                }
+            }
+        }
+        // Slots left over: the window holds fewer tiles than before.
+        let unused: Vec<usize> = free.collect();
+        if !unused.is_empty() {
+            let mut k = 0;
+            let mut i = 0;
+            self.slots.retain(|_| {
+                let drop_it = unused.get(k) == Some(&i);
+                if drop_it {
+                    k += 1;
+                }
+                i += 1;
+                !drop_it
+            });
+        }
+        if grew || !unused.is_empty() {
+            frame.tiles = Some(self.slots.iter().map(|e| e.slot.clone()).collect());
+        }
+    }
+
     /// Keyboard navigation: the target display position and the scroll top
     /// that shows it.
     fn navigate(&mut self, key: NavKey) -> Option<(u32, f64)> {
@@ -556,17 +630,21 @@ impl Engine {
 #[derive(Clone, Copy)]
 struct Sigs {
     engine: StoredValue<Engine, LocalStorage>,
-    tiles: RwSignal<Vec<VisTile>>,
+    tiles: RwSignal<Vec<TileSlot>>,
     headers: RwSignal<Vec<HeaderItem>>,
     marks: RwSignal<Vec<ScrubberMark>>,
     scrub: RwSignal<f64>,
+    /// False from a fast frame until [`CALM_AFTER`] later.
+    calm: RwSignal<bool>,
     focus: RwSignal<u32>,
     pending_focus: RwSignal<Option<u32>>,
 }
 
 impl Sigs {
-    /// Runs an update now and applies it.
-    fn run(self, jump: Option<f64>, settle: bool) {
+    /// Runs an update now and applies it. `motion`: the update follows the
+    /// user's scrolling or dragging, so a big move counts as fast (keyboard,
+    /// data and resize jumps load their tiles at once).
+    fn run(self, jump: Option<f64>, settle: bool, motion: bool) {
         let Some(frame) = self
             .engine
             .try_update_value(|e| e.update(jump, settle))
@@ -574,6 +652,13 @@ impl Sigs {
         else {
             return;
         };
+        // Before the tiles change, so new tiles see the current state.
+        if motion && frame.fast {
+            self.arm_calm();
+        }
+        for (sig, info) in frame.assigned {
+            sig.set(info);
+        }
         for (sig, pos) in frame.moved {
             sig.set(pos);
         }
@@ -603,7 +688,7 @@ impl Sigs {
         if first {
             request_animation_frame(move || {
                 self.engine.update_value(|e| e.raf_pending = false);
-                self.run(None, false);
+                self.run(None, false, true);
             });
         }
     }
@@ -611,7 +696,7 @@ impl Sigs {
     /// After scrolling stops, re-linearise the scaled scroll pair (moves the
     /// scrollbar thumb to its true place without moving any tile).
     fn arm_settle(self) {
-        let handle = set_timeout_with_handle(move || self.run(None, true), SETTLE).ok();
+        let handle = set_timeout_with_handle(move || self.run(None, true, false), SETTLE).ok();
         self.engine.update_value(|e| {
             if let Some(old) = std::mem::replace(&mut e.settle, handle) {
                 old.clear();
@@ -619,8 +704,32 @@ impl Sigs {
         });
     }
 
+    /// Marks the grid fast now and calm after [`CALM_AFTER`] without another
+    /// fast frame.
+    fn arm_calm(self) {
+        if self.calm.get_untracked() {
+            self.calm.set(false);
+        }
+        let calm = self.calm;
+        let handle = set_timeout_with_handle(move || calm.set(true), CALM_AFTER).ok();
+        if handle.is_none() {
+            // No timer: never leave tiles without images.
+            self.calm.set(true);
+        }
+        self.engine.update_value(|e| {
+            if let Some(old) = std::mem::replace(&mut e.calm_timer, handle) {
+                old.clear();
+            }
+        });
+    }
+
     fn jump(self, real: f64) {
-        self.run(Some(real), false);
+        self.run(Some(real), false, false);
+    }
+
+    /// A jump from dragging the scrubber: fast when it moves far.
+    fn seek(self, real: f64) {
+        self.run(Some(real), false, true);
     }
 }
 
@@ -660,14 +769,17 @@ pub fn Grid(
         headers: RwSignal::new(Vec::new()),
         marks: RwSignal::new(Vec::new()),
         scrub: RwSignal::new(0.0),
+        calm: RwSignal::new(true),
         focus: RwSignal::new(0),
         pending_focus: RwSignal::new(None),
     };
     let loader = StoredValue::new_local(ThumbLoader::default());
+    let placeholders = StoredValue::new_local(PlaceholderCache::default());
     let ctx = TileCtx {
         focus: sigs.focus,
         pending_focus: sigs.pending_focus,
         on_activate,
+        calm: sigs.calm.into(),
     };
 
     // Mount: keep the DOM handles and watch the scroller's size.
@@ -700,6 +812,9 @@ pub fn Grid(
                 o.disconnect();
             }
             if let Some(t) = e.settle.take() {
+                t.clear();
+            }
+            if let Some(t) = e.calm_timer.take() {
                 t.clear();
             }
         });
@@ -761,26 +876,19 @@ pub fn Grid(
         let st = sigs
             .engine
             .with_value(|e| e.geo.scroll_top_for_fraction(f, e.vh.max(1.0)));
-        sigs.jump(st);
+        sigs.seek(st);
     });
 
-    let thumbs_for_tiles = thumbs.clone();
-    let tile_view = move |t: VisTile| {
-        let info = sigs
-            .engine
-            .with_value(|e| TileInfo::from_index(&e.data.index, t.lib));
-        info.map(|info| {
-            view! {
-                <Tile
-                    info=info
-                    pos=t.pos
-                    ctx=ctx
-                    thumbs=thumbs_for_tiles.clone()
-                    loader=loader.get_value()
-                    urgent=t.urgent
-                />
-            }
-        })
+    let tile_view = move |slot: TileSlot| {
+        view! {
+            <Tile
+                tile=slot
+                ctx=ctx
+                thumbs=thumbs.clone()
+                loader=loader.get_value()
+                placeholders=placeholders.get_value()
+            />
+        }
     };
 
     view! {
@@ -812,7 +920,7 @@ pub fn Grid(
                             }
                         }
                     />
-                    <For each=move || sigs.tiles.get() key=|t| t.lib children=tile_view />
+                    <For each=move || sigs.tiles.get() key=|t| t.id children=tile_view />
                 </div>
             </div>
             <Scrubber marks=sigs.marks position=sigs.scrub on_seek=on_seek />

@@ -2,12 +2,22 @@
 //! it, and badges. Tiles exist only while they are in or near the viewport;
 //! the grid positions them (absolutely, by `transform`) through a per-tile
 //! signal so a scroll never re-creates a tile that stays visible.
+//!
+//! A tile created while the grid scrolls fast (see [`TileCtx::calm`]) is cheap:
+//! it shows the thumbhash's average colour only. The decoded placeholder and
+//! the thumbnail request wait until the grid is calm, so tiles that are only
+//! passed over cost no image decode and no request.
+
+use std::sync::Arc;
 
 use grid_core::civil_from_days;
 use leptos::{html, prelude::*};
 use library_core::{AssetFlags, AssetKind, LibraryIndex, DAY_MS};
 
-use crate::thumbs::{ThumbLoader, ThumbSource, ThumbTicket};
+use crate::{
+    thumbhash::{average_color, PlaceholderCache},
+    thumbs::{ThumbLoader, ThumbSource, ThumbTicket},
+};
 
 /// Where a tile sits and which display position it has. Lengths are CSS
 /// pixels inside the grid's spacer.
@@ -37,6 +47,9 @@ pub struct TileInfo {
     pub label: String,
     /// Raw thumbhash bytes (empty when the server had none).
     pub thumbhash: Vec<u8>,
+    /// The thumbhash's average colour as CSS (`""` without a hash): shown
+    /// while the grid scrolls too fast to decode the placeholder.
+    pub colour: String,
     /// Badges to draw, in order.
     pub badges: Vec<Badge>,
 }
@@ -136,6 +149,7 @@ impl TileInfo {
             id: index.id_string(lib as usize)?,
             label,
             thumbhash: a.thumbhash.to_vec(),
+            colour: average_color(a.thumbhash).unwrap_or_default(),
             badges,
         })
     }
@@ -151,61 +165,137 @@ pub struct TileCtx {
     pub pending_focus: RwSignal<Option<u32>>,
     /// Enter or click on a tile, with its library index.
     pub on_activate: Callback<u32>,
+    /// False while the grid scrolls fast. A tile loads its placeholder and
+    /// thumbnail once it has been alive while this was true (and keeps them
+    /// when scrolling resumes).
+    pub calm: Signal<bool>,
 }
 
-/// A grid tile. `pos` moves it; everything else is fixed for its lifetime.
+/// One slot of the grid's tile pool: a DOM tile that shows whichever asset
+/// the grid assigns to it. During a fast scroll the grid re-assigns slots
+/// instead of creating and dropping components, so a frame costs attribute
+/// updates, not DOM construction.
+#[derive(Clone)]
+pub struct TileSlot {
+    /// Stable key of the slot (for the keyed `<For>`).
+    pub id: u32,
+    /// The asset shown; replaced when the slot is re-used.
+    pub info: ArcRwSignal<Arc<TileInfo>>,
+    /// Position, updated by the grid on scroll and relayout.
+    pub pos: ArcRwSignal<TilePos>,
+}
+
+/// A grid tile: a pool slot's view. Everything follows the slot's signals.
 #[component]
 pub fn Tile(
-    /// The asset shown.
-    info: TileInfo,
-    /// Position, updated by the grid on relayout and scroll resync.
-    pos: ArcRwSignal<TilePos>,
+    /// The pool slot shown.
+    tile: TileSlot,
     /// Shared focus state and callbacks.
     ctx: TileCtx,
     /// Where thumbnails come from.
     thumbs: ThumbSource,
     /// The grid's fetch queue (API-key sessions only).
     loader: ThumbLoader,
-    /// Whether the tile is inside the viewport (its fetch goes first).
-    urgent: bool,
+    /// Decoded placeholders shared by the grid's tiles.
+    placeholders: PlaceholderCache,
 ) -> impl IntoView {
-    let TileInfo {
-        lib,
-        id,
-        label,
-        thumbhash,
-        badges,
-    } = info;
+    let TileSlot { info, pos, .. } = tile;
     let node = NodeRef::<html::Div>::new();
-    let loaded = RwSignal::new(false);
-    let url = thumbs.url(&id);
+    // Library index whose thumbnail has loaded (the image fades in only for
+    // the asset shown now, not for the slot's previous one).
+    let loaded = RwSignal::new(None::<u32>);
+    let lib = {
+        let info = info.clone();
+        move || info.with(|i| i.lib)
+    };
+    // (asset, shown): shown latches once the grid is calm while this asset is
+    // in the slot, so it keeps its images through later fast scrolls; a new
+    // asset starts over.
+    let shown = {
+        let lib = lib.clone();
+        Memo::new(move |prev: Option<&(u32, bool)>| {
+            let l = lib();
+            let was = prev.is_some_and(|&(p, s)| p == l && s);
+            (l, was || ctx.calm.get())
+        })
+    };
+    let is_shown = move || shown.get().1;
 
     // The image source: the URL itself with a cookie session; an object URL
-    // from the fetch queue with an API key (revoked when the tile goes).
-    let src = RwSignal::new(None::<String>);
-    match thumbs.api_key.clone() {
-        None => src.set(Some(url)),
-        Some(key) => {
-            let ticket = loader.request(url, key, urgent, move |object_url| {
-                // `try_set` hands the value back if the tile is already gone.
-                if let Some(Some(u)) = src.try_set(Some(object_url)) {
+    // from the fetch queue with an API key (revoked when replaced or gone).
+    let fetched = RwSignal::new(None::<(u32, String)>);
+    let direct = thumbs.api_key.is_none();
+    if let Some(key) = thumbs.api_key.clone() {
+        let ticket = StoredValue::new_local(None::<(u32, ThumbTicket)>);
+        let thumbs = thumbs.clone();
+        let info = info.clone();
+        Effect::new(move |_| {
+            let (l, on) = shown.get();
+            if !on || ticket.with_value(|t| t.as_ref().is_some_and(|(tl, _)| *tl == l)) {
+                return;
+            }
+            let Some(id) = info.try_with_untracked(|i| i.id.clone()) else {
+                return;
+            };
+            // Requests start only for tiles the view settled on: all urgent.
+            let t = loader.request(thumbs.url(&id), key.clone(), true, move |object_url| {
+                let old = match fetched.try_update(|f| f.replace((l, object_url.clone()))) {
+                    Some(old) => old.map(|(_, u)| u),
+                    // The tile is gone: nobody will show the new URL.
+                    None => Some(object_url),
+                };
+                if let Some(u) = old {
                     let _ = web_sys::Url::revoke_object_url(&u);
                 }
             });
-            let ticket = StoredValue::new_local(Some::<ThumbTicket>(ticket));
-            on_cleanup(move || {
-                // Dropping the ticket aborts a fetch still running.
-                ticket.update_value(|t| drop(t.take()));
-                if let Some(Some(u)) = src.try_get_untracked() {
-                    let _ = web_sys::Url::revoke_object_url(&u);
-                }
-            });
-        }
+            // Dropping the old ticket aborts its fetch.
+            ticket.set_value(Some((l, t)));
+            if let Some(Some((_, u))) = fetched.try_update(Option::take) {
+                let _ = web_sys::Url::revoke_object_url(&u);
+            }
+        });
+        on_cleanup(move || {
+            ticket.update_value(|t| drop(t.take()));
+            if let Some(Some((_, u))) = fetched.try_get_untracked() {
+                let _ = web_sys::Url::revoke_object_url(&u);
+            }
+        });
     }
+    let src = {
+        let info = info.clone();
+        move || {
+            let (l, on) = shown.get();
+            if !on {
+                return None;
+            }
+            if direct {
+                info.with(|i| Some(thumbs.url(&i.id)))
+            } else {
+                fetched.with(|f| {
+                    f.as_ref()
+                        .filter(|(fl, _)| *fl == l)
+                        .map(|(_, u)| u.clone())
+                })
+            }
+        }
+    };
 
-    let placeholder = crate::thumbhash::placeholder_data_url(&thumbhash)
-        .map(|u| format!("url(\"{u}\")"))
-        .unwrap_or_default();
+    let colour = {
+        let info = info.clone();
+        move || info.with(|i| i.colour.clone())
+    };
+    // The style closure must be `Send`; the cache is a single-threaded `Rc`.
+    let placeholders = StoredValue::new_local(placeholders);
+    let placeholder = {
+        let info = info.clone();
+        move || {
+            if !is_shown() {
+                return None;
+            }
+            info.with(|i| placeholders.with_value(|c| c.css_url(&i.thumbhash)))
+                .map(|u| u.to_string())
+        }
+    };
 
     let p = pos.clone();
     let disp = move || p.with(|p| p.disp);
@@ -219,7 +309,7 @@ pub fn Tile(
     let height = move || p.with(|p| format!("{}px", p.h));
 
     // Keyboard navigation asks for DOM focus on a position; the tile at that
-    // position takes it as soon as it is mounted.
+    // position takes it as soon as it is mounted (or re-assigned there).
     let d3 = disp.clone();
     Effect::new(move |_| {
         let want = ctx.pending_focus.get();
@@ -234,41 +324,64 @@ pub fn Tile(
     });
 
     let d4 = disp.clone();
-    let badges = (!badges.is_empty()).then(|| {
-        let spans = badges
-            .iter()
-            .map(|b| {
-                let (class, text, _) = b.parts();
-                view! { <span class=format!("ig-badge ig-badge-{class}")>{text}</span> }
+    let badges = {
+        let info = info.clone();
+        // Deferred like the images: a slot re-assigned every frame of a fling
+        // would otherwise rebuild its badges every frame.
+        move || {
+            if !is_shown() {
+                return None;
+            }
+            info.with(|i| {
+                (!i.badges.is_empty()).then(|| {
+                    let spans = i
+                        .badges
+                        .iter()
+                        .map(|b| {
+                            let (class, text, _) = b.parts();
+                            view! { <span class=format!("ig-badge ig-badge-{class}")>{text}</span> }
+                        })
+                        .collect_view();
+                    view! { <div class="ig-badges" aria-hidden="true">{spans}</div> }
+                })
             })
-            .collect_view();
-        view! { <div class="ig-badges" aria-hidden="true">{spans}</div> }
-    });
+        }
+    };
+    let index_attr = {
+        let lib = lib.clone();
+        move || lib().to_string()
+    };
+    let label = {
+        let info = info.clone();
+        move || info.with(|i| i.label.clone())
+    };
+    let (l1, l2, l3) = (lib.clone(), lib.clone(), lib);
 
     view! {
         <div
             class="ig-tile"
             role="gridcell"
             data-testid="tile"
-            data-index=lib.to_string()
+            data-index=index_attr
             tabindex=tabindex
             aria-label=label
             node_ref=node
             style:transform=transform
             style:width=width
             style:height=height
+            style:background-color=colour
             style:background-image=placeholder
-            on:click=move |_| ctx.on_activate.run(lib)
+            on:click=move |_| ctx.on_activate.run(l1())
             on:focus=move |_| ctx.focus.set(d4())
         >
             <img
                 class="ig-thumb"
-                class:loaded=move || loaded.get()
-                src=move || src.get()
+                class:loaded=move || loaded.get() == Some(l2())
+                src=src
                 alt=""
                 decoding="async"
                 draggable="false"
-                on:load=move |_| loaded.set(true)
+                on:load=move |_| loaded.set(Some(l3()))
             />
             {badges}
         </div>
