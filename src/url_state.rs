@@ -402,31 +402,9 @@ fn percent_encode_into(text: &str, out: &mut String) {
     }
 }
 
-/// Decodes `%XX` escapes and `+` (a space, as `URLSearchParams` reads it).
+/// A query-string component decoded, or `None` when it is malformed.
 fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        match b {
-            b'%' => {
-                let hex = bytes.get(i + 1..i + 3)?;
-                let digit = |h: u8| char::from(h).to_digit(16);
-                let value = digit(hex[0])? * 16 + digit(hex[1])?;
-                out.push(u8::try_from(value).ok()?);
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            _ => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok()
+    immich_api::percent_decode(text).ok()
 }
 
 // ---------------------------------------------------------------------------

@@ -204,7 +204,8 @@ struct SlotEntry {
     lib: u32,
 }
 
-const MONTHS: [&str; 12] = [
+/// English month names, January first (headers, scrubber, tile labels).
+pub(crate) const MONTH_NAMES: [&str; 12] = [
     "January",
     "February",
     "March",
@@ -223,7 +224,7 @@ const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
 fn day_text(day: i32) -> String {
     let (y, m, d) = civil_from_days(day);
     let wd = WEEKDAYS[day.rem_euclid(7) as usize];
-    let month = &MONTHS[usize::from(m.clamp(1, 12)) - 1][..3];
+    let month = &MONTH_NAMES[usize::from(m.clamp(1, 12)) - 1][..3];
     format!("{wd}, {d} {month} {y}")
 }
 
@@ -482,7 +483,7 @@ impl Engine {
                     key: ((u64::from(g) << 1) | 1) ^ ((y as i64 as u64) << 24),
                     text: format!(
                         "{} {}",
-                        MONTHS[usize::from(m.month.clamp(1, 12)) - 1],
+                        MONTH_NAMES[usize::from(m.month.clamp(1, 12)) - 1],
                         m.year
                     ),
                     y,

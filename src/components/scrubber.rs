@@ -6,25 +6,12 @@
 //! spans); year labels are thinned so they never overlap.
 
 use grid_core::ScrubberMark;
+
+use super::grid::MONTH_NAMES;
 use leptos::{html, prelude::*};
 
 /// Smallest gap between two year labels, as a fraction of the scrubber height.
 const MIN_LABEL_GAP: f64 = 0.035;
-
-const MONTH_NAMES: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
 
 /// `May 2024`.
 pub fn month_label(mark: &ScrubberMark) -> String {

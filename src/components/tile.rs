@@ -15,6 +15,7 @@ use leptos::{html, prelude::*};
 use library_core::{AssetFlags, AssetKind, LibraryIndex, DAY_MS};
 
 use crate::{
+    components::grid::MONTH_NAMES,
     thumbhash::{average_color, PlaceholderCache},
     thumbs::{ThumbLoader, ThumbSource, ThumbTicket},
 };
@@ -99,16 +100,12 @@ pub fn format_duration(ms: u32) -> String {
     }
 }
 
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
 /// `3 May 2024, 14:05` for a local timestamp (local wall clock as UTC ms).
 pub fn format_local(local_ms: i64) -> String {
     let days = local_ms.div_euclid(DAY_MS);
     let (y, m, d) = civil_from_days(days.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32);
     let mins = local_ms.rem_euclid(DAY_MS) / 60_000;
-    let month = MONTHS[usize::from(m.clamp(1, 12)) - 1];
+    let month = &MONTH_NAMES[usize::from(m.clamp(1, 12)) - 1][..3];
     format!("{d} {month} {y}, {:02}:{:02}", mins / 60, mins % 60)
 }
 

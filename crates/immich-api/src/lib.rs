@@ -50,7 +50,7 @@ pub use asset::{
 };
 pub use enums::{AssetTypeEnum, PartnerDirection, TagTypeEnum, UserAvatarColor, UserStatus};
 pub use partner::PartnerResponseDto;
-pub use query::{is_uuid_v4, AssetQuery, QueryError};
+pub use query::{is_uuid_v4, percent_decode, AssetQuery, QueryError};
 pub use server::{ErrorMessage, ErrorResponse, ServerPingResponse, ServerVersionResponseDto};
 pub use user::UserResponseDto;
 

@@ -285,7 +285,10 @@ fn percent_encode_into(text: &str, out: &mut String) {
     }
 }
 
-fn percent_decode(text: &str) -> Result<String, QueryError> {
+/// Decodes a query-string component: `%XX` escapes (exactly two hex digits)
+/// and `+` as a space, as `URLSearchParams` reads them; the result must be
+/// UTF-8.
+pub fn percent_decode(text: &str) -> Result<String, QueryError> {
     let bad = || QueryError::BadEncoding(text.to_owned());
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
