@@ -564,7 +564,7 @@ function markdown(res) {
   if (!res.app || !Object.keys(res.app).length) {
     L.push('n/a (no dist/ given or the app did not load).', '');
   } else {
-    L.push(`Served by the fixture (\`--demo-session\`), viewport 1280×800, a fresh browser profile for the cold start, a reload of it for the warm start. "complete" = \`[data-testid=progress]\` with \`data-state="complete"\` / \`data-status="current"\` (or the total count reaching N); n/a = the app does not expose it (yet) or it did not happen within ${res.options.appTimeoutMs / 1000} s. Bytes are headers + bodies as Chromium counts them; API bodies from the fixture's log.`, '');
+    L.push(`Served by the fixture (\`--demo-session\`), viewport 1280×800, a fresh browser profile for the cold start, a reload of it for the warm start. "complete" = \`[data-testid=progress]\` reaching \`data-state="current"\` (every page verified with the server); n/a = it did not happen within ${res.options.appTimeoutMs / 1000} s. Bytes are headers + bodies as Chromium counts them; API bodies from the fixture's log.`, '');
     const rows = [
       ['cold: first tile (ms)', (a) => fmt(a.cold?.firstTileMs, 0)],
       ['cold: complete (ms)', (a) => fmt(a.cold?.completeMs, 0) + mark(a.cold)],
@@ -588,7 +588,7 @@ function markdown(res) {
     L.push(`| metric | ${apps.map((a) => `${fmtInt(a?.assets)} assets`).join(' | ')} |`);
     L.push(`|---|${apps.map(() => '---:').join('|')}|`);
     for (const [label, f] of rows) L.push(`| ${label} | ${apps.map((a) => (a?.error ? 'n/a' : f(a))).join(' | ')} |`);
-    L.push('', '¹ the app exposes no completion marker yet: time of the last `/api/asset` response (decode and publish not included). ² when `[data-testid=count-total]` showed N.');
+    L.push('', '¹ no completion seen: time of the last `/api/asset` response (decode and publish not included). ² when `[data-testid=count-total]` showed N.');
     const errs = apps.filter((a) => a?.error);
     if (errs.length) L.push('', ...errs.map((a) => `- ${fmtInt(a.assets)} assets: ${a.error}`));
     L.push('');
