@@ -56,6 +56,22 @@ fn index_extends(old: &LibraryIndex, new: &LibraryIndex) -> bool {
     new.len() >= old.len() && (0..old.len()).all(|i| old.id(i) == new.id(i))
 }
 
+/// A header button that opens and closes a panel.
+#[component]
+fn PanelToggle(open: RwSignal<bool>, label: &'static str, testid: &'static str) -> impl IntoView {
+    view! {
+        <button
+            type="button"
+            class="ig-button"
+            data-testid=testid
+            aria-expanded=move || open.get().to_string()
+            on:click=move |_| open.update(|o| *o = !*o)
+        >
+            {label}
+        </button>
+    }
+}
+
 /// The whole app.
 #[component]
 pub fn App() -> impl IntoView {
@@ -139,25 +155,9 @@ pub fn App() -> impl IntoView {
             <Show when=move || !embed>
                 <header class="ig-bar">
                     <h1 class="ig-title">"immich-grid"</h1>
-                    <button
-                        type="button"
-                        class="ig-button"
-                        data-testid="toggle-filters"
-                        aria-expanded=move || filters_open.get().to_string()
-                        on:click=move |_| filters_open.update(|o| *o = !*o)
-                    >
-                        "Filters"
-                    </button>
+                    <PanelToggle open=filters_open label="Filters" testid="toggle-filters" />
                     <GridControls prefs=prefs />
-                    <button
-                        type="button"
-                        class="ig-button"
-                        data-testid="toggle-connect"
-                        aria-expanded=move || connect_open.get().to_string()
-                        on:click=move |_| connect_open.update(|o| *o = !*o)
-                    >
-                        "Connect"
-                    </button>
+                    <PanelToggle open=connect_open label="Connect" testid="toggle-connect" />
                 </header>
             </Show>
             <StatusBar library=library />

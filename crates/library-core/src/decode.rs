@@ -155,6 +155,23 @@ impl<'a> Scan<'a> {
         }
     }
 
+    /// After a member or an element: consumes `,` (more follow: `false`) or
+    /// `close` (the container ends: `true`).
+    #[inline(always)]
+    fn next_or_close(&mut self, close: u8) -> Result<bool> {
+        match self.peek_ws()? {
+            b',' => {
+                self.i += 1;
+                Ok(false)
+            }
+            c if c == close => {
+                self.i += 1;
+                Ok(true)
+            }
+            _ => self.unexpected(),
+        }
+    }
+
     #[inline(always)]
     fn eat(&mut self, c: u8) -> Result<()> {
         if self.b.get(self.i) == Some(&c) {
@@ -664,13 +681,8 @@ impl<'a> Decoder<'a> {
             loop {
                 self.s.ws();
                 self.asset()?;
-                match self.s.peek_ws()? {
-                    b',' => self.s.i += 1,
-                    b']' => {
-                        self.s.i += 1;
-                        break;
-                    }
-                    _ => return self.s.unexpected(),
+                if self.s.next_or_close(b']')? {
+                    break;
                 }
             }
         }
@@ -707,13 +719,8 @@ impl<'a> Decoder<'a> {
                 self.s.ws();
                 let field = field_of(self.s.member_key(&mut self.key)?);
                 self.field(field, &mut p)?;
-                match self.s.peek_ws()? {
-                    b',' => self.s.i += 1,
-                    b'}' => {
-                        self.s.i += 1;
-                        break;
-                    }
-                    _ => return self.s.unexpected(),
+                if self.s.next_or_close(b'}')? {
+                    break;
                 }
             }
         }
@@ -1012,13 +1019,8 @@ impl<'a> Decoder<'a> {
                     }
                 }
             }
-            match self.s.peek_ws()? {
-                b',' => self.s.i += 1,
-                b'}' => {
-                    self.s.i += 1;
-                    return Ok(());
-                }
-                _ => return self.s.unexpected(),
+            if self.s.next_or_close(b'}')? {
+                return Ok(());
             }
         }
     }
@@ -1036,13 +1038,8 @@ impl<'a> Decoder<'a> {
                 // Not a tag object: tolerate and skip.
                 self.s.skip_value()?;
             }
-            match self.s.peek_ws()? {
-                b',' => self.s.i += 1,
-                b']' => {
-                    self.s.i += 1;
-                    return Ok(());
-                }
-                _ => return self.s.unexpected(),
+            if self.s.next_or_close(b']')? {
+                return Ok(());
             }
         }
     }
@@ -1061,13 +1058,8 @@ impl<'a> Decoder<'a> {
             } else {
                 self.s.skip_value()?;
             }
-            match self.s.peek_ws()? {
-                b',' => self.s.i += 1,
-                b'}' => {
-                    self.s.i += 1;
-                    return Ok(());
-                }
-                _ => return self.s.unexpected(),
+            if self.s.next_or_close(b'}')? {
+                return Ok(());
             }
         }
     }
