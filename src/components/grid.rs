@@ -262,6 +262,11 @@ struct Engine {
     marks_for: f64,
     /// The total height changed while scrolling a scaled map; applied on settle.
     map_stale: bool,
+    /// The index was replaced since the last render: a slot that keeps its
+    /// library index may now hold another asset (pages merged in another
+    /// order) or the same asset with other values, so every kept slot's
+    /// info is read again from the new index.
+    infos_stale: bool,
     scroller: Option<web_sys::HtmlElement>,
     spacer: Option<web_sys::HtmlElement>,
     raf_pending: bool,
@@ -288,6 +293,7 @@ impl Engine {
             headers: Vec::new(),
             marks_for: -1.0,
             map_stale: false,
+            infos_stale: false,
             scroller: None,
             spacer: None,
             raf_pending: false,
@@ -320,6 +326,9 @@ impl Engine {
         let real = self.sync.real();
         let old = std::mem::replace(&mut self.data, new);
         let new = &self.data;
+        if !Arc::ptr_eq(&old.index, &new.index) {
+            self.infos_stale = true;
+        }
         let (ol, nl) = (old.order.len(), new.order.len());
         let extends = nl >= ol
             && new.index_extends
@@ -536,11 +545,21 @@ impl Engine {
                 entering.push(lib);
             }
         }
-        // Slots keeping their asset: move them; the others are free.
+        // Slots keeping their asset: move them; the others are free. After
+        // the index changed, what a kept slot shows is read again: the same
+        // library index may now name another asset.
+        let refresh = std::mem::take(&mut self.infos_stale);
         let mut free = Vec::new();
         for (i, e) in self.slots.iter().enumerate() {
             match wanted.remove(&e.lib) {
                 Some(pos) => {
+                    if refresh {
+                        if let Some(info) = TileInfo::from_index(&self.data.index, e.lib) {
+                            if e.slot.info.with_untracked(|cur| **cur != info) {
+                                frame.assigned.push((e.slot.info.clone(), Arc::new(info)));
+                            }
+                        }
+                    }
                     if e.slot.pos.get_untracked() != pos {
                         frame.moved.push((e.slot.pos.clone(), pos));
                     }
@@ -906,9 +925,11 @@ pub fn Grid(
                 on:keydown=on_keydown
             >
                 <div class="ig-spacer" role="row" node_ref=spacer>
+                    // Keyed by place and text: a header at the same place that
+                    // names another date (the index changed) is a new header.
                     <For
                         each=move || sigs.headers.get()
-                        key=|h| h.key
+                        key=|h| (h.key, h.text.clone())
                         children=move |h| {
                             view! {
                                 <div

@@ -198,45 +198,51 @@ pub fn Tile(
 ) -> impl IntoView {
     let TileSlot { info, pos, .. } = tile;
     let node = NodeRef::<html::Div>::new();
-    // Library index whose thumbnail has loaded (the image fades in only for
-    // the asset shown now, not for the slot's previous one).
-    let loaded = RwSignal::new(None::<u32>);
+    // Everything a tile remembers about "its" asset is keyed by the asset's
+    // id, not by its library index: after the index is replaced the same
+    // library index may name another asset, and the slot must then let go
+    // of the previous asset's image.
+    // Asset whose thumbnail has loaded (the image fades in only for the
+    // asset shown now, not for the slot's previous one).
+    let loaded = RwSignal::new(None::<String>);
     let lib = {
         let info = info.clone();
         move || info.with(|i| i.lib)
+    };
+    let asset = {
+        let info = info.clone();
+        move || info.with(|i| i.id.clone())
     };
     // (asset, shown): shown latches once the grid is calm while this asset is
     // in the slot, so it keeps its images through later fast scrolls; a new
     // asset starts over.
     let shown = {
-        let lib = lib.clone();
-        Memo::new(move |prev: Option<&(u32, bool)>| {
-            let l = lib();
-            let was = prev.is_some_and(|&(p, s)| p == l && s);
-            (l, was || ctx.calm.get())
+        let asset = asset.clone();
+        Memo::new(move |prev: Option<&(String, bool)>| {
+            let a = asset();
+            let was = prev.is_some_and(|(p, s)| *p == a && *s);
+            (a, was || ctx.calm.get())
         })
     };
-    let is_shown = move || shown.get().1;
+    let is_shown = move || shown.with(|s| s.1);
 
     // The image source: the URL itself with a cookie session; an object URL
     // from the fetch queue with an API key (revoked when replaced or gone).
-    let fetched = RwSignal::new(None::<(u32, String)>);
+    let fetched = RwSignal::new(None::<(String, String)>);
     let direct = thumbs.api_key.is_none();
     if let Some(key) = thumbs.api_key.clone() {
-        let ticket = StoredValue::new_local(None::<(u32, ThumbTicket)>);
+        let ticket = StoredValue::new_local(None::<(String, ThumbTicket)>);
         let thumbs = thumbs.clone();
-        let info = info.clone();
         Effect::new(move |_| {
-            let (l, on) = shown.get();
-            if !on || ticket.with_value(|t| t.as_ref().is_some_and(|(tl, _)| *tl == l)) {
+            let (id, on) = shown.get();
+            if !on || ticket.with_value(|t| t.as_ref().is_some_and(|(ta, _)| *ta == id)) {
                 return;
             }
-            let Some(id) = info.try_with_untracked(|i| i.id.clone()) else {
-                return;
-            };
             // Requests start only for tiles the view settled on: all urgent.
+            let for_id = id.clone();
             let t = loader.request(thumbs.url(&id), key.clone(), true, move |object_url| {
-                let old = match fetched.try_update(|f| f.replace((l, object_url.clone()))) {
+                let entry = (for_id.clone(), object_url.clone());
+                let old = match fetched.try_update(|f| f.replace(entry)) {
                     Some(old) => old.map(|(_, u)| u),
                     // The tile is gone: nobody will show the new URL.
                     None => Some(object_url),
@@ -246,7 +252,7 @@ pub fn Tile(
                 }
             });
             // Dropping the old ticket aborts its fetch.
-            ticket.set_value(Some((l, t)));
+            ticket.set_value(Some((id, t)));
             if let Some(Some((_, u))) = fetched.try_update(Option::take) {
                 let _ = web_sys::Url::revoke_object_url(&u);
             }
@@ -258,23 +264,20 @@ pub fn Tile(
             }
         });
     }
-    let src = {
-        let info = info.clone();
-        move || {
-            let (l, on) = shown.get();
+    let src = move || {
+        shown.with(|(id, on)| {
             if !on {
-                return None;
-            }
-            if direct {
-                info.with(|i| Some(thumbs.url(&i.id)))
+                None
+            } else if direct {
+                Some(thumbs.url(id))
             } else {
                 fetched.with(|f| {
                     f.as_ref()
-                        .filter(|(fl, _)| *fl == l)
+                        .filter(|(fa, _)| fa == id)
                         .map(|(_, u)| u.clone())
                 })
             }
-        }
+        })
     };
 
     let colour = {
@@ -348,11 +351,14 @@ pub fn Tile(
         let lib = lib.clone();
         move || lib().to_string()
     };
+    let d5 = disp.clone();
+    let pos_attr = move || d5().to_string();
+    let id_attr = asset.clone();
     let label = {
         let info = info.clone();
         move || info.with(|i| i.label.clone())
     };
-    let (l1, l2, l3) = (lib.clone(), lib.clone(), lib);
+    let (a2, a3) = (asset.clone(), asset);
 
     view! {
         <div
@@ -360,6 +366,8 @@ pub fn Tile(
             role="gridcell"
             data-testid="tile"
             data-index=index_attr
+            data-id=id_attr
+            data-pos=pos_attr
             tabindex=tabindex
             aria-label=label
             node_ref=node
@@ -368,17 +376,17 @@ pub fn Tile(
             style:height=height
             style:background-color=colour
             style:background-image=placeholder
-            on:click=move |_| ctx.on_activate.run(l1())
+            on:click=move |_| ctx.on_activate.run(lib())
             on:focus=move |_| ctx.focus.set(d4())
         >
             <img
                 class="ig-thumb"
-                class:loaded=move || loaded.get() == Some(l2())
+                class:loaded=move || loaded.with(|l| l.as_deref() == Some(a2().as_str()))
                 src=src
                 alt=""
                 decoding="async"
                 draggable="false"
-                on:load=move |_| loaded.set(Some(l3()))
+                on:load=move |_| loaded.set(Some(a3()))
             />
             {badges}
         </div>

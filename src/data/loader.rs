@@ -649,14 +649,21 @@ impl Run {
         Ok(())
     }
 
-    /// Publishes the merged pages when due (or when `force`d).
+    /// Publishes the pages held from the first one on, when due (or when
+    /// `force`d). Pages that answered out of order wait for the pages before
+    /// them, so the published index only ever grows at its end during a load
+    /// (a later page's assets never sit at an earlier page's positions).
     fn publish(&self, set: &PageSet, publisher: &mut Publisher, force: bool) {
         let now = js_sys::Date::now();
-        let held = set.loaded_assets();
+        let held = set.prefix_assets();
+        if held == 0 && publisher.is_new() && !force {
+            // Page 0 has not answered yet: nothing to show, nothing to replace.
+            return;
+        }
         if !force && !publisher.due(held, now) {
             return;
         }
-        match set.merged() {
+        match set.merged_prefix() {
             Ok(ix) => {
                 publisher.published(ix.len(), now);
                 self.w.progress.try_update(|p| p.loaded = ix.len() as u64);
@@ -1098,6 +1105,11 @@ impl Publisher {
         self.last_len == 0
             || held >= self.last_len.saturating_mul(2)
             || now_ms - self.last_ms >= Self::INTERVAL_MS
+    }
+
+    /// Whether nothing was published yet.
+    pub fn is_new(&self) -> bool {
+        self.last_len == 0 && self.last_ms == 0.0
     }
 
     /// Records a publish.

@@ -342,6 +342,29 @@ impl PageSet {
         out.shrink_to_fit();
         Ok(out)
     }
+
+    /// The pages held from page 0 up to the first page not held yet, merged
+    /// in order. This is what a view may show during a load: pages answered
+    /// out of order (page 2 before page 1) never put a later page's assets
+    /// at an earlier page's positions, so what is shown only ever grows at
+    /// its end until the load verifies it. Once every page is held it equals
+    /// [`PageSet::merged`].
+    pub fn merged_prefix(&self) -> Result<LibraryIndex, PageError> {
+        let held = self.slots.iter().map_while(|s| s.assets.as_ref());
+        let mut out = LibraryIndex::merge(held)?;
+        out.shrink_to_fit();
+        Ok(out)
+    }
+
+    /// Assets in the pages [`PageSet::merged_prefix`] would merge (before
+    /// duplicates are dropped).
+    pub fn prefix_assets(&self) -> usize {
+        self.slots
+            .iter()
+            .map_while(|s| s.assets.as_ref())
+            .map(LibraryIndex::len)
+            .sum()
+    }
 }
 
 #[cfg(test)]
@@ -459,6 +482,38 @@ mod tests {
             server.ids,
             "n={n} take={take}"
         );
+    }
+
+    #[test]
+    fn prefix_is_always_the_start_of_the_library() {
+        // Pages answered newest first (page 2 before 1 before 0): what may be
+        // shown is always the server's first assets, never a later page's
+        // assets at the top.
+        let mut server = Server::new(95);
+        let mut set = PageSet::new(10).with_max_in_flight(3);
+        let mut pending: Vec<PageRequest> = Vec::new();
+        let mut snapshots = 0;
+        loop {
+            while let Some(r) = set.next_request() {
+                pending.push(r);
+            }
+            let Some(r) = pending.pop() else { break };
+            let resp = server.answer(&r);
+            set.on_response(r.page, resp).unwrap();
+            let shown = ids_of(&set.merged_prefix().unwrap());
+            assert_eq!(shown[..], server.ids[..shown.len()], "after page {}", r.page);
+            assert_eq!(set.prefix_assets(), shown.len());
+            snapshots += 1;
+        }
+        assert!(snapshots > 10);
+        assert_eq!(ids_of(&set.merged_prefix().unwrap()), server.ids);
+        // A later page alone shows nothing.
+        let mut set = PageSet::new(10).with_max_in_flight(2);
+        let (a, b) = (set.next_request().unwrap(), set.next_request().unwrap());
+        assert_eq!((a.page, b.page), (0, 1));
+        set.on_response(1, server.answer(&b)).unwrap();
+        assert!(set.merged_prefix().unwrap().is_empty());
+        assert_eq!(set.merged().unwrap().len(), 10);
     }
 
     #[test]

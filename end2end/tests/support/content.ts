@@ -1,0 +1,154 @@
+// What the grid shows, checked against an oracle that does not come from the
+// app: the fixture's own answer to GET /api/asset. A tile's place in display
+// order (`data-pos`) must hold the server's asset at that place (`data-id`,
+// and its file name in the tile's label), and every header on screen must
+// name the date of the first asset below it.
+import type { Page } from '@playwright/test';
+import { expect } from '@playwright/test';
+import type { FixtureServer } from './server';
+
+/** The fields of an `AssetResponseDto` the checks read. */
+export interface ServerAsset {
+  id: string;
+  originalFileName: string;
+  localDateTime: string;
+  type: string;
+  isTrashed: boolean;
+  isOffline: boolean;
+  isFavorite: boolean;
+}
+
+/** What the person sees in the grid's viewport. */
+export interface Shown {
+  tiles: { id: string; pos: number; label: string; top: number; left: number; bottom: number }[];
+  headers: { text: string; month: boolean; top: number; bottom: number; left: number }[];
+  scrollTop: number;
+}
+
+/** The admin's library as the server lists it for `query` (e.g. `isFavorite=true`), in server order. */
+export async function serverAssets(server: FixtureServer, query = ''): Promise<ServerAsset[]> {
+  const info = await server.info();
+  const admin = info.users.find((u: any) => u.isAdmin);
+  const r = await fetch(`${server.url}/api/asset${query ? `?${query}` : ''}`, {
+    headers: { 'x-api-key': admin.apiKey },
+  });
+  expect(r.status).toBe(200);
+  return r.json();
+}
+
+/** The app's default in-app refinements: trashed assets hidden, the rest shown. */
+export function shownByDefault(assets: ServerAsset[]): ServerAsset[] {
+  return assets.filter((a) => !a.isTrashed);
+}
+
+const MONTHS = [
+  'January', 'February', 'March', 'April', 'May', 'June',
+  'July', 'August', 'September', 'October', 'November', 'December',
+];
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+/** `Fri, 3 May 2024`: the day header for an asset's local date and time. */
+export function dayHeader(localDateTime: string): string {
+  const d = new Date(localDateTime);
+  return `${WEEKDAYS[d.getUTCDay()]}, ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()].slice(0, 3)} ${d.getUTCFullYear()}`;
+}
+
+/** `May 2024`: the month header for an asset's local date and time. */
+export function monthHeader(localDateTime: string): string {
+  const d = new Date(localDateTime);
+  return `${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
+}
+
+/** Reads the tiles and headers inside the grid's viewport. */
+export async function readShown(page: Page): Promise<Shown> {
+  return page.evaluate(() => {
+    const grid = document.querySelector('[data-testid=grid]') as HTMLElement;
+    const view = grid.getBoundingClientRect();
+    const inView = (r: DOMRect) => r.bottom > view.top + 1 && r.top < view.bottom - 1 && r.height > 0;
+    const tiles = [...grid.querySelectorAll<HTMLElement>('[data-testid=tile]')]
+      .map((el) => ({ el, r: el.getBoundingClientRect() }))
+      .filter(({ r }) => inView(r))
+      .map(({ el, r }) => ({
+        id: el.dataset.id ?? '',
+        pos: Number(el.dataset.pos),
+        label: el.getAttribute('aria-label') ?? '',
+        top: r.top,
+        left: r.left,
+        bottom: r.bottom,
+      }));
+    const headers = [...grid.querySelectorAll<HTMLElement>('.ig-month-header, .ig-day-header')]
+      .map((el) => ({ el, r: el.getBoundingClientRect() }))
+      .filter(({ r }) => inView(r))
+      .map(({ el, r }) => ({
+        text: (el.textContent ?? '').trim(),
+        month: el.classList.contains('ig-month-header'),
+        top: r.top,
+        bottom: r.bottom,
+        left: r.left,
+      }));
+    return { tiles, headers, scrollTop: grid.scrollTop };
+  });
+}
+
+/**
+ * Every problem with what is shown, as sentences (empty when all is right).
+ * `expected` is the displayed order the view should have (the server's list
+ * with the view's refinements applied). During a load the app may show fewer
+ * assets than `expected`, but never another asset at a place.
+ */
+export function contentProblems(shown: Shown, expected: ServerAsset[]): string[] {
+  const problems: string[] = [];
+  const seen = new Set<number>();
+  for (const t of shown.tiles) {
+    const want = expected[t.pos];
+    if (seen.has(t.pos)) problems.push(`two tiles at position ${t.pos}`);
+    seen.add(t.pos);
+    if (!want) {
+      problems.push(`a tile at position ${t.pos}, past the ${expected.length} assets of the view`);
+      continue;
+    }
+    if (t.id !== want.id) {
+      problems.push(`position ${t.pos} shows ${t.id} (${t.label}); the server has ${want.id} (${want.originalFileName}) there`);
+    } else if (!t.label.startsWith(`${want.originalFileName}, `)) {
+      problems.push(`position ${t.pos}: label "${t.label}" does not name ${want.originalFileName}`);
+    }
+  }
+  // Each header names the date of the first tile below it (the nearest row
+  // under it, its first tile from the header's left edge on, so groups laid
+  // side by side are each read under their own header). Headers whose group
+  // lies below the band of tiles that exist have nothing under them to check.
+  const byRow = [...shown.tiles].sort((a, b) => a.top - b.top || a.left - b.left);
+  for (const h of shown.headers) {
+    const below = byRow.find((t) => t.top >= h.bottom - 1 && t.left >= h.left - 1);
+    if (!below || below.top - h.bottom > 120) continue;
+    const asset = expected[below.pos];
+    if (!asset) continue;
+    const want = h.month ? monthHeader(asset.localDateTime) : dayHeader(asset.localDateTime);
+    if (h.text !== want) {
+      problems.push(`header "${h.text}" above position ${below.pos} (${asset.originalFileName}, ${asset.localDateTime}); expected "${want}"`);
+    }
+  }
+  return problems;
+}
+
+/** Asserts what is on screen now; returns how many tiles were checked. */
+export async function expectContent(page: Page, expected: ServerAsset[], where: string): Promise<number> {
+  const shown = await readShown(page);
+  const problems = contentProblems(shown, expected);
+  expect(problems, `${where}: ${problems.slice(0, 5).join('; ')}`).toEqual([]);
+  return shown.tiles.length;
+}
+
+/** Waits two animation frames (the grid renders in requestAnimationFrame). */
+export async function frames(page: Page): Promise<void> {
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
+/** Scrolls the grid to `fraction` of its range and lets it render. */
+export async function scrollGrid(page: Page, fraction: number): Promise<void> {
+  await page.getByTestId('grid').evaluate((el, f) => {
+    el.scrollTop = (el.scrollHeight - el.clientHeight) * f;
+  }, fraction);
+  await frames(page);
+  await frames(page);
+}
