@@ -24,8 +24,10 @@ Commands:
             --port P     port to listen on (default 2283)
             --seed S     seed of the generated library (default 1)
   test    Everything CI checks: rustfmt, clippy (host and wasm32, warnings
-          denied), native tests, wasm tests in headless Chromium, a benchmark
-          smoke run and the Playwright end-to-end tests.
+          denied), native tests, wasm tests in Chromium, Firefox and WebKit,
+          a benchmark smoke run, the Playwright end-to-end tests (Chromium)
+          and the core end-to-end specs in Chromium, Firefox and WebKit
+          (WebDriver). Every browser step runs; any failure fails the test.
   bench   Browser benchmarks at 10k, 100k and 1M assets; writes
           bench/results.md and bench/results.json.
             --sizes a,b  library sizes (default 10000,100000,1000000)
@@ -218,28 +220,145 @@ fn test() -> Result<()> {
         "warnings",
     ])?;
     cargo(&["test", "--workspace"])?;
-    // wasm tests: wasm-bindgen-test-runner drives headless Chromium through
-    // chromedriver (it adds --no-sandbox itself when run as root).
-    sh(t.command("cargo")
-        .args([
-            "test",
-            "--target",
-            "wasm32-unknown-unknown",
-            "-p",
-            "immich-grid",
-        ])
-        .env(
-            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
-            t.wasm_bindgen_test_runner(),
-        )
-        .env("CHROMEDRIVER", tools::CHROMEDRIVER)
-        .env("WASM_BINDGEN_USE_BROWSER", "1")
-        .current_dir(&root))?;
+
+    // The browser steps run in every engine; a failing engine does not hide
+    // the others' results: all run, then the failures are listed together.
+    let mut steps = Steps::default();
+    // wasm tests: compiled once, then run by wasm-bindgen-test-runner in each
+    // engine through its WebDriver server.
+    let wasm_test = |program: &std::ffi::OsStr, pre: &[&str]| {
+        let mut c = t.command(program);
+        c.args(pre)
+            .args([
+                "test",
+                "--target",
+                "wasm32-unknown-unknown",
+                "-p",
+                "immich-grid",
+            ])
+            .env(
+                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                t.wasm_bindgen_test_runner(),
+            )
+            .env("WASM_BINDGEN_USE_BROWSER", "1")
+            // The runner's default of 20 s for a test binary is tight for
+            // Firefox and WebKit on two shared cores.
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "90")
+            .current_dir(&root);
+        // The runner takes the first driver it finds in the environment:
+        // leave it exactly the one of this step.
+        for var in DRIVER_VARS {
+            c.env_remove(var);
+        }
+        c
+    };
+    sh(wasm_test("cargo".as_ref(), &[]).arg("--no-run"))?;
+    // Chromium: the runner adds --headless and (as root) --no-sandbox itself.
+    steps.run("wasm tests, Chromium", || {
+        sh(wasm_test("cargo".as_ref(), &[]).env("CHROMEDRIVER", tools::CHROMEDRIVER))
+    });
+    // Firefox: geckodriver starts Firefox ESR (Debian names it firefox-esr);
+    // the runner adds -headless.
+    steps.run("wasm tests, Firefox", || {
+        sh(wasm_test("cargo".as_ref(), &[])
+            .env("GECKODRIVER", t.geckodriver())
+            .env("GECKODRIVER_ARGS", format!("--binary={}", tools::FIREFOX)))
+    });
+    // WebKit: the runner's safaridriver path speaks to WebKitWebDriver, which
+    // starts WebKitGTK's MiniBrowser in a virtual X server. Xvfb has no GPU,
+    // and WebKitGTK's default DMA-BUF renderer then takes ~100-500 ms a frame
+    // (a fling test saw its 120 ms calm timer fire between frames); the
+    // shared-memory renderer draws at the other engines' pace.
+    steps.run("wasm tests, WebKit", || {
+        sh(wasm_test(tools::XVFB_RUN.as_ref(), &XVFB_ARGS)
+            .env("SAFARIDRIVER", tools::WEBKIT_WEBDRIVER)
+            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1"))
+    });
+
     let built = build(&t)?;
-    bench::smoke(&t, &built)?;
-    sh(t.command(t.playwright())
-        .arg("test")
-        .env("IMMICH_FIXTURE_BIN", &built.fixture)
-        .env("IMMICH_GRID_DIST", &built.dist)
-        .current_dir(root.join("end2end")))
+    steps.run("benchmark smoke run, Chromium", || bench::smoke(&t, &built));
+    let e2e = |project: &str| {
+        sh(t.command(t.playwright())
+            .args(["test", "--project", project])
+            .env("IMMICH_FIXTURE_BIN", &built.fixture)
+            .env("IMMICH_GRID_DIST", &built.dist)
+            .env("CHROMIUM_PATH", tools::CHROMIUM)
+            .env("CHROMEDRIVER", tools::CHROMEDRIVER)
+            .env("FIREFOX_PATH", tools::FIREFOX)
+            .env("GECKODRIVER", t.geckodriver())
+            .env("WEBKIT_WEBDRIVER", tools::WEBKIT_WEBDRIVER)
+            .env("WEBKIT_MINIBROWSER", tools::MINIBROWSER)
+            .current_dir(root.join("end2end")))
+    };
+    steps.run("end-to-end, Chromium (Playwright, all specs)", || {
+        e2e("chromium")
+    });
+    steps.run("end-to-end core specs, Chromium (WebDriver)", || {
+        e2e("core-chromium")
+    });
+    steps.run("end-to-end core specs, Firefox (WebDriver)", || {
+        e2e("core-firefox")
+    });
+    steps.run("end-to-end core specs, WebKit (WebDriver)", || {
+        e2e("core-webkit")
+    });
+    steps.finish()
+}
+
+/// The variables through which wasm-bindgen-test-runner finds a WebDriver server.
+const DRIVER_VARS: [&str; 8] = [
+    "CHROMEDRIVER",
+    "GECKODRIVER",
+    "SAFARIDRIVER",
+    "MSEDGEDRIVER",
+    "CHROMEDRIVER_REMOTE",
+    "GECKODRIVER_REMOTE",
+    "SAFARIDRIVER_REMOTE",
+    "MSEDGEDRIVER_REMOTE",
+];
+
+/// `xvfb-run` arguments: a free display number and a screen larger than the
+/// test windows.
+const XVFB_ARGS: [&str; 3] = ["-a", "-s", "-screen 0 1920x1080x24"];
+
+/// Timed steps that all run; [`Steps::finish`] fails when any failed.
+#[derive(Default)]
+struct Steps {
+    done: Vec<(&'static str, f64, Option<String>)>,
+}
+
+impl Steps {
+    fn run(&mut self, name: &'static str, step: impl FnOnce() -> Result<()>) {
+        eprintln!("== {name}");
+        let started = Instant::now();
+        let result = step();
+        let secs = started.elapsed().as_secs_f64();
+        eprintln!(
+            "== {name}: {} in {secs:.1}s",
+            if result.is_ok() { "ok" } else { "FAILED" }
+        );
+        self.done
+            .push((name, secs, result.err().map(|e| format!("{e:#}"))));
+    }
+
+    /// Prints each step's time and result; fails when any step failed.
+    fn finish(self) -> Result<()> {
+        eprintln!("browser steps:");
+        for (name, secs, err) in &self.done {
+            eprintln!(
+                "  {:>7.1}s  {}  {name}",
+                secs,
+                if err.is_none() { "ok    " } else { "FAILED" }
+            );
+        }
+        let failed: Vec<String> = self
+            .done
+            .into_iter()
+            .filter_map(|(name, _, err)| err.map(|e| format!("{name}: {e}")))
+            .collect();
+        if !failed.is_empty() {
+            bail!("{} step(s) failed:\n{}", failed.len(), failed.join("\n"));
+        }
+        Ok(())
+    }
 }

@@ -13,8 +13,28 @@ use crate::{root, sh};
 
 /// Trunk's version: 0.22 needs a newer rustc than this project's toolchain.
 const TRUNK_VERSION: &str = "0.21.14";
+/// geckodriver's version (crates.io); it drives Firefox ESR 115 and newer.
+const GECKODRIVER_VERSION: &str = "0.37.1";
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+pub const FIREFOX: &str = "/usr/bin/firefox-esr";
+pub const WEBKIT_WEBDRIVER: &str = "/usr/bin/WebKitWebDriver";
+/// WebKitGTK's small browser, which WebKitWebDriver starts by default.
+pub const MINIBROWSER: &str = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
+pub const XVFB_RUN: &str = "/usr/bin/xvfb-run";
+
+/// The Debian packages the browser tests need, each with a file it installs
+/// (present = installed): the three engines, their WebDriver servers and the
+/// virtual X server WebKitGTK draws into (it has no headless mode).
+const APT_PACKAGES: &[(&str, &str)] = &[
+    ("chromium", CHROMIUM),
+    ("chromium-driver", CHROMEDRIVER),
+    ("firefox-esr", FIREFOX),
+    ("webkit2gtk-driver", WEBKIT_WEBDRIVER),
+    ("libwebkit2gtk-4.1-0", MINIBROWSER),
+    ("xvfb", XVFB_RUN),
+    ("xauth", "/usr/bin/xauth"),
+];
 
 /// Where the tools are and the environment that finds them.
 pub struct Tools {
@@ -35,6 +55,9 @@ impl Tools {
     }
     pub fn wasm_bindgen_test_runner(&self) -> PathBuf {
         self.bin.join("wasm-bindgen-test-runner")
+    }
+    pub fn geckodriver(&self) -> PathBuf {
+        self.bin.join("geckodriver")
     }
     pub fn playwright(&self) -> PathBuf {
         self.node_bin.join("playwright")
@@ -82,7 +105,8 @@ pub fn ensure_all() -> Result<Tools> {
         false,
     )?;
     check_trunk_toml_pins(&wb)?;
-    ensure_chromium()?;
+    ensure_apt_packages()?;
+    ensure_geckodriver(&tools, &cache)?;
     ensure_npm(&tools)?;
     Ok(tools)
 }
@@ -123,14 +147,7 @@ fn ensure_cargo_tool(
     version: &str,
     locked: bool,
 ) -> Result<()> {
-    let have = tools
-        .command(tools.bin.join(binary))
-        .arg("--version")
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-        .unwrap_or_default();
-    if have.split_whitespace().nth(1) == Some(version) {
+    if has_version(tools, binary, version) {
         return Ok(());
     }
     println!(
@@ -150,6 +167,48 @@ fn ensure_cargo_tool(
     sh(&mut cmd)
 }
 
+/// Whether the cached `binary --version` says `<name> <version> …`.
+fn has_version(tools: &Tools, binary: &str, version: &str) -> bool {
+    let have = tools
+        .command(tools.bin.join(binary))
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    have.split_whitespace().nth(1) == Some(version)
+}
+
+/// geckodriver (Firefox's WebDriver server) is not packaged by Debian; it is
+/// a Rust crate, so it is built like the other tools. Its lock file is tried
+/// first; a lock that names a crate the registry lacks falls back to a fresh
+/// resolution.
+fn ensure_geckodriver(tools: &Tools, cache: &Path) -> Result<()> {
+    if has_version(tools, "geckodriver", GECKODRIVER_VERSION) {
+        return Ok(());
+    }
+    let locked = ensure_cargo_tool(
+        tools,
+        cache,
+        "geckodriver",
+        "geckodriver",
+        GECKODRIVER_VERSION,
+        true,
+    );
+    if let Err(e) = locked {
+        println!("geckodriver with --locked failed ({e:#}); trying without --locked");
+        ensure_cargo_tool(
+            tools,
+            cache,
+            "geckodriver",
+            "geckodriver",
+            GECKODRIVER_VERSION,
+            false,
+        )?;
+    }
+    Ok(())
+}
+
 /// Trunk.toml pins the tool versions Trunk may use; a mismatch with the lock
 /// file would make Trunk try (and fail) to download another wasm-bindgen.
 fn check_trunk_toml_pins(wasm_bindgen: &str) -> Result<()> {
@@ -161,24 +220,27 @@ fn check_trunk_toml_pins(wasm_bindgen: &str) -> Result<()> {
     Ok(())
 }
 
-fn ensure_chromium() -> Result<()> {
-    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+/// Installs the missing Debian packages of [`APT_PACKAGES`] with one
+/// `apt-get update` and one `apt-get install`.
+fn ensure_apt_packages() -> Result<()> {
+    let missing: Vec<&str> = APT_PACKAGES
+        .iter()
+        .filter(|(_, file)| !Path::new(file).exists())
+        .map(|(package, _)| *package)
+        .collect();
+    if missing.is_empty() {
         return Ok(());
     }
-    println!("installing: chromium and chromium-driver (Debian packages)");
-    sh(Command::new("apt-get").arg("update"))?;
+    let list = missing.join(" ");
+    println!("installing: {list} (Debian packages: the browsers and drivers of the tests)");
+    let hint =
+        || format!("installing Debian packages needs root (or run: sudo apt-get install {list})");
+    sh(Command::new("apt-get").arg("update")).with_context(hint)?;
     sh(Command::new("apt-get")
-        .args([
-            "install",
-            "-y",
-            "--no-install-recommends",
-            "chromium",
-            "chromium-driver",
-        ])
+        .args(["install", "-y", "--no-install-recommends"])
+        .args(&missing)
         .env("DEBIAN_FRONTEND", "noninteractive"))
-    .context(
-        "installing Chromium needs root (or run: sudo apt-get install chromium chromium-driver)",
-    )
+    .with_context(hint)
 }
 
 /// `npm ci` in end2end/ when node_modules is missing or older than the lock.

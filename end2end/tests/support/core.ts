@@ -1,0 +1,308 @@
+// The core specs, run in every engine (Chromium, Firefox, WebKit) through
+// WebDriver: what a person sees on a first load, on a reload (all 304s),
+// with a filter, with the keyboard and in a fast scroll.
+//
+// They are parameterised by a variant: how the fixture server is started
+// and how the app is opened and signed in. `core.spec.ts` runs them with the
+// browser's Immich session (the cookie); another sign-in mode (an API key, a
+// cross-origin app) adds a variant there and reuses every spec.
+import { test, expect } from './engine';
+import type { FixtureOptions, FixtureServer, FixtureRequest } from './server';
+import { Key, Session } from './webdriver';
+
+/** How the app is served and signed in for one run of the core specs. */
+export interface CoreVariant {
+  /** Shown in the test titles. */
+  name: string;
+  /** Options of the fixture server (its arguments). */
+  fixtureOptions: FixtureOptions;
+  /** The app's address for a view: `query` is a query string without `?` (may be empty). */
+  appUrl(server: FixtureServer, query: string): string;
+  /**
+   * Runs once in a fresh session before the first visit (e.g. to store an
+   * API key through the Connect form); the cookie variant needs nothing.
+   */
+  signIn?(session: Session, server: FixtureServer): Promise<void>;
+  /** The `auth` the fixture must log for the app's asset requests. */
+  auth: FixtureRequest['auth'];
+}
+
+/** What the server holds, asked with the admin's API key (not through the app). */
+export interface ServerAsset {
+  id: string;
+  originalFileName: string;
+  localDateTime: string;
+  isFavorite: boolean;
+  isTrashed: boolean;
+}
+
+/** An asset the grid shows, with its place in the server's list (the tile's `data-index`). */
+export interface Shown {
+  index: number;
+  asset: ServerAsset;
+}
+
+/**
+ * What the grid shows by default, in order: the server's list without the
+ * trashed assets (the app hides the trash unless asked).
+ */
+function shownByDefault(assets: ServerAsset[]): Shown[] {
+  return assets.map((asset, index) => ({ index, asset })).filter((x) => !x.asset.isTrashed);
+}
+
+async function serverAssets(server: FixtureServer, query = ''): Promise<ServerAsset[]> {
+  const info = await server.info();
+  const admin = info.users.find((u: any) => u.isAdmin);
+  const r = await fetch(`${server.url}/api/asset${query ? `?${query}` : ''}`, { headers: { 'x-api-key': admin.apiKey } });
+  expect(r.status).toBe(200);
+  return r.json();
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * The start of the tile's accessible name a person's screen reader reads:
+ * `file name, 3 May 2024, 14:05` (the asset's local wall-clock time, which
+ * Immich sends as if it were UTC).
+ */
+export function expectedLabel(a: ServerAsset): string {
+  const d = new Date(a.localDateTime);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${a.originalFileName}, ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}, ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`;
+}
+
+/** Waits until the status says the view matches the server. */
+async function waitCurrent(s: Session, timeout = 60_000): Promise<void> {
+  await s.waitFor('data-state=current', timeout, () => document.querySelector('[data-testid=progress]')?.getAttribute('data-state') === 'current');
+}
+
+/** The tiles inside the grid's viewport, in reading order (top, then left). */
+async function visibleTiles(s: Session): Promise<{ index: number; label: string }[]> {
+  return s.exec(() => {
+    const grid = document.querySelector('[data-testid=grid]');
+    if (!grid) return [];
+    const g = grid.getBoundingClientRect();
+    return Array.from(document.querySelectorAll('[data-testid=tile]'))
+      .map((el) => ({ el, r: el.getBoundingClientRect() }))
+      .filter(({ r }) => r.width > 0 && r.height > 0 && r.bottom > g.top && r.top < g.bottom && r.right > g.left && r.left < g.right)
+      .sort((a, b) => Math.round(a.r.top) - Math.round(b.r.top) || a.r.left - b.r.left)
+      .map(({ el }) => ({ index: Number(el.getAttribute('data-index')), label: el.getAttribute('aria-label') ?? '' }));
+  });
+}
+
+/** The focused element's tile index and label, or null when no tile has focus. */
+function focusedTile(): { index: number; label: string; inView: boolean } | null {
+  const el = document.activeElement;
+  if (!el || el.getAttribute('data-testid') !== 'tile') return null;
+  const grid = document.querySelector('[data-testid=grid]');
+  const r = el.getBoundingClientRect();
+  const g = grid ? grid.getBoundingClientRect() : r;
+  return {
+    index: Number(el.getAttribute('data-index')),
+    label: el.getAttribute('aria-label') ?? '',
+    inView: r.bottom > g.top && r.top < g.bottom,
+  };
+}
+
+/**
+ * Checks that the tiles in view, in reading order, are the first of `shown`,
+ * each labelled as a person hears it.
+ */
+async function expectTopTiles(s: Session, shown: Shown[]): Promise<number> {
+  // Tiles appear as the first page is laid out; the state may say current a frame earlier.
+  await s.waitFor('tiles in view', 10_000, () => document.querySelectorAll('[data-testid=tile]').length > 0);
+  const tiles = await visibleTiles(s);
+  expect(tiles.length, 'tiles in view').toBeGreaterThanOrEqual(Math.min(3, shown.length));
+  expect(tiles.map((t) => t.index), 'the tiles in view are the first assets, in order').toEqual(shown.slice(0, tiles.length).map((x) => x.index));
+  tiles.forEach((t, k) => {
+    const want = expectedLabel(shown[k].asset);
+    expect(t.label.startsWith(want), `tile ${k}: "${t.label}" names ${want}`).toBe(true);
+  });
+  return tiles.length;
+}
+
+function summarise(reqs: FixtureRequest[]): string {
+  const by = new Map<number, number>();
+  for (const r of reqs) by.set(r.status, (by.get(r.status) ?? 0) + 1);
+  const statuses = [...by].map(([s, n]) => `${n} × ${s}`).join(', ');
+  const bytes = reqs.reduce((n, r) => n + r.bytes, 0);
+  return `${reqs.length} /api/asset requests (${statuses || 'none'}), ${bytes} bytes of JSON`;
+}
+
+/**
+ * Defines the core specs for `variant`. Call it at the top level of a spec
+ * file, once a file: the fixture server is the worker's, started with the
+ * variant's options.
+ */
+export function coreSpecs(variant: CoreVariant): void {
+  test.use({ fixtureOptions: variant.fixtureOptions });
+  test.describe(`core (${variant.name})`, () => {
+    test.setTimeout(120_000);
+
+    async function open(s: Session, server: FixtureServer, query = ''): Promise<void> {
+      if (variant.signIn) await variant.signIn(s, server);
+      await s.goto(variant.appUrl(server, query));
+    }
+
+    test('first load shows the server\'s first assets, in order', async ({ session: s, server, engine }) => {
+      const assets = await serverAssets(server);
+      await server.clearRequests();
+      const t0 = Date.now();
+      await open(s, server);
+      await waitCurrent(s);
+      const ms = Date.now() - t0;
+      const n = await expectTopTiles(s, shownByDefault(assets));
+      const listed = await server.assetRequests();
+      console.log(`[${engine}] ${s.browser}: first load current after ${ms} ms; ${n} tiles in view; ${summarise(listed)}`);
+      // Pages are fetched (200), then verified in a pass of conditional
+      // requests (304) before the view says current.
+      expect(listed.filter((r) => r.status === 200).length).toBeGreaterThan(0);
+      for (const r of listed) {
+        expect([200, 304], r.query).toContain(r.status);
+        if (r.status === 200) expect(r.bytes, r.query).toBeGreaterThan(0);
+        expect(r.auth, r.query).toBe(variant.auth);
+      }
+      expect(await s.exec(() => (window as any).__immichGrid.count())).toBe(assets.length);
+      expect(await s.exec(() => (window as any).__immichGrid.shown())).toBe(shownByDefault(assets).length);
+    });
+
+    test('a reload of an unchanged library is only 304s, with no JSON downloaded', async ({ session: s, server, engine }) => {
+      const assets = await serverAssets(server);
+      await open(s, server);
+      await waitCurrent(s);
+      await server.clearRequests();
+      await s.refresh();
+      await waitCurrent(s);
+      const listed = await server.assetRequests();
+      console.log(`[${engine}] ${s.browser}: reload: ${summarise(listed)}; If-None-Match on ${listed.filter((r) => r.ifNoneMatch).length}`);
+      expect(listed.length).toBeGreaterThan(0);
+      for (const r of listed) {
+        expect(r.ifNoneMatch, `${r.query} carries the held ETag`).toBeTruthy();
+        expect(r.status, `${r.query} answered`).toBe(304);
+        expect(r.bytes, r.query).toBe(0);
+      }
+      // And the grid shows the same library, from this device.
+      expect(await s.exec(() => document.querySelector('[data-testid=progress]')?.getAttribute('data-from-cache'))).toBe('true');
+      await expectTopTiles(s, shownByDefault(assets));
+    });
+
+    test('the favourites filter asks the server for favourites and shows them', async ({ session: s, server, engine }) => {
+      const favourites = await serverAssets(server, 'isFavorite=true');
+      expect(favourites.length).toBeGreaterThan(8);
+      await open(s, server);
+      await waitCurrent(s);
+      await server.clearRequests();
+      // As a person does it: open the Filters panel, pick "only" favourites.
+      await s.click('[data-testid=toggle-filters]');
+      await s.waitFor('the filters panel', 10_000, () => {
+        const el = document.querySelector('[data-testid=filter-favorite-only]');
+        return !!el && el.getBoundingClientRect().height > 0;
+      });
+      await s.click('[data-testid=filter-favorite-only]');
+      await s.waitFor('the favourites view', 30_000, () => new URL(location.href).searchParams.get('isFavorite') === 'true');
+      await waitCurrent(s);
+      // Close the panel to see the grid whole.
+      await s.click('[data-testid=toggle-filters]');
+      await s.waitFor('the filters panel closed', 10_000, () => {
+        const el = document.querySelector('[data-testid=filter-favorite-only]');
+        return !el || el.getBoundingClientRect().height === 0;
+      });
+      const listed = await server.assetRequests();
+      console.log(`[${engine}] favourites: ${summarise(listed)}; server has ${favourites.length} favourites`);
+      expect(listed.length).toBeGreaterThan(0);
+      for (const r of listed) expect(new URLSearchParams(r.query).get('isFavorite'), r.query).toBe('true');
+      const shown = shownByDefault(favourites);
+      expect(await s.exec(() => (window as any).__immichGrid.shown())).toBe(shown.length);
+      await expectTopTiles(s, shown);
+      for (const t of await visibleTiles(s)) expect(t.label, 'a favourite says so').toContain('favourite');
+    });
+
+    test('End focuses the last asset and Home the first', async ({ session: s, server }) => {
+      const shown = shownByDefault(await serverAssets(server));
+      const [first, last] = [shown[0], shown[shown.length - 1]];
+      await open(s, server);
+      await waitCurrent(s);
+      await s.waitFor('the first tile', 10_000, (i: number) => document.querySelector(`[data-testid=tile][data-index="${i}"]`) !== null, first.index);
+      await s.exec((i: number) => (document.querySelector(`[data-testid=tile][data-index="${i}"]`) as HTMLElement).focus(), first.index);
+      await s.press(Key.End);
+      const atEnd = await s.waitFor('focus on the last asset', 10_000, (want: number) => {
+        const el = document.activeElement;
+        const f = el && el.getAttribute('data-testid') === 'tile' ? Number(el.getAttribute('data-index')) : -1;
+        return f === want ? true : null;
+      }, last.index);
+      expect(atEnd).toBe(true);
+      const end = await s.exec(focusedTile);
+      expect(end?.inView, 'the last asset is scrolled into view').toBe(true);
+      expect(end!.label.startsWith(expectedLabel(last.asset)), `${end!.label} names the last asset`).toBe(true);
+
+      await s.press(Key.Home);
+      await s.waitFor('focus on the first asset', 10_000, (i: number) => document.activeElement?.getAttribute('data-index') === String(i), first.index);
+      const start = await s.exec(focusedTile);
+      expect(start?.inView, 'the first asset is scrolled into view').toBe(true);
+      expect(start!.label.startsWith(expectedLabel(first.asset))).toBe(true);
+
+      await s.press(Key.ArrowRight);
+      await s.waitFor('focus on the second asset', 10_000, (i: number) => document.activeElement?.getAttribute('data-index') === String(i), shown[1].index);
+    });
+
+    test('a fast scroll from top to bottom has no long frame and ends at the last assets', async ({ session: s, server, engine }) => {
+      const assets = await serverAssets(server);
+      const shown = shownByDefault(assets);
+      const last = shown[shown.length - 1];
+      await open(s, server);
+      await waitCurrent(s);
+      await s.waitFor('tiles', 10_000, () => document.querySelectorAll('[data-testid=tile]').length > 0);
+      // Scroll the grid from top to bottom in 3 s, one step a frame, and
+      // record the time between frames (what makes a scroll look smooth).
+      const run = await s.execAsync(async (durationMs: number) => {
+        const grid = document.querySelector('[data-testid=grid]') as HTMLElement;
+        // The height grows as estimated day groups are laid out: aim at the
+        // bottom as it is in each frame.
+        const bottom = () => grid.scrollHeight - grid.clientHeight;
+        const deltas: number[] = [];
+        await new Promise<void>((resolve) => {
+          let start = -1;
+          let last = 0;
+          const frame = (t: number) => {
+            if (start < 0) start = t;
+            else deltas.push(t - last);
+            last = t;
+            const f = Math.min(1, (t - start) / durationMs);
+            grid.scrollTop = bottom() * f;
+            if (f < 1) requestAnimationFrame(frame);
+            else resolve();
+          };
+          requestAnimationFrame(frame);
+        });
+        const sorted = [...deltas].sort((a, b) => a - b);
+        return {
+          frames: deltas.length,
+          worst: sorted[sorted.length - 1],
+          p95: sorted[Math.floor(sorted.length * 0.95)],
+          over50: deltas.filter((d) => d > 50).length,
+          max: bottom(),
+          top: grid.scrollTop,
+        };
+      }, 3000);
+      console.log(`[${engine}] ${s.browser}: fast scroll over ${assets.length} assets: ${run.frames} frames, worst ${run.worst.toFixed(1)} ms, p95 ${run.p95.toFixed(1)} ms, ${run.over50} over 50 ms`);
+      expect(run.max).toBeGreaterThan(1000);
+      expect(run.top / run.max, 'the scroll reached the bottom').toBeGreaterThan(0.99);
+      expect(run.frames).toBeGreaterThan(20);
+      // Generous: two shared cores and three engines; a janky grid takes far longer.
+      expect(run.worst).toBeLessThan(200);
+      // At the bottom a person sees the library's last assets (scrolling on
+      // while the last groups' real heights replace their estimates).
+      await s.waitFor('the last asset in view', 10_000, (want: number) => {
+        const g = document.querySelector('[data-testid=grid]') as HTMLElement;
+        g.scrollTop = g.scrollHeight;
+        const grid = g.getBoundingClientRect();
+        const el = document.querySelector(`[data-testid=tile][data-index="${want}"]`);
+        if (!el) return false;
+        const r = el.getBoundingClientRect();
+        return r.bottom > grid.top && r.top < grid.bottom;
+      }, last.index);
+      const tile = (await visibleTiles(s)).find((t) => t.index === last.index);
+      expect(tile!.label.startsWith(expectedLabel(last.asset))).toBe(true);
+    });
+  });
+}
