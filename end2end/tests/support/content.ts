@@ -59,35 +59,43 @@ export function monthHeader(localDateTime: string): string {
   return `${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
 }
 
-/** Reads the tiles and headers inside the grid's viewport. */
+/**
+ * Reads the tiles and headers inside the grid's viewport. Runs in the page
+ * (self-contained: Playwright's `page.evaluate` and WebDriver's execute
+ * both take it).
+ */
+export function collectShown(): Shown {
+  const grid = document.querySelector('[data-testid=grid]') as HTMLElement | null;
+  if (!grid) return { tiles: [], headers: [], scrollTop: 0 };
+  const view = grid.getBoundingClientRect();
+  const inView = (r: DOMRect) => r.bottom > view.top + 1 && r.top < view.bottom - 1 && r.height > 0;
+  const tiles = Array.from(grid.querySelectorAll<HTMLElement>('[data-testid=tile]'))
+    .map((el) => ({ el, r: el.getBoundingClientRect() }))
+    .filter(({ r }) => inView(r))
+    .map(({ el, r }) => ({
+      id: el.dataset.id ?? '',
+      pos: Number(el.dataset.pos),
+      label: el.getAttribute('aria-label') ?? '',
+      top: r.top,
+      left: r.left,
+      bottom: r.bottom,
+    }));
+  const headers = Array.from(grid.querySelectorAll<HTMLElement>('.ig-month-header, .ig-day-header'))
+    .map((el) => ({ el, r: el.getBoundingClientRect() }))
+    .filter(({ r }) => inView(r))
+    .map(({ el, r }) => ({
+      text: (el.textContent ?? '').trim(),
+      month: el.classList.contains('ig-month-header'),
+      top: r.top,
+      bottom: r.bottom,
+      left: r.left,
+    }));
+  return { tiles, headers, scrollTop: grid.scrollTop };
+}
+
+/** Reads what the grid's viewport shows, with Playwright. */
 export async function readShown(page: Page): Promise<Shown> {
-  return page.evaluate(() => {
-    const grid = document.querySelector('[data-testid=grid]') as HTMLElement;
-    const view = grid.getBoundingClientRect();
-    const inView = (r: DOMRect) => r.bottom > view.top + 1 && r.top < view.bottom - 1 && r.height > 0;
-    const tiles = [...grid.querySelectorAll<HTMLElement>('[data-testid=tile]')]
-      .map((el) => ({ el, r: el.getBoundingClientRect() }))
-      .filter(({ r }) => inView(r))
-      .map(({ el, r }) => ({
-        id: el.dataset.id ?? '',
-        pos: Number(el.dataset.pos),
-        label: el.getAttribute('aria-label') ?? '',
-        top: r.top,
-        left: r.left,
-        bottom: r.bottom,
-      }));
-    const headers = [...grid.querySelectorAll<HTMLElement>('.ig-month-header, .ig-day-header')]
-      .map((el) => ({ el, r: el.getBoundingClientRect() }))
-      .filter(({ r }) => inView(r))
-      .map(({ el, r }) => ({
-        text: (el.textContent ?? '').trim(),
-        month: el.classList.contains('ig-month-header'),
-        top: r.top,
-        bottom: r.bottom,
-        left: r.left,
-      }));
-    return { tiles, headers, scrollTop: grid.scrollTop };
-  });
+  return page.evaluate(collectShown);
 }
 
 /**

@@ -9,6 +9,7 @@
 import { test, expect } from './engine';
 import type { FixtureOptions, FixtureServer, FixtureRequest } from './server';
 import { Key, Session } from './webdriver';
+import { serverAssets } from './content';
 
 /** How the app is served and signed in for one run of the core specs. */
 export interface CoreVariant {
@@ -50,13 +51,6 @@ function shownByDefault(assets: ServerAsset[]): Shown[] {
   return assets.map((asset, index) => ({ index, asset })).filter((x) => !x.asset.isTrashed);
 }
 
-async function serverAssets(server: FixtureServer, query = ''): Promise<ServerAsset[]> {
-  const info = await server.info();
-  const admin = info.users.find((u: any) => u.isAdmin);
-  const r = await fetch(`${server.url}/api/asset${query ? `?${query}` : ''}`, { headers: { 'x-api-key': admin.apiKey } });
-  expect(r.status).toBe(200);
-  return r.json();
-}
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
