@@ -16,8 +16,8 @@ use library_core::{AssetFlags, AssetKind, LibraryIndex, DAY_MS};
 
 use crate::{
     components::grid::MONTH_NAMES,
+    data::thumbs::{ThumbLoader, ThumbSource, ThumbTicket},
     thumbhash::{average_color, PlaceholderCache},
-    thumbs::{ThumbLoader, ThumbSource, ThumbTicket},
 };
 
 /// Where a tile sits and which display position it has. Lengths are CSS
@@ -221,8 +221,8 @@ pub fn Tile(
     // The image source: the URL itself with a cookie session; an object URL
     // from the fetch queue with an API key (revoked when replaced or gone).
     let fetched = RwSignal::new(None::<(u32, String)>);
-    let direct = thumbs.api_key.is_none();
-    if let Some(key) = thumbs.api_key.clone() {
+    let direct = !thumbs.needs_fetch();
+    if !direct {
         let ticket = StoredValue::new_local(None::<(u32, ThumbTicket)>);
         let thumbs = thumbs.clone();
         let info = info.clone();
@@ -235,7 +235,8 @@ pub fn Tile(
                 return;
             };
             // Requests start only for tiles the view settled on: all urgent.
-            let t = loader.request(thumbs.url(&id), key.clone(), true, move |object_url| {
+            // An id that is not a UUID is never requested: the tile keeps its placeholder.
+            let t = loader.request(&thumbs, &id, true, move |object_url| {
                 let old = match fetched.try_update(|f| f.replace((l, object_url.clone()))) {
                     Some(old) => old.map(|(_, u)| u),
                     // The tile is gone: nobody will show the new URL.
@@ -246,7 +247,7 @@ pub fn Tile(
                 }
             });
             // Dropping the old ticket aborts its fetch.
-            ticket.set_value(Some((l, t)));
+            ticket.set_value(t.map(|t| (l, t)));
             if let Some(Some((_, u))) = fetched.try_update(Option::take) {
                 let _ = web_sys::Url::revoke_object_url(&u);
             }
@@ -266,7 +267,7 @@ pub fn Tile(
                 return None;
             }
             if direct {
-                info.with(|i| Some(thumbs.url(&i.id)))
+                info.with(|i| thumbs.url(&i.id))
             } else {
                 fetched.with(|f| {
                     f.as_ref()
