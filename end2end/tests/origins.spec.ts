@@ -142,6 +142,9 @@ test('an API key on another origin under /immich: grid, thumbnails, detail, filt
     // Switching to another server: the key field empties, and the first
     // key is never sent there.
     await openConnect(page);
+    await expect(page.getByTestId('connect-key')).toHaveValue(key);
+    // Even a key edited in the field is not carried over to another server.
+    await page.getByTestId('connect-key').fill(`${key}-edited`);
     await page.getByTestId('connect-url').fill(other.apiBase);
     await expect(page.getByTestId('connect-key')).toHaveValue('');
     await page.getByTestId('connect-test').click();
@@ -171,7 +174,7 @@ test('an API key on another origin under /immich: grid, thumbnails, detail, filt
 
     // No URL the browser asked for holds a key.
     for (const r of seen) {
-      expect(r.url()).not.toContain(key);
+      expect(r.url()).not.toContain(key.slice(0, 16));
       expect(r.url()).not.toContain(otherKey);
     }
   } finally {

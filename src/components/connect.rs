@@ -12,8 +12,9 @@
 //! `me` answer whose `ETag` the page cannot read says that caching is off.
 //!
 //! A key belongs to one server: the key field shows the key kept for the
-//! address typed, and empties when the address changes to a server that has
-//! none.
+//! address typed, and when the address changes to another server it holds
+//! that server's kept key or nothing (a key typed or edited for one server
+//! is not carried over to the next).
 
 use leptos::{prelude::*, task::spawn_local};
 use web_sys::AbortController;
@@ -288,9 +289,9 @@ pub fn Connect(
         Auth::ApiKey(k) => k.expose().to_owned(),
         Auth::Cookie => String::new(),
     });
-    // The server the key field's content was kept for; `None` once the
-    // person types a key themselves (then it is theirs to send).
-    let key_for = RwSignal::new(Some(initial.server.clone()));
+    // The server the key field belongs to: whatever is in the field (kept,
+    // or typed, or edited) is for that server only.
+    let key_for = RwSignal::new(initial.server.clone());
     let remember = RwSignal::new(initial.remember);
     // A key kept for one server is never offered for another: a new address
     // shows that server's own key, or none.
@@ -299,8 +300,9 @@ pub fn Connect(
         let Ok(server) = ServerUrl::parse(&text) else {
             return;
         };
-        let kept_for_other = key_for.with_untracked(|k| k.as_ref().is_some_and(|k| *k != server));
-        if kept_for_other || key.with_untracked(String::is_empty) {
+        // Another server (not just another spelling of the same one): the
+        // field now holds that server's kept key, or nothing.
+        if key_for.with_untracked(|k| *k != server) {
             let stored = Session::stored_key_for(&server);
             key.set(
                 stored
@@ -309,7 +311,7 @@ pub fn Connect(
                     .unwrap_or_default(),
             );
             remember.set(stored.is_some_and(|(_, r)| r));
-            key_for.set(Some(server));
+            key_for.set(server);
         }
     };
     let outcome = RwSignal::new(None::<Outcome>);
@@ -474,10 +476,7 @@ pub fn Connect(
                             autocomplete="off"
                             data-testid="connect-key"
                             prop:value=move || key.get()
-                            on:input=move |ev| {
-                                key.set(event_target_value(&ev));
-                                key_for.set(None);
-                            }
+                            on:input=move |ev| key.set(event_target_value(&ev))
                         />
                     </label>
                     <label>
