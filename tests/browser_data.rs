@@ -631,6 +631,12 @@ async fn connect_screen_explains_results() {
 
     // Another origin that does not answer: the CORS lines for this page's origin.
     type_into(&root, "connect-url", "http://192.0.2.1:2283");
+    sleep(Duration::from_millis(20)).await;
+    // The key typed for the page's server is not offered to this one.
+    let key_field: web_sys::HtmlInputElement =
+        by_testid(&root, "connect-key").unwrap().dyn_into().unwrap();
+    assert_eq!(key_field.value(), "");
+    type_into(&root, "connect-key", "key-of-the-other-server");
     let err = run_connection_test(&root).await;
     assert!(
         err.inner_text().contains("browser could not call"),
