@@ -18,10 +18,10 @@ use crate::{
     data::{
         client::Client,
         loader::{Library, LoadStatus, LoaderOptions},
-        session::{Auth, Session},
+        session::Session,
+        thumbs::ThumbSource,
     },
     debug_hook,
-    thumbs::ThumbSource,
     url_state::provide_view_state,
 };
 
@@ -33,21 +33,6 @@ fn embed_mode() -> bool {
         .and_then(|s| web_sys::UrlSearchParams::new_with_str(&s).ok())
         .and_then(|p| p.get("embed"))
         .is_some_and(|v| v == "1" || v == "true")
-}
-
-/// Where thumbnails come from for `session`: same origin with the cookie, or
-/// the configured server with the key in a header.
-fn thumb_source(session: &Session) -> ThumbSource {
-    let base = if session.is_cross_origin() {
-        session.server.origin().to_owned()
-    } else {
-        String::new()
-    };
-    let api_key = match &session.auth {
-        Auth::ApiKey(k) => Some(k.expose().to_owned()),
-        Auth::Cookie => None,
-    };
-    ThumbSource { base, api_key }
 }
 
 /// Whether `new` holds `old`'s assets at the same positions (pages were
@@ -130,7 +115,9 @@ pub fn App() -> impl IntoView {
     });
 
     let prefs = RwSignal::new(GridLayoutPrefs::load());
-    let thumbs = Signal::derive(move || thumb_source(&session.get()));
+    // Thumbnails come from the server's full address (its path kept), with
+    // the session's credentials.
+    let thumbs = Signal::derive(move || ThumbSource::for_session(&session.get()));
     let selected = RwSignal::new(None::<u32>);
     let filters_open = RwSignal::new(false);
     let connect_open = RwSignal::new(false);

@@ -10,7 +10,6 @@ pub mod components;
 pub mod data;
 mod debug_hook;
 mod thumbhash;
-pub mod thumbs;
 pub mod url_state;
 
 pub use app::App;

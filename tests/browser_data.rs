@@ -23,6 +23,7 @@ use immich_grid::data::{
     kv::WebStorageKv,
     loader::{Library, LoadStatus, LoaderOptions},
     session::{ApiKey, Auth, ServerUrl, Session},
+    urls::Route,
 };
 use leptos::prelude::*;
 use library_core::{
@@ -173,33 +174,29 @@ fn session_key_goes_to_the_right_storage() {
         remember: false,
     };
     s.save();
-    assert_eq!(
-        tab.get("immich-grid.api-key").unwrap().as_deref(),
-        Some("secret-key")
-    );
-    assert_eq!(kv.get("immich-grid.api-key").unwrap(), None);
+    // The key's storage name holds its server's full address.
+    const NAME: &str = "immich-grid.api-key@http://nas:2283";
+    assert_eq!(tab.get(NAME).unwrap().as_deref(), Some("secret-key"));
+    assert_eq!(kv.get(NAME).unwrap(), None);
     assert_eq!(
         kv.get("immich-grid.server").unwrap().as_deref(),
         Some("http://nas:2283")
     );
     s.remember = true;
     s.save();
-    assert_eq!(tab.get("immich-grid.api-key").unwrap(), None);
-    assert_eq!(
-        kv.get("immich-grid.api-key").unwrap().as_deref(),
-        Some("secret-key")
-    );
+    assert_eq!(tab.get(NAME).unwrap(), None);
+    assert_eq!(kv.get(NAME).unwrap().as_deref(), Some("secret-key"));
     assert_eq!(Session::load(), s);
     // The key appears in no storage key and in no other value.
     for k in kv.keys() {
         assert!(!k.contains("secret"));
-        if k != "immich-grid.api-key" {
+        if k != NAME {
             assert!(!kv.get(&k).unwrap().unwrap_or_default().contains("secret"));
         }
     }
     let back = Session::forget_key();
     assert_eq!(back.auth, Auth::Cookie);
-    assert_eq!(kv.get("immich-grid.api-key").unwrap(), None);
+    assert_eq!(kv.get(NAME).unwrap(), None);
     clear_storage();
 }
 
@@ -419,7 +416,7 @@ async fn client_conditional_get_and_retries() {
     assert_eq!(fake_log().len(), 4);
     // A 404 is not retried and says it is Immich's.
     let err = client
-        .get_json::<serde_json::Value>("/api/nope", None)
+        .get_json::<serde_json::Value>(&Route::api(&["nope"]).unwrap(), None)
         .await
         .unwrap_err();
     assert!(
@@ -634,6 +631,12 @@ async fn connect_screen_explains_results() {
 
     // Another origin that does not answer: the CORS lines for this page's origin.
     type_into(&root, "connect-url", "http://192.0.2.1:2283");
+    sleep(Duration::from_millis(20)).await;
+    // The key typed for the page's server is not offered to this one.
+    let key_field: web_sys::HtmlInputElement =
+        by_testid(&root, "connect-key").unwrap().dyn_into().unwrap();
+    assert_eq!(key_field.value(), "");
+    type_into(&root, "connect-key", "key-of-the-other-server");
     let err = run_connection_test(&root).await;
     assert!(
         err.inner_text().contains("browser could not call"),
@@ -659,4 +662,125 @@ async fn connect_screen_explains_results() {
     drop(handle);
     root.remove();
     clear_storage();
+}
+
+// ---- limits, ids and credentials at the fetch boundary ----------------------
+
+/// Installs a `window.fetch` that logs `[url, credentials, x-api-key present]`
+/// in `window.__edge.log` and answers by path: `/api/user/me` streams 64 KiB
+/// chunks without end (no `Content-Length`), `/api/server-info/version`
+/// declares a 10 GB `Content-Length`, a thumbnail is a small image, anything
+/// else a 404.
+fn install_edge_fetch() {
+    js_sys::eval(
+        r#"
+window.__edge = { log: [] };
+window.fetch = async function (input, init) {
+  const req = input instanceof Request ? input : new Request(input, init);
+  const url = new URL(req.url);
+  window.__edge.log.push([req.url, req.credentials, req.headers.has("x-api-key")]);
+  if (url.pathname.endsWith("/api/user/me")) {
+    const chunk = new Uint8Array(65536).fill(32);
+    let sent = 0;
+    const body = new ReadableStream({ pull(c) { sent++; c.enqueue(chunk); } });
+    window.__edge.sent = () => sent;
+    return new Response(body, { status: 200 });
+  }
+  if (url.pathname.endsWith("/api/server-info/version")) {
+    return new Response("{}", { status: 200, headers: { "Content-Length": "10000000000" } });
+  }
+  if (url.pathname.includes("/api/asset/thumbnail/")) {
+    return new Response(new Uint8Array([82, 73, 70, 70]), { status: 200, headers: { "Content-Type": "image/webp" } });
+  }
+  return new Response('{"statusCode":404,"message":"no"}', { status: 404 });
+};
+"#,
+    )
+    .unwrap();
+}
+
+fn edge_log() -> Vec<(String, String, bool)> {
+    let state = js_sys::Reflect::get(&web_sys::window().unwrap(), &"__edge".into()).unwrap();
+    let log: js_sys::Array = js_sys::Reflect::get(&state, &"log".into())
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    log.iter()
+        .map(|row| {
+            let row: js_sys::Array = row.dyn_into().unwrap();
+            (
+                row.get(0).as_string().unwrap(),
+                row.get(1).as_string().unwrap(),
+                row.get(2).as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn key_session(server: &str) -> Session {
+    Session {
+        server: ServerUrl::parse(server).unwrap(),
+        auth: Auth::ApiKey(ApiKey::new("edge-secret").unwrap()),
+        remember: false,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn oversized_answers_fail_the_request_not_the_app() {
+    install_edge_fetch();
+    let client = Client::new(&key_session("http://127.0.0.1:9/immich"));
+    // A body without a length that never ends stops at the limit.
+    let err = client.me(None).await.unwrap_err();
+    let ApiError::TooLarge(t) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(t.limit, immich_grid::data::limits::SMALL_JSON_BYTES);
+    assert!(err.to_string().contains("larger than 4 MiB"), "{err}");
+    let sent = js_sys::eval("window.__edge.sent()")
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    assert!(
+        sent <= 70.0,
+        "read stopped near 4 MiB, not later: {sent} chunks"
+    );
+    // A declared length over the limit is refused before reading.
+    let err = client.version(None).await.unwrap_err();
+    assert!(matches!(err, ApiError::TooLarge(_)), "{err:?}");
+    // Not retried: one request each.
+    assert_eq!(edge_log().len(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn bad_ids_are_never_requested_and_keys_send_no_cookies() {
+    install_edge_fetch();
+    let client = Client::new(&key_session("http://127.0.0.1:9/immich/"));
+    for bad in ["../user/me", "..", "x/../../user/me", ""] {
+        let err = client.asset(bad, None).await.unwrap_err();
+        assert!(matches!(err, ApiError::BadPath(_)), "{bad:?}: {err:?}");
+        let err = client
+            .thumbnail(bad, immich_grid::data::urls::ThumbFormat::Webp, None)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ApiError::BadPath(_)), "{bad:?}: {err:?}");
+    }
+    assert!(edge_log().is_empty(), "{:?}", edge_log());
+    // A good id goes under the server's path, with the key and no cookies.
+    let id = "0b1e7c1a-3a55-4d2c-9f0e-0123456789ab";
+    let blob = client
+        .thumbnail(id, immich_grid::data::urls::ThumbFormat::Webp, None)
+        .await
+        .unwrap();
+    assert_eq!(blob.size(), 4.0);
+    assert_eq!(blob.type_(), "image/webp");
+    let log = edge_log();
+    assert_eq!(
+        log,
+        [(
+            format!("http://127.0.0.1:9/immich/api/asset/thumbnail/{id}?format=WEBP"),
+            "omit".to_owned(),
+            true
+        )]
+    );
+    assert!(!log[0].0.contains("edge-secret"));
 }

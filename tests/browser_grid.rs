@@ -15,7 +15,7 @@ use std::{cell::RefCell, sync::Arc};
 
 use immich_grid::{
     components::grid::{Grid, GridData, GridLayoutPrefs, GridMode, PREFS_KEY},
-    thumbs::ThumbSource,
+    data::thumbs::ThumbSource,
 };
 use leptos::prelude::*;
 use library_core::{AssetFlags, AssetKind, AssetRecord, LibraryIndex, DAY_MS};

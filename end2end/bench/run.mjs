@@ -461,6 +461,56 @@ async function benchApp(browser, o, n) {
   return r;
 }
 
+/**
+ * The path real people take: the app alone on one origin, Immich on another
+ * under /immich, an API key (as the Connect panel saves it). Cold and warm
+ * start only; thumbnails come through the key-in-header fetch queue.
+ */
+async function benchAppKey(browser, o, n) {
+  log(`app (API key, other origin, /immich): starting two fixtures with ${n} assets`);
+  const appFx = await startFixture(o, 1, ['--app-only', '--app-dir', o.dist]);
+  const apiFx = await startFixture(o, n, ['--base-path', '/immich', '--cors-origin', appFx.url]);
+  const server = `${apiFx.url}/immich`;
+  const fx = { url: server };
+  const r = { assets: n };
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    await context.addInitScript(APP_PROBE);
+    // What the Connect panel stores: the server, the mode, the key for that server only.
+    await context.addInitScript(({ server, key }) => {
+      if (!localStorage.getItem('immich-grid.server')) {
+        localStorage.setItem('immich-grid.server', server);
+        localStorage.setItem('immich-grid.auth', 'api-key');
+        sessionStorage.setItem(`immich-grid.api-key@${server}`, key);
+      }
+    }, { server, key: apiFx.apiKey });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => log('app error:', e.message));
+    await fixtureJson(fx, '/__fixture/requests', 'DELETE');
+    let sizes = trackRequests(page);
+    await page.goto(appFx.url + '/', { waitUntil: 'commit' });
+    const cold = await waitLoaded(page, o, n);
+    await sleep(500);
+    r.cold = { firstTileMs: cold.firstTile, completeMs: cold.complete, completeSource: cold.source, ...(await sizes()) };
+    r.coldLog = summariseLog(await fixtureJson(fx, '/__fixture/requests'));
+    log(`app key ${n} cold: first tile ${fmt(cold.firstTile)} ms, complete ${fmt(cold.complete)} ms`);
+    await fixtureJson(fx, '/__fixture/requests', 'DELETE');
+    page.removeAllListeners('requestfinished');
+    sizes = trackRequests(page);
+    await page.reload({ waitUntil: 'commit' });
+    const warm = await waitLoaded(page, o, n);
+    await sleep(500);
+    r.warm = { firstTileMs: warm.firstTile, completeMs: warm.complete, completeSource: warm.source, ...(await sizes()) };
+    r.warmLog = summariseLog(await fixtureJson(fx, '/__fixture/requests'));
+    log(`app key ${n} warm: first tile ${fmt(warm.firstTile)} ms, complete ${fmt(warm.complete)} ms, ${r.warmLog.json304} x 304`);
+  } finally {
+    await context.close();
+    apiFx.stop();
+    appFx.stop();
+  }
+  return r;
+}
+
 /** Raw and gzip (level 9) size of the app's html/js/css/wasm. */
 function appSize(dist) {
   if (!dist || !existsSync(dist)) return null;
@@ -592,6 +642,15 @@ function markdown(res) {
     const errs = apps.filter((a) => a?.error);
     if (errs.length) L.push('', ...errs.map((a) => `- ${fmtInt(a.assets)} assets: ${a.error}`));
     L.push('');
+    for (const k of Object.values(res.appKey || {})) {
+      L.push(`### API key, app and Immich on two origins, Immich under /immich (${fmtInt(k?.assets)} assets)`, '');
+      if (k?.error) { L.push(`n/a: ${k.error}`, ''); continue; }
+      L.push('| | first tile (ms) | complete (ms) | JSON answers 200 / 304 | thumbnails, KB |', '|---|---:|---:|---:|---:|');
+      for (const [name, x, lg] of [['cold', k.cold, k.coldLog], ['warm', k.warm, k.warmLog]]) {
+        L.push(`| ${name} | ${fmt(x?.firstTileMs, 0)} | ${fmt(x?.completeMs, 0)}${mark(x)} | ${fmtInt(lg?.json200)} / ${fmtInt(lg?.json304)} | ${fmtInt(lg?.thumbnails)}, ${fmt(kb(lg?.thumbnailBytes), 0)} |`);
+      }
+      L.push('');
+    }
   }
   return L.join('\n');
 }
@@ -623,6 +682,9 @@ async function main() {
       for (const n of o.appSizes) {
         res.app[n] = await attempt(`app ${n}`, () => benchApp(browser, o, n), null) ?? { assets: n, error: 'failed (see the log)' };
       }
+      // The API-key path at the smallest size: one cold/warm row.
+      const n = o.appSizes[0];
+      res.appKey = { [n]: await attempt(`app key ${n}`, () => benchAppKey(browser, o, n), null) ?? { assets: n, error: 'failed (see the log)' } };
     } else {
       log('no --dist with index.html: skipping the app section');
     }

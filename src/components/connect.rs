@@ -6,16 +6,107 @@
 //! `server-info/version` (which release), `user/me` (are the credentials
 //! accepted?). A network error on another origin is most often the browser
 //! blocking the call (Immich sends no CORS headers), so the screen shows the
-//! reverse-proxy lines that allow it.
+//! reverse-proxy lines that allow it. Before any call, an https page with
+//! a plain-http server is refused (the browser would block it as mixed
+//! content); after the calls, a release outside v1.98–v1.105 is named, and a
+//! `me` answer whose `ETag` the page cannot read says that caching is off.
+//!
+//! A key belongs to one server: the key field shows the key kept for the
+//! address typed, and when the address changes to another server it holds
+//! that server's kept key or nothing (a key typed or edited for one server
+//! is not carried over to the next).
 
 use leptos::{prelude::*, task::spawn_local};
 use web_sys::AbortController;
+
+use immich_api::ServerVersionResponseDto;
 
 use crate::data::{
     client::{ApiError, Client},
     loader::Library,
     session::{ApiKey, Auth, Persisted, ServerUrl, Session},
 };
+
+/// The releases this app speaks: `GET /api/asset` exists from v1.98 and was
+/// removed in v1.106.
+pub const SUPPORTED: (ServerVersionResponseDto, ServerVersionResponseDto) = (
+    ServerVersionResponseDto {
+        major: 1,
+        minor: 98,
+        patch: 0,
+    },
+    ServerVersionResponseDto {
+        major: 1,
+        minor: 105,
+        patch: i64::MAX,
+    },
+);
+
+/// Whether `v` is a release this app speaks ([`SUPPORTED`]).
+pub fn version_supported(v: &ServerVersionResponseDto) -> bool {
+    let key = |v: &ServerVersionResponseDto| (v.major, v.minor, v.patch);
+    key(&SUPPORTED.0) <= key(v) && key(v) <= key(&SUPPORTED.1)
+}
+
+/// Explains a release outside [`SUPPORTED`].
+pub fn diagnose_version(v: &ServerVersionResponseDto) -> Option<Diagnosis> {
+    if version_supported(v) {
+        return None;
+    }
+    let newer = (v.major, v.minor) > (1, 105);
+    Some(Diagnosis {
+        title: format!("This server runs Immich {v}, which this app does not speak."),
+        detail: if newer {
+            "This app lists a library through GET /api/asset, which Immich removed in v1.106. \
+             It works with Immich v1.98 to v1.105."
+                .to_owned()
+        } else {
+            "This app needs GET /api/asset as Immich v1.98 to v1.105 serve it. Update Immich to one of those releases."
+                .to_owned()
+        },
+        proxy_lines: None,
+    })
+}
+
+/// Refuses a plain-http server from an https page: the browser blocks such
+/// calls as mixed content before they leave (this machine's own addresses
+/// excepted), and the page would only see a network error.
+pub fn diagnose_mixed_content(page_scheme: &str, server: &ServerUrl) -> Option<Diagnosis> {
+    let page_https = page_scheme
+        .trim_end_matches(':')
+        .eq_ignore_ascii_case("https");
+    if !page_https || server.scheme() != "http" || server.is_loopback() {
+        return None;
+    }
+    Some(Diagnosis {
+        title: format!("This page is served over https, and {server} over plain http."),
+        detail: "The browser blocks http calls from an https page (mixed content). Give Immich \
+                 an https address (a reverse proxy with a certificate), or serve this app over \
+                 http next to it."
+            .to_owned(),
+        proxy_lines: None,
+    })
+}
+
+/// Why caching is off when the page cannot read the `ETag`, with the
+/// proxy line that turns it on.
+pub fn etag_warning() -> Diagnosis {
+    Diagnosis {
+        title: "Caching is off: this page cannot read the server's ETag.".to_owned(),
+        detail: "The server (or the proxy in front of it) allows this page's origin but does not \
+                 expose the ETag header, so the browser hides it. The grid works, but every load \
+                 downloads the whole library again instead of a 304. Add this line to the proxy:"
+            .to_owned(),
+        proxy_lines: Some("add_header Access-Control-Expose-Headers \"ETag\" always;".to_owned()),
+    }
+}
+
+/// The page's own scheme (`https:`), or `""` outside a page.
+fn page_scheme() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().protocol().ok())
+        .unwrap_or_default()
+}
 
 /// Which call of the test failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,6 +222,8 @@ pub struct Found {
     pub version: String,
     /// The user's name and e-mail.
     pub user: String,
+    /// Whether the page could read the `ETag` of an answer (caching works).
+    pub etag_readable: bool,
 }
 
 /// The result of the last test.
@@ -142,21 +235,42 @@ enum Outcome {
     BadInput(String),
 }
 
+/// Why a test failed.
+enum Failure {
+    /// A call failed.
+    Call(Step, ApiError),
+    /// Found out before or between the calls.
+    Said(Diagnosis),
+}
+
 /// Runs the three calls of a test.
 async fn test_connection(
     session: &Session,
     signal: Option<&web_sys::AbortSignal>,
-) -> Result<Found, (Step, ApiError)> {
+) -> Result<Found, Failure> {
+    if let Some(d) = diagnose_mixed_content(&page_scheme(), &session.server) {
+        return Err(Failure::Said(d));
+    }
     let client = Client::new(session);
-    client.ping(signal).await.map_err(|e| (Step::Ping, e))?;
+    client
+        .ping(signal)
+        .await
+        .map_err(|e| Failure::Call(Step::Ping, e))?;
     let version = client
         .version(signal)
         .await
-        .map_err(|e| (Step::Version, e))?;
-    let me = client.me(signal).await.map_err(|e| (Step::Me, e))?;
+        .map_err(|e| Failure::Call(Step::Version, e))?;
+    if let Some(d) = diagnose_version(&version) {
+        return Err(Failure::Said(d));
+    }
+    let (me, etag_readable) = client
+        .me_and_etag(signal)
+        .await
+        .map_err(|e| Failure::Call(Step::Me, e))?;
     Ok(Found {
         version: version.to_string(),
         user: format!("{} ({})", me.name, me.email),
+        etag_readable,
     })
 }
 
@@ -175,7 +289,31 @@ pub fn Connect(
         Auth::ApiKey(k) => k.expose().to_owned(),
         Auth::Cookie => String::new(),
     });
+    // The server the key field belongs to: whatever is in the field (kept,
+    // or typed, or edited) is for that server only.
+    let key_for = RwSignal::new(initial.server.clone());
     let remember = RwSignal::new(initial.remember);
+    // A key kept for one server is never offered for another: a new address
+    // shows that server's own key, or none.
+    let on_url = move |text: String| {
+        url.set(text.clone());
+        let Ok(server) = ServerUrl::parse(&text) else {
+            return;
+        };
+        // Another server (not just another spelling of the same one): the
+        // field now holds that server's kept key, or nothing.
+        if key_for.with_untracked(|k| *k != server) {
+            let stored = Session::stored_key_for(&server);
+            key.set(
+                stored
+                    .as_ref()
+                    .map(|(k, _)| k.expose().to_owned())
+                    .unwrap_or_default(),
+            );
+            remember.set(stored.is_some_and(|(_, r)| r));
+            key_for.set(server);
+        }
+    };
     let outcome = RwSignal::new(None::<Outcome>);
     let saved_note = RwSignal::new(None::<String>);
     let running = StoredValue::new_local(None::<AbortController>);
@@ -227,7 +365,8 @@ pub fn Connect(
             let with_key = matches!(session.auth, Auth::ApiKey(_));
             outcome.try_set(Some(match result {
                 Ok(found) => Outcome::Ok(found),
-                Err((step, e)) => {
+                Err(Failure::Said(d)) => Outcome::Failed(d),
+                Err(Failure::Call(step, e)) => {
                     Outcome::Failed(diagnose(step, &e, &session.server, &page_origin, with_key))
                 }
             }));
@@ -236,6 +375,10 @@ pub fn Connect(
 
     let connect = move |_| match session_from_form() {
         Ok(session) => {
+            if let Some(d) = diagnose_mixed_content(&page_scheme(), &session.server) {
+                outcome.set(Some(Outcome::Failed(d)));
+                return;
+            }
             let note = match session.save() {
                 Persisted::Stored => None,
                 Persisted::MemoryOnly => Some(
@@ -259,13 +402,23 @@ pub fn Connect(
     let result_view = move || {
         outcome.get().map(|o| match o {
             Outcome::Testing => view! { <p data-testid="connect-testing">"Testing…"</p> }.into_any(),
-            Outcome::Ok(found) => view! {
-                <p class="ok" data-testid="connect-ok">
-                    "Connected to Immich " <span data-testid="connect-version">{found.version}</span>
-                    " as " <span data-testid="connect-user">{found.user}</span> "."
-                </p>
+            Outcome::Ok(found) => {
+                let warning = (!found.etag_readable).then(etag_warning);
+                view! {
+                    <p class="ok" data-testid="connect-ok">
+                        "Connected to Immich " <span data-testid="connect-version">{found.version}</span>
+                        " as " <span data-testid="connect-user">{found.user}</span> "."
+                    </p>
+                    {warning.map(|d| view! {
+                        <div class="warning" role="status" data-testid="connect-etag-warning">
+                            <p><strong>{d.title}</strong></p>
+                            <p>{d.detail}</p>
+                            {d.proxy_lines.map(|l| view! { <pre>{l}</pre> })}
+                        </div>
+                    })}
+                }
+                .into_any()
             }
-            .into_any(),
             Outcome::BadInput(message) => {
                 view! { <p class="error" role="alert" data-testid="connect-error">{message}</p> }.into_any()
             }
@@ -290,7 +443,7 @@ pub fn Connect(
                     data-testid="connect-url"
                     placeholder="https://photos.example.com"
                     prop:value=move || url.get()
-                    on:input=move |ev| url.set(event_target_value(&ev))
+                    on:input=move |ev| on_url(event_target_value(&ev))
                 />
             </label>
             <fieldset>
@@ -350,6 +503,7 @@ pub fn Connect(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests fail loudly on purpose")]
 mod tests {
     use super::*;
 
@@ -435,5 +589,70 @@ mod tests {
         assert!(with_key.contains("Access-Control-Expose-Headers \"ETag\""));
         assert!(!with_key.contains("Allow-Credentials"));
         assert!(proxy_lines("https://grid.example", true).contains("Allow-Credentials \"true\""));
+    }
+
+    #[test]
+    fn versions_outside_the_listing_api_are_named() {
+        let v = |major, minor, patch| ServerVersionResponseDto {
+            major,
+            minor,
+            patch,
+        };
+        for ok in [
+            v(1, 98, 0),
+            v(1, 98, 1),
+            v(1, 103, 1),
+            v(1, 105, 1),
+            v(1, 105, 99),
+        ] {
+            assert!(version_supported(&ok), "{ok:?}");
+            assert_eq!(diagnose_version(&ok), None);
+        }
+        for (bad, says) in [
+            (v(1, 97, 9), "Update Immich"),
+            (v(1, 106, 0), "removed in v1.106"),
+            (v(1, 132, 3), "removed in v1.106"),
+            (v(2, 0, 0), "removed in v1.106"),
+            (v(0, 99, 0), "Update Immich"),
+        ] {
+            let d = diagnose_version(&bad).unwrap();
+            assert!(
+                d.title
+                    .contains(&format!("v{}.{}.{}", bad.major, bad.minor, bad.patch)),
+                "{d:?}"
+            );
+            assert!(d.detail.contains(says), "{d:?}");
+        }
+    }
+
+    #[test]
+    fn an_https_page_refuses_a_plain_http_server() {
+        let u = |s| ServerUrl::parse(s).unwrap();
+        let d = diagnose_mixed_content("https:", &u("http://nas:2283/immich")).unwrap();
+        assert!(d.title.contains("http://nas:2283/immich"), "{d:?}");
+        assert!(d.detail.contains("mixed content"), "{d:?}");
+        assert_eq!(diagnose_mixed_content("https:", &u("https://nas")), None);
+        assert_eq!(diagnose_mixed_content("http:", &u("http://nas")), None);
+        // The browser lets a page call this machine over http.
+        assert_eq!(
+            diagnose_mixed_content("https:", &u("http://127.0.0.1:2283")),
+            None
+        );
+        assert_eq!(
+            diagnose_mixed_content("https:", &u("http://localhost:2283")),
+            None
+        );
+        assert_eq!(diagnose_mixed_content("", &u("http://nas")), None);
+    }
+
+    #[test]
+    fn the_etag_warning_says_caching_is_off_and_how_to_fix_it() {
+        let d = etag_warning();
+        assert!(d.title.contains("Caching is off"));
+        assert!(d.detail.contains("expose the ETag"));
+        assert!(d
+            .proxy_lines
+            .unwrap()
+            .contains("Access-Control-Expose-Headers \"ETag\""));
     }
 }

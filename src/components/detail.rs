@@ -30,11 +30,9 @@ pub fn Detail(
         full.set(None);
         let client = Client::new(&session.get_untracked());
         spawn_local(async move {
-            let route = format!("/api/asset/{id}");
-            let r = client
-                .get_json::<AssetResponseDto>(&route, None)
-                .await
-                .map_err(|e| e.to_string());
+            // The id is checked before it goes into the path: a bad one is
+            // said on screen and never requested.
+            let r = client.asset(&id, None).await.map_err(|e| e.to_string());
             if selected.get_untracked() == Some(i) {
                 full.set(Some(r));
             }

@@ -41,8 +41,8 @@ use crate::{
         scrubber::Scrubber,
         tile::{Tile, TileCtx, TileInfo, TilePos, TileSlot},
     },
+    data::thumbs::{ThumbLoader, ThumbSource},
     thumbhash::PlaceholderCache,
-    thumbs::{ThumbLoader, ThumbSource},
 };
 
 /// What the grid shows. Cloning is cheap; equality is by `version` only, so
@@ -137,8 +137,7 @@ impl GridLayoutPrefs {
     /// Loads from `localStorage`; defaults when storage is unavailable
     /// (private mode, sandboxed iframe) or holds garbage.
     pub fn load() -> Self {
-        storage()
-            .and_then(|s| s.get_item(PREFS_KEY).ok().flatten())
+        crate::data::prefs::load(PREFS_KEY)
             .map(|s| Self::from_json(&s))
             .unwrap_or_default()
     }
@@ -149,7 +148,7 @@ impl GridLayoutPrefs {
         let Ok(json) = serde_json::to_string(self) else {
             return false;
         };
-        storage().is_some_and(|s| s.set_item(PREFS_KEY, &json).is_ok())
+        crate::data::prefs::save(PREFS_KEY, &json)
     }
 
     fn config(&self, width: f32) -> LayoutConfig {
@@ -167,10 +166,6 @@ impl GridLayoutPrefs {
             ..LayoutConfig::default()
         }
     }
-}
-
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
 }
 
 /// Geometry tunables; the header heights must match `style/grid.css`.

@@ -16,8 +16,8 @@ use library_core::{AssetFlags, AssetKind, LibraryIndex, DAY_MS};
 
 use crate::{
     components::grid::MONTH_NAMES,
+    data::thumbs::{ThumbLoader, ThumbSource, ThumbTicket},
     thumbhash::{average_color, PlaceholderCache},
-    thumbs::{ThumbLoader, ThumbSource, ThumbTicket},
 };
 
 /// Where a tile sits and which display position it has. Lengths are CSS
@@ -229,8 +229,8 @@ pub fn Tile(
     // The image source: the URL itself with a cookie session; an object URL
     // from the fetch queue with an API key (revoked when replaced or gone).
     let fetched = RwSignal::new(None::<(String, String)>);
-    let direct = thumbs.api_key.is_none();
-    if let Some(key) = thumbs.api_key.clone() {
+    let direct = !thumbs.needs_fetch();
+    if !direct {
         let ticket = StoredValue::new_local(None::<(String, ThumbTicket)>);
         let thumbs = thumbs.clone();
         Effect::new(move |_| {
@@ -239,8 +239,9 @@ pub fn Tile(
                 return;
             }
             // Requests start only for tiles the view settled on: all urgent.
+            // An id that is not a UUID is never requested: the tile keeps its placeholder.
             let for_id = id.clone();
-            let t = loader.request(thumbs.url(&id), key.clone(), true, move |object_url| {
+            let t = loader.request(&thumbs, &id, true, move |object_url| {
                 let entry = (for_id.clone(), object_url.clone());
                 let old = match fetched.try_update(|f| f.replace(entry)) {
                     Some(old) => old.map(|(_, u)| u),
@@ -252,7 +253,7 @@ pub fn Tile(
                 }
             });
             // Dropping the old ticket aborts its fetch.
-            ticket.set_value(Some((id, t)));
+            ticket.set_value(t.map(|t| (id, t)));
             if let Some(Some((_, u))) = fetched.try_update(Option::take) {
                 let _ = web_sys::Url::revoke_object_url(&u);
             }
@@ -269,7 +270,7 @@ pub fn Tile(
             if !on {
                 None
             } else if direct {
-                Some(thumbs.url(id))
+                thumbs.url(id)
             } else {
                 fetched.with(|f| {
                     f.as_ref()

@@ -9,6 +9,10 @@
 //! - errors: a typed [`ApiError`], with Immich's JSON error message when the body
 //!   has one, and network failures (which is also how a CORS block looks to a
 //!   page) kept apart from HTTP statuses;
+//! - URLs: every one comes from [`Route`] joined with the full server address
+//!   (its path prefix kept), with ids checked before they go into a path;
+//! - sizes: every body is read against a limit ([`super::limits`]): the
+//!   `Content-Length` first, then a count while the body streams in;
 //! - cancellation: every call takes an optional `AbortSignal`;
 //! - retries: network failures and `5xx` are retried [`RETRIES`] times with
 //!   exponential backoff; `4xx` and aborts are not.
@@ -25,7 +29,11 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, RequestCredentials};
 
-use super::session::{Auth, ServerUrl, Session};
+use super::{
+    limits::{self, TooLarge},
+    session::{Auth, ServerUrl, Session},
+    urls::{AssetId, PathError, Route, ThumbFormat},
+};
 
 /// How many times a network failure or `5xx` is retried (so up to 4 attempts).
 pub const RETRIES: u32 = 3;
@@ -71,6 +79,13 @@ pub enum ApiError {
     /// A `2xx` body that is not what the route returns (not Immich, or a proxy page).
     #[error("the server's answer is not what Immich sends: {0}")]
     Decode(String),
+    /// The answer is larger than the limit for its route; it was not read.
+    #[error("the server's answer is too large: {0}")]
+    TooLarge(TooLarge),
+    /// A path part (an asset id from the server) failed its check; nothing
+    /// was requested.
+    #[error("{0}")]
+    BadPath(PathError),
 }
 
 impl ApiError {
@@ -143,6 +158,18 @@ impl Client {
         }
     }
 
+    /// The same client, told whether its server is on another origin than
+    /// the page (for error messages).
+    pub fn with_cross_origin(mut self, cross_origin: bool) -> Self {
+        self.cross_origin = cross_origin;
+        self
+    }
+
+    /// How this client authenticates.
+    pub fn auth(&self) -> &Auth {
+        &self.auth
+    }
+
     /// The server this client talks to.
     pub fn server(&self) -> &ServerUrl {
         &self.server
@@ -155,7 +182,7 @@ impl Client {
 
     /// `GET /api/server-info/ping` (no auth needed): `{"res":"pong"}`.
     pub async fn ping(&self, signal: Option<&AbortSignal>) -> Result<ServerPingResponse, ApiError> {
-        self.get_json("/api/server-info/ping", signal).await
+        self.get_json(&Route::ping(), signal).await
     }
 
     /// `GET /api/server-info/version` (no auth needed).
@@ -163,12 +190,75 @@ impl Client {
         &self,
         signal: Option<&AbortSignal>,
     ) -> Result<ServerVersionResponseDto, ApiError> {
-        self.get_json("/api/server-info/version", signal).await
+        self.get_json(&Route::version(), signal).await
     }
 
     /// `GET /api/user/me`: who the credentials belong to.
     pub async fn me(&self, signal: Option<&AbortSignal>) -> Result<UserResponseDto, ApiError> {
-        self.get_json("/api/user/me", signal).await
+        self.get_json(&Route::me(), signal).await
+    }
+
+    /// `GET /api/user/me`, and whether the page could read the answer's
+    /// `ETag` (Immich sends one on every JSON answer; a proxy that allows
+    /// this origin without `Access-Control-Expose-Headers: ETag` hides it,
+    /// and the app then runs uncached).
+    pub async fn me_and_etag(
+        &self,
+        signal: Option<&AbortSignal>,
+    ) -> Result<(UserResponseDto, bool), ApiError> {
+        match self
+            .get_conditional(&Route::me(), None, limits::SMALL_JSON_BYTES, signal)
+            .await?
+        {
+            Fetched::Fresh { etag, body } => {
+                let me =
+                    serde_json::from_slice(&body).map_err(|e| ApiError::Decode(e.to_string()))?;
+                Ok((me, etag.is_some_and(|e| !e.trim().is_empty())))
+            }
+            Fetched::NotModified => Err(ApiError::Decode("unexpected 304 Not Modified".into())),
+        }
+    }
+
+    /// `GET /api/asset/{id}`: one asset's full record. The id is checked
+    /// first; a bad one is refused without a request.
+    pub async fn asset(
+        &self,
+        id: &str,
+        signal: Option<&AbortSignal>,
+    ) -> Result<immich_api::AssetResponseDto, ApiError> {
+        let id = AssetId::parse(id).map_err(ApiError::BadPath)?;
+        self.get_json(&Route::asset(&id), signal).await
+    }
+
+    /// `GET /api/asset/thumbnail/{id}?format=…` as a blob (for an object URL
+    /// when the key must travel in a header). No retries: a thumbnail that
+    /// fails stays a placeholder. The id is checked first.
+    pub async fn thumbnail(
+        &self,
+        id: &str,
+        format: ThumbFormat,
+        signal: Option<&AbortSignal>,
+    ) -> Result<web_sys::Blob, ApiError> {
+        let id = AssetId::parse(id).map_err(ApiError::BadPath)?;
+        let resp = self
+            .send(&Route::thumbnail(&id, format), None, signal)
+            .await?;
+        let status = resp.status();
+        if !(200..300).contains(&status) {
+            let body = self
+                .read_limited(&resp, limits::ERROR_BYTES)
+                .await
+                .unwrap_or_default();
+            return Err(status_error(status, &resp.status_text(), &body));
+        }
+        let mime = resp.headers().get("content-type").unwrap_or_default();
+        let body = self.read_limited(&resp, limits::IMAGE_BYTES).await?;
+        let bytes = js_sys::Uint8Array::from(body.as_slice());
+        let parts = js_sys::Array::of1(&bytes);
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type(&mime);
+        web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+            .map_err(|e| self.js_error(&e))
     }
 
     /// `GET /api/user?isAll=false`: the users (active ones).
@@ -176,7 +266,7 @@ impl Client {
         &self,
         signal: Option<&AbortSignal>,
     ) -> Result<Vec<UserResponseDto>, ApiError> {
-        self.get_json("/api/user?isAll=false", signal).await
+        self.get_json(&Route::users(), signal).await
     }
 
     /// `GET /api/partner?direction=…`: with [`PartnerDirection::SharedWith`],
@@ -188,7 +278,7 @@ impl Client {
         direction: PartnerDirection,
         signal: Option<&AbortSignal>,
     ) -> Result<Vec<PartnerResponseDto>, ApiError> {
-        self.get_json(&partner_route(&direction), signal).await
+        self.get_json(&Route::partners(&direction), signal).await
     }
 
     /// `GET /api/asset/statistics`: counts of the caller's own visible assets.
@@ -197,13 +287,8 @@ impl Client {
         query: StatsQuery,
         signal: Option<&AbortSignal>,
     ) -> Result<AssetStatsResponseDto, ApiError> {
-        let q = query.to_query_string();
-        let route = if q.is_empty() {
-            "/api/asset/statistics".to_owned()
-        } else {
-            format!("/api/asset/statistics?{q}")
-        };
-        self.get_json(&route, signal).await
+        self.get_json(&Route::statistics(&query.to_query_string()), signal)
+            .await
     }
 
     /// `GET /api/asset?<canonical query>`, conditional on `etag` when given.
@@ -213,17 +298,21 @@ impl Client {
         etag: Option<&str>,
         signal: Option<&AbortSignal>,
     ) -> Result<Fetched, ApiError> {
-        self.get_conditional(&asset_route(query), etag, signal)
+        self.get_conditional(&Route::assets(query), etag, limits::LISTING_BYTES, signal)
             .await
     }
 
-    /// A GET of `route` decoded as JSON (no ETag handling).
+    /// A GET of `route` decoded as JSON (no ETag handling), at most
+    /// [`limits::SMALL_JSON_BYTES`].
     pub async fn get_json<T: DeserializeOwned>(
         &self,
-        route: &str,
+        route: &Route,
         signal: Option<&AbortSignal>,
     ) -> Result<T, ApiError> {
-        match self.get_conditional(route, None, signal).await? {
+        match self
+            .get_conditional(route, None, limits::SMALL_JSON_BYTES, signal)
+            .await?
+        {
             Fetched::Fresh { body, .. } => {
                 serde_json::from_slice(&body).map_err(|e| ApiError::Decode(e.to_string()))
             }
@@ -232,17 +321,18 @@ impl Client {
         }
     }
 
-    /// A GET of `route` (which starts with `/api/`), with `If-None-Match: etag`
-    /// when given, retried on transient failures.
+    /// A GET of `route`, with `If-None-Match: etag` when given, retried on
+    /// transient failures; a body over `limit` bytes is refused.
     pub async fn get_conditional(
         &self,
-        route: &str,
+        route: &Route,
         etag: Option<&str>,
+        limit: u64,
         signal: Option<&AbortSignal>,
     ) -> Result<Fetched, ApiError> {
         let mut attempt = 0;
         loop {
-            let result = self.get_once(route, etag, signal).await;
+            let result = self.get_once(route, etag, limit, signal).await;
             match result {
                 Err(e) if e.is_transient() && attempt < RETRIES => {
                     sleep(backoff(attempt)).await;
@@ -259,11 +349,25 @@ impl Client {
     /// One attempt, no retry.
     async fn get_once(
         &self,
-        route: &str,
+        route: &Route,
         etag: Option<&str>,
+        limit: u64,
         signal: Option<&AbortSignal>,
     ) -> Result<Fetched, ApiError> {
-        let url = self.server.endpoint(route);
+        let resp = self.send(route, etag, signal).await?;
+        self.read(resp, etag, limit).await
+    }
+
+    /// Sends one GET of `route` on this client's server. The only place
+    /// requests are made: the URL comes from [`Route::url`]; a key travels
+    /// only in its header, with no cookies.
+    async fn send(
+        &self,
+        route: &Route,
+        etag: Option<&str>,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Response, ApiError> {
+        let url = route.url(&self.server);
         // The request is built by hand rather than with `Request::get(url)`:
         // gloo-net 0.6 appends a stray `&` to a URL that already has a query.
         let init = web_sys::RequestInit::new();
@@ -298,14 +402,18 @@ impl Client {
         }
         let raw = web_sys::Request::new_with_str_and_init(&url, &init)
             .map_err(|_| ApiError::Invalid(format!("{url} is not a valid address")))?;
-        let resp = Request::from(raw)
+        Request::from(raw)
             .send()
             .await
-            .map_err(|e| self.send_error(e))?;
-        self.read(resp, etag).await
+            .map_err(|e| self.send_error(e))
     }
 
-    async fn read(&self, resp: Response, held: Option<&str>) -> Result<Fetched, ApiError> {
+    async fn read(
+        &self,
+        resp: Response,
+        held: Option<&str>,
+        limit: u64,
+    ) -> Result<Fetched, ApiError> {
         let status = resp.status();
         if status == 304 {
             return Ok(Fetched::NotModified);
@@ -318,12 +426,64 @@ impl Client {
             if held.is_some() && same_etag(etag.as_deref(), held) {
                 return Ok(Fetched::NotModified);
             }
-            let body = resp.binary().await.map_err(|e| self.send_error(e))?;
+            let body = self.read_limited(&resp, limit).await?;
             return Ok(Fetched::Fresh { etag, body });
         }
         // A body that does not arrive is no reason to lose the status.
-        let body = resp.binary().await.unwrap_or_default();
+        let body = self
+            .read_limited(&resp, limits::ERROR_BYTES)
+            .await
+            .unwrap_or_default();
         Err(status_error(status, &resp.status_text(), &body))
+    }
+
+    /// Reads the body, refusing more than `limit` bytes: first by the
+    /// declared `Content-Length`, then by counting the chunks as they
+    /// arrive (a server may send no length, or a wrong one), so a huge
+    /// answer is cut off before it is held in memory.
+    async fn read_limited(&self, resp: &Response, limit: u64) -> Result<Vec<u8>, ApiError> {
+        let declared =
+            limits::check_declared(resp.headers().get("content-length").as_deref(), limit)
+                .map_err(ApiError::TooLarge)?;
+        let Some(stream) = resp.body() else {
+            return Ok(Vec::new());
+        };
+        let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+        let mut body = Vec::with_capacity(limits::initial_capacity(declared, limit));
+        let mut total = 0u64;
+        let (done_key, value_key) = (JsValue::from_str("done"), JsValue::from_str("value"));
+        loop {
+            let step = JsFuture::from(reader.read())
+                .await
+                .map_err(|e| self.js_error(&e))?;
+            let done = js_sys::Reflect::get(&step, &done_key)
+                .ok()
+                .and_then(|d| d.as_bool())
+                .unwrap_or(true);
+            if done {
+                return Ok(body);
+            }
+            let Some(chunk) = js_sys::Reflect::get(&step, &value_key)
+                .ok()
+                .and_then(|v| v.dyn_into::<js_sys::Uint8Array>().ok())
+            else {
+                return Err(ApiError::Decode(
+                    "the body arrived in a form a page cannot read".into(),
+                ));
+            };
+            let n = chunk.length();
+            total = match limits::check_read(total, u64::from(n), limit) {
+                Ok(t) => t,
+                Err(e) => {
+                    // Stop the transfer; the rejection of `cancel` says nothing new.
+                    let _ = reader.cancel();
+                    return Err(ApiError::TooLarge(e));
+                }
+            };
+            let start = body.len();
+            body.resize(start + n as usize, 0);
+            chunk.copy_to(&mut body[start..]);
+        }
     }
 
     fn js_error(&self, e: &JsValue) -> ApiError {
@@ -377,30 +537,6 @@ pub fn same_etag(got: Option<&str>, held: Option<&str>) -> bool {
     }
 }
 
-/// The route of an asset page: `/api/asset` plus the canonical query.
-pub fn asset_route(query: &AssetQuery) -> String {
-    let q = query.to_query_string();
-    if q.is_empty() {
-        "/api/asset".to_owned()
-    } else {
-        format!("/api/asset?{q}")
-    }
-}
-
-/// `/api/partner?direction=…` for `direction`. The known values need no
-/// escaping; an `Unknown` one is percent-encoded so it stays one query value.
-pub fn partner_route(direction: &PartnerDirection) -> String {
-    let mut route = String::from("/api/partner?direction=");
-    for byte in direction.as_str().bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            route.push(char::from(byte));
-        } else {
-            route.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    route
-}
-
 /// The error for a non-2xx status, using Immich's JSON error body when it parses.
 pub fn status_error(status: u16, status_text: &str, body: &[u8]) -> ApiError {
     let immich = serde_json::from_slice::<ErrorResponse>(body).ok();
@@ -448,25 +584,6 @@ mod tests {
 
     fn check_status(status: u16, text: &str, body: &str, expected: ApiError) {
         assert_eq!(status_error(status, text, body.as_bytes()), expected);
-    }
-
-    #[test]
-    fn partner_routes() {
-        fn check(direction: PartnerDirection, expected: &str) {
-            assert_eq!(partner_route(&direction), expected);
-        }
-        check(
-            PartnerDirection::SharedWith,
-            "/api/partner?direction=shared-with",
-        );
-        check(
-            PartnerDirection::SharedBy,
-            "/api/partner?direction=shared-by",
-        );
-        check(
-            PartnerDirection::Unknown("a&b=c d/é".into()),
-            "/api/partner?direction=a%26b%3Dc%20d%2F%C3%A9",
-        );
     }
 
     #[test]
@@ -552,18 +669,7 @@ mod tests {
     }
 
     #[test]
-    fn routes() {
-        assert_eq!(asset_route(&AssetQuery::default()), "/api/asset");
-        let q = AssetQuery {
-            skip: Some(1000),
-            take: Some(1000),
-            is_archived: Some(false),
-            ..Default::default()
-        };
-        assert_eq!(
-            asset_route(&q),
-            "/api/asset?isArchived=false&skip=1000&take=1000"
-        );
+    fn stats_queries() {
         assert_eq!(StatsQuery::default().to_query_string(), "");
         let s = StatsQuery {
             is_archived: Some(true),

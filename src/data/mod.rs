@@ -2,10 +2,16 @@
 //! (localStorage for small metadata, IndexedDB for bodies) and the library
 //! loader that ties them to library-core's page set and cache policy.
 //!
-//! Invariant: only this module touches the network or browser storage.
+//! Invariant: only this module touches the network or browser storage
+//! (checked by `tests/tidy.rs`). Every request URL comes from [`urls`];
+//! every body read is bounded by [`limits`].
 
 pub mod bodies;
 pub mod client;
 pub mod kv;
+pub mod limits;
 pub mod loader;
+pub mod prefs;
 pub mod session;
+pub mod thumbs;
+pub mod urls;

@@ -13,6 +13,11 @@
 //! `localStorage`. Storage that is disabled, absent or full is a normal case:
 //! the settings are then kept in memory for the life of the page and
 //! [`Session::save`] says so.
+//!
+//! A key belongs to one server: it is stored under a name that holds the
+//! server's full address (origin and path, [`key_entry`]), read back only for
+//! that server, and offered to nobody else. Switching to another server asks
+//! for that server's key (or finds the one remembered for it).
 
 use std::{cell::RefCell, fmt};
 
@@ -24,8 +29,16 @@ use super::kv::WebStorageKv;
 const KEY_SERVER: &str = "immich-grid.server";
 /// Storage key of the auth mode, `session` or `api-key` (localStorage).
 const KEY_AUTH: &str = "immich-grid.auth";
-/// Storage key of the API key (sessionStorage, or localStorage when remembered).
-const KEY_API_KEY: &str = "immich-grid.api-key";
+/// Storage key of the API key of old versions, stored for no server in
+/// particular: never read, removed on every save.
+const KEY_API_KEY_UNSCOPED: &str = "immich-grid.api-key";
+
+/// Storage key of the API key of `server` (sessionStorage, or localStorage
+/// when remembered): `immich-grid.api-key@https://host/immich`. The address
+/// is normalised, so one server has one name and two servers never share one.
+pub fn key_entry(server: &ServerUrl) -> String {
+    format!("{KEY_API_KEY_UNSCOPED}@{}", server.as_str())
+}
 
 /// A normalised Immich server address: `http(s)://host[:port][/prefix]`, no
 /// trailing slash, no `/api` suffix (the client appends `/api/...`), no query,
@@ -126,9 +139,23 @@ impl ServerUrl {
         &self.base[..self.origin_len]
     }
 
-    /// The absolute URL of an API route; `route` starts with `/api/`.
-    pub fn endpoint(&self, route: &str) -> String {
-        format!("{}{route}", self.base)
+    /// The scheme, `http` or `https`.
+    pub fn scheme(&self) -> &str {
+        self.base.split("://").next().unwrap_or_default()
+    }
+
+    /// Whether the host is this machine (`localhost`, `127.x`, `[::1]`), which
+    /// browsers treat as secure even over plain http.
+    pub fn is_loopback(&self) -> bool {
+        let host = self.origin().split("://").nth(1).unwrap_or_default();
+        let host = match host.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or_default(),
+            None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+        };
+        host == "localhost"
+            || host.ends_with(".localhost")
+            || host.starts_with("127.")
+            || host == "::1"
     }
 
     /// The page's own origin as a server address (the default), if there is a page.
@@ -286,8 +313,32 @@ impl Session {
         }
     }
 
-    /// Forgets the API key everywhere (memory and both storages) and goes back
-    /// to the cookie session; the server address is kept.
+    /// The key kept for `server` in this tab or on this device, and whether it
+    /// is remembered on the device; `None` when none is kept for that server.
+    /// The connect screen offers it when that server is typed, and nothing
+    /// for a server that has none.
+    pub fn stored_key_for(server: &ServerUrl) -> Option<(ApiKey, bool)> {
+        if let Some(current) = CURRENT.with(|c| c.borrow().clone()) {
+            if &current.server == server {
+                if let Auth::ApiKey(k) = current.auth {
+                    return Some((k, current.remember));
+                }
+            }
+        }
+        let local = WebStorageKv::local().ok();
+        let tab = WebStorageKv::session().ok();
+        stored_key(
+            local
+                .as_ref()
+                .map_or(&NoStore as &dyn KvStore, |l| l as &dyn KvStore),
+            tab.as_ref()
+                .map_or(&NoStore as &dyn KvStore, |t| t as &dyn KvStore),
+            server,
+        )
+    }
+
+    /// Forgets the API key of the current server everywhere (memory and both
+    /// storages) and goes back to the cookie session; the server address is kept.
     pub fn forget_key() -> Self {
         let mut s = Self::load();
         s.auth = Auth::Cookie;
@@ -313,15 +364,35 @@ impl KvStore for NoStore {
     }
 }
 
+/// The key the two stores hold for `server` (the tab's first), and whether
+/// it is the device's.
+fn stored_key(
+    local: &dyn KvStore,
+    tab: &dyn KvStore,
+    server: &ServerUrl,
+) -> Option<(ApiKey, bool)> {
+    let entry = key_entry(server);
+    let read = |store: &dyn KvStore| {
+        store
+            .get(&entry)
+            .ok()
+            .flatten()
+            .and_then(|k| ApiKey::new(&k))
+    };
+    read(tab)
+        .map(|k| (k, false))
+        .or_else(|| read(local).map(|k| (k, true)))
+}
+
 /// Reads settings from the two stores; `None` when no server was ever saved or
 /// what is saved does not parse.
 fn read_from(local: &dyn KvStore, tab: &dyn KvStore) -> Option<Session> {
     let server = ServerUrl::parse(&local.get(KEY_SERVER).ok()??).ok()?;
     let wants_key = local.get(KEY_AUTH).ok().flatten().as_deref() == Some("api-key");
-    let tab_key = tab.get(KEY_API_KEY).ok().flatten();
-    let device_key = local.get(KEY_API_KEY).ok().flatten();
-    let remember = tab_key.is_none() && device_key.is_some();
-    let key = tab_key.or(device_key).and_then(|k| ApiKey::new(&k));
+    let (key, remember) = match stored_key(local, tab, &server) {
+        Some((k, remembered)) => (Some(k), remembered),
+        None => (None, false),
+    };
     let auth = match key {
         Some(key) if wants_key => Auth::ApiKey(key),
         // API key mode without a key (a new tab after a tab-only save): ask again
@@ -339,11 +410,15 @@ fn read_from(local: &dyn KvStore, tab: &dyn KvStore) -> Option<Session> {
 /// not be in. Any refusal means the page works from memory.
 fn write_to<'a>(s: &Session, local: &'a mut dyn KvStore, tab: &'a mut dyn KvStore) -> Persisted {
     let mut ok = local.set(KEY_SERVER, s.server.as_str()).is_ok();
+    // Old versions kept one key for whatever server: it goes.
+    local.remove(KEY_API_KEY_UNSCOPED);
+    tab.remove(KEY_API_KEY_UNSCOPED);
+    let entry = key_entry(&s.server);
     match &s.auth {
         Auth::Cookie => {
             ok &= local.set(KEY_AUTH, "session").is_ok();
-            local.remove(KEY_API_KEY);
-            tab.remove(KEY_API_KEY);
+            local.remove(&entry);
+            tab.remove(&entry);
         }
         Auth::ApiKey(key) => {
             ok &= local.set(KEY_AUTH, "api-key").is_ok();
@@ -352,8 +427,8 @@ fn write_to<'a>(s: &Session, local: &'a mut dyn KvStore, tab: &'a mut dyn KvStor
             } else {
                 (tab, local)
             };
-            other.remove(KEY_API_KEY);
-            ok &= keep.set(KEY_API_KEY, key.expose()).is_ok();
+            other.remove(&entry);
+            ok &= keep.set(&entry, key.expose()).is_ok();
         }
     }
     if ok {
@@ -444,12 +519,26 @@ mod tests {
     }
 
     #[test]
-    fn endpoint_appends_route() {
-        let u = ServerUrl::parse("https://h.example/immich/").unwrap();
-        assert_eq!(
-            u.endpoint("/api/user/me"),
-            "https://h.example/immich/api/user/me"
-        );
+    fn schemes_and_loopback_hosts() {
+        let u = |s| ServerUrl::parse(s).unwrap();
+        assert_eq!(u("HTTPS://h/immich").scheme(), "https");
+        assert_eq!(u("http://h:2283").scheme(), "http");
+        for local in [
+            "http://localhost:2283",
+            "http://127.0.0.1",
+            "http://127.8.0.1:1/x",
+            "http://[::1]:2283",
+            "http://grid.localhost",
+        ] {
+            assert!(u(local).is_loopback(), "{local}");
+        }
+        for remote in [
+            "http://nas",
+            "http://192.168.1.5:2283",
+            "http://localhost.example",
+        ] {
+            assert!(!u(remote).is_loopback(), "{remote}");
+        }
     }
 
     #[test]
@@ -487,8 +576,11 @@ mod tests {
 
         let tab_only = session(key.clone(), false);
         assert_eq!(write_to(&tab_only, &mut local, &mut tab), Persisted::Stored);
-        assert_eq!(tab.get(KEY_API_KEY).unwrap().as_deref(), Some("k1"));
-        assert_eq!(local.get(KEY_API_KEY).unwrap(), None);
+        let entry = key_entry(&tab_only.server);
+        let entry = entry.as_str();
+        assert_eq!(entry, "immich-grid.api-key@http://nas:2283");
+        assert_eq!(tab.get(entry).unwrap().as_deref(), Some("k1"));
+        assert_eq!(local.get(entry).unwrap(), None);
         assert_eq!(read_from(&local, &tab), Some(tab_only));
         // A new tab sees no key and falls back to the cookie session.
         let new_tab = InMemoryKv::default();
@@ -502,16 +594,16 @@ mod tests {
             write_to(&remembered, &mut local, &mut tab),
             Persisted::Stored
         );
-        assert_eq!(tab.get(KEY_API_KEY).unwrap(), None);
-        assert_eq!(local.get(KEY_API_KEY).unwrap().as_deref(), Some("k1"));
+        assert_eq!(tab.get(entry).unwrap(), None);
+        assert_eq!(local.get(entry).unwrap().as_deref(), Some("k1"));
         assert_eq!(read_from(&local, &tab), Some(remembered.clone()));
         assert_eq!(read_from(&local, &new_tab), Some(remembered));
 
         // Going back to the cookie removes the key from both.
         let cookie = session(Auth::Cookie, false);
         assert_eq!(write_to(&cookie, &mut local, &mut tab), Persisted::Stored);
-        assert_eq!(local.get(KEY_API_KEY).unwrap(), None);
-        assert_eq!(tab.get(KEY_API_KEY).unwrap(), None);
+        assert_eq!(local.get(entry).unwrap(), None);
+        assert_eq!(tab.get(entry).unwrap(), None);
         assert_eq!(read_from(&local, &tab), Some(cookie));
     }
 
@@ -528,5 +620,81 @@ mod tests {
         let mut junk = InMemoryKv::default();
         junk.set(KEY_SERVER, "not a url").unwrap();
         assert_eq!(read_from(&junk, &NoStore), None);
+    }
+
+    #[test]
+    fn a_key_belongs_to_its_server_only() {
+        let a = ServerUrl::parse("https://h.example/immich").unwrap();
+        let b = ServerUrl::parse("https://h.example/other").unwrap();
+        let c = ServerUrl::parse("https://h.example:8443/immich").unwrap();
+        let root = ServerUrl::parse("https://h.example").unwrap();
+        let names: std::collections::HashSet<String> =
+            [&a, &b, &c, &root].iter().map(|s| key_entry(s)).collect();
+        assert_eq!(names.len(), 4, "one name per server: {names:?}");
+        // The same server however typed has one name.
+        assert_eq!(
+            key_entry(&a),
+            key_entry(&ServerUrl::parse("HTTPS://H.example:443/immich/api/").unwrap())
+        );
+
+        let (mut local, mut tab) = (InMemoryKv::default(), InMemoryKv::default());
+        let with_key = |server: &ServerUrl, key: &str, remember| Session {
+            server: server.clone(),
+            auth: Auth::ApiKey(ApiKey::new(key).unwrap()),
+            remember,
+        };
+        write_to(&with_key(&a, "key-a", false), &mut local, &mut tab);
+        write_to(&with_key(&c, "key-c", true), &mut local, &mut tab);
+        // Each server gets its own key back, and the others none.
+        let key_of = |s: &ServerUrl, local: &InMemoryKv, tab: &InMemoryKv| {
+            stored_key(local, tab, s).map(|(k, r)| (k.expose().to_owned(), r))
+        };
+        assert_eq!(key_of(&a, &local, &tab), Some(("key-a".into(), false)));
+        assert_eq!(key_of(&c, &local, &tab), Some(("key-c".into(), true)));
+        assert_eq!(key_of(&b, &local, &tab), None);
+        assert_eq!(key_of(&root, &local, &tab), None);
+        // The saved server is c; switching the saved server to b (cookie)
+        // reads no key, and a's key is still a's.
+        assert_eq!(read_from(&local, &tab), Some(with_key(&c, "key-c", true)));
+        write_to(
+            &Session {
+                server: b.clone(),
+                auth: Auth::Cookie,
+                remember: false,
+            },
+            &mut local,
+            &mut tab,
+        );
+        let now = read_from(&local, &tab).unwrap();
+        assert_eq!(now.server, b);
+        assert_eq!(now.auth, Auth::Cookie);
+        // API-key mode on a server with no key of its own asks for one
+        // (falls back to the cookie) instead of borrowing another's.
+        local.set(KEY_AUTH, "api-key").unwrap();
+        assert_eq!(read_from(&local, &tab).unwrap().auth, Auth::Cookie);
+        assert_eq!(key_of(&a, &local, &tab), Some(("key-a".into(), false)));
+        // No stored value anywhere holds a key under a name of another server.
+        for k in local.keys().iter().chain(tab.keys().iter()) {
+            let v = local.get(k).unwrap().or(tab.get(k).unwrap()).unwrap();
+            if v == "key-a" {
+                assert_eq!(k, &key_entry(&a));
+            }
+            if v == "key-c" {
+                assert_eq!(k, &key_entry(&c));
+            }
+        }
+    }
+
+    #[test]
+    fn the_old_unscoped_key_is_never_read_and_is_removed() {
+        let (mut local, mut tab) = (InMemoryKv::default(), InMemoryKv::default());
+        local.set(KEY_SERVER, "http://nas:2283").unwrap();
+        local.set(KEY_AUTH, "api-key").unwrap();
+        local.set(KEY_API_KEY_UNSCOPED, "old").unwrap();
+        tab.set(KEY_API_KEY_UNSCOPED, "old").unwrap();
+        assert_eq!(read_from(&local, &tab).unwrap().auth, Auth::Cookie);
+        write_to(&session(Auth::Cookie, false), &mut local, &mut tab);
+        assert_eq!(local.get(KEY_API_KEY_UNSCOPED).unwrap(), None);
+        assert_eq!(tab.get(KEY_API_KEY_UNSCOPED).unwrap(), None);
     }
 }

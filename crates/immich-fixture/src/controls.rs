@@ -68,6 +68,20 @@ pub struct LogEntry {
     pub bytes: u64,
     /// Which credential was used.
     pub auth: AuthKind,
+    /// Whether the request carried a `Cookie` header at all (whatever won).
+    pub cookie: bool,
+}
+
+/// `path` relative to the configured base path (`/immich/api/asset` →
+/// `/api/asset`), so faults and the log speak the API's own routes.
+pub fn api_path<'a>(state: &AppState, path: &'a str) -> &'a str {
+    match state.0.config.base() {
+        Some(base) => match path.strip_prefix(base.as_str()) {
+            Some(rest) if rest.starts_with('/') => rest,
+            _ => path,
+        },
+        None => path,
+    }
 }
 
 /// `/__fixture/` routes.
@@ -100,7 +114,7 @@ fn redact(query: &str) -> String {
 
 /// Middleware: records every non-control request in the log.
 pub async fn log_layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_owned();
+    let path = api_path(&state, req.uri().path()).to_owned();
     if path.starts_with("/__fixture/") || !state.0.config.test_controls {
         return next.run(req).await;
     }
@@ -112,6 +126,7 @@ pub async fn log_layer(State(state): State<AppState>, req: Request, next: Next) 
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let (auth, _) = credential(req.headers(), &query_pairs(req.uri().query()));
+    let cookie = req.headers().contains_key(header::COOKIE);
     let res = next.run(req).await;
     let bytes = res
         .headers()
@@ -128,6 +143,7 @@ pub async fn log_layer(State(state): State<AppState>, req: Request, next: Next) 
         status: res.status().as_u16(),
         bytes,
         auth,
+        cookie,
     };
     if let Ok(mut log) = state.0.log.lock() {
         if log.len() >= LOG_CAP {
@@ -140,7 +156,7 @@ pub async fn log_layer(State(state): State<AppState>, req: Request, next: Next) 
 
 /// Middleware: applies the first pending fault whose prefix matches.
 pub async fn faults_layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_owned();
+    let path = api_path(&state, req.uri().path()).to_owned();
     if path.starts_with("/__fixture/") {
         return next.run(req).await;
     }

@@ -46,6 +46,30 @@ pub struct Config {
     pub test_controls: bool,
     /// Origins allowed by CORS (empty: no CORS headers, like a production Immich).
     pub cors_origins: Vec<String>,
+    /// CORS without `Access-Control-Expose-Headers: ETag`, like a proxy set up
+    /// without it: pages on those origins cannot read the ETag.
+    pub cors_hide_etag: bool,
+    /// Serve the API (and the test controls) under this path prefix, like an
+    /// Immich behind a proxy at `https://host/immich`: `/immich/api/asset`.
+    /// `None` or `/`: at the root. The app (if any) is still served at `/`.
+    pub base_path: Option<String>,
+    /// Serve only the app directory (no API, no test controls): the app's own
+    /// origin when the API lives on another.
+    pub app_only: bool,
+}
+
+impl Config {
+    /// The base path in canonical form (`/immich`, no trailing slash), or
+    /// `None` for the root. Empty segments and surrounding slashes are dropped.
+    pub fn base(&self) -> Option<String> {
+        let parts: Vec<&str> = self
+            .base_path
+            .as_deref()?
+            .split('/')
+            .filter(|p| !p.is_empty())
+            .collect();
+        (!parts.is_empty()).then(|| format!("/{}", parts.join("/")))
+    }
 }
 
 /// Everything the handlers share.
@@ -127,12 +151,33 @@ impl AppState {
 /// The whole server: API, optional test controls, static app, middlewares.
 pub fn app(state: AppState) -> Router {
     let config = state.0.config.clone();
-    let mut router = api::routes();
-    if config.test_controls {
-        router = router.merge(controls::routes());
+    if config.app_only {
+        // The app's own origin: no API answers here, so a request that goes
+        // to the wrong origin fails loudly instead of reaching a library.
+        return Router::new().fallback(media::fallback).with_state(state);
     }
-    let mut router = router
-        .fallback(media::fallback)
+    let mut router = match config.base() {
+        // Immich behind a path: everything of the server moves under it; the
+        // root only serves the app (or 404s).
+        Some(base) => {
+            let mut inner = api::routes();
+            if config.test_controls {
+                inner = inner.merge(controls::routes());
+            }
+            let inner = inner
+                .fallback(media::not_found)
+                .method_not_allowed_fallback(media::not_found);
+            Router::new().nest(&base, inner).fallback(media::fallback)
+        }
+        None => {
+            let mut router = api::routes();
+            if config.test_controls {
+                router = router.merge(controls::routes());
+            }
+            router.fallback(media::fallback)
+        }
+    };
+    router = router
         // Nest answers a known path with the wrong method as an unknown route (404), not 405.
         .method_not_allowed_fallback(media::not_found)
         .layer(middleware::from_fn(etag::layer))
@@ -143,14 +188,19 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             controls::log_layer,
-        ))
-        .with_state(state);
+        ));
+    let mut router = router.with_state(state);
     let origins: Vec<HeaderValue> = config
         .cors_origins
         .iter()
         .filter_map(|o| HeaderValue::from_str(o.trim_end_matches('/')).ok())
         .collect();
     if !origins.is_empty() {
+        let exposed: &[HeaderName] = if config.cors_hide_etag {
+            &[header::CONTENT_RANGE, header::CONTENT_LENGTH]
+        } else {
+            &[header::ETAG, header::CONTENT_RANGE, header::CONTENT_LENGTH]
+        };
         router = router.layer(
             CorsLayer::new()
                 .allow_origin(AllowOrigin::list(origins))
@@ -169,7 +219,7 @@ pub fn app(state: AppState) -> Router {
                     header::CACHE_CONTROL,
                     header::RANGE,
                 ])
-                .expose_headers([header::ETAG, header::CONTENT_RANGE, header::CONTENT_LENGTH])
+                .expose_headers(exposed.to_vec())
                 .allow_credentials(true),
         );
     }

@@ -40,6 +40,15 @@ struct Cli {
     /// Allow this origin by CORS, exposing ETag (repeatable).
     #[arg(long = "cors-origin")]
     cors_origins: Vec<String>,
+    /// With --cors-origin: leave ETag out of Access-Control-Expose-Headers (a proxy set up without it).
+    #[arg(long)]
+    cors_hide_etag: bool,
+    /// Serve the API and the test controls under this path, like Immich behind a proxy at /immich.
+    #[arg(long)]
+    base_path: Option<String>,
+    /// Serve only --app-dir (no API): the app's own origin when the API lives on another.
+    #[arg(long)]
+    app_only: bool,
 }
 
 #[tokio::main]
@@ -50,7 +59,11 @@ async fn main() -> anyhow::Result<()> {
         demo_session: cli.demo_session,
         test_controls: cli.test_controls,
         cors_origins: cli.cors_origins.clone(),
+        cors_hide_etag: cli.cors_hide_etag,
+        base_path: cli.base_path.clone(),
+        app_only: cli.app_only,
     };
+    let base = config.base();
     let state = match &cli.library {
         Some(path) => {
             let json = std::fs::read_to_string(path)
@@ -65,6 +78,9 @@ async fn main() -> anyhow::Result<()> {
         .with_context(|| format!("binding {}:{}", cli.host, cli.port))?;
     let addr = listener.local_addr()?;
     println!("immich-fixture listening on http://{addr}");
+    if let Some(base) = base {
+        println!("api base http://{addr}{base}");
+    }
     if cli.test_controls || cli.demo_session {
         let store = state.read();
         for u in &store.users {

@@ -451,7 +451,7 @@ async fn faults_and_request_log() {
     assert_eq!(log.len(), 6, "{log:?}");
     assert_eq!(
         log[0],
-        json!({"method": "GET", "path": "/api/asset", "query": "take=2", "ifNoneMatch": null, "status": 200, "bytes": first.body.len(), "auth": "apiKeyHeader"})
+        json!({"method": "GET", "path": "/api/asset", "query": "take=2", "ifNoneMatch": null, "status": 200, "bytes": first.body.len(), "auth": "apiKeyHeader", "cookie": false})
     );
     assert_eq!(
         (

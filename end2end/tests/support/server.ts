@@ -7,11 +7,40 @@ export interface FixtureOptions {
   assets?: number;
   seed?: number;
   extraArgs?: string[];
+  /** Serve the API and the test controls under this path (`/immich`). */
+  basePath?: string;
+  /** Serve the built app (default true). */
+  app?: boolean;
+  /** Set the admin's session cookie on the app's pages (default true). */
+  demoSession?: boolean;
+  /** Enable the test controls (default true; an app-only server has none). */
+  testControls?: boolean;
+  /** Serve only the app: no API (the app's origin when the API lives on another). */
+  appOnly?: boolean;
+  /** Origins allowed by CORS. */
+  corsOrigins?: string[];
+  /** CORS without `Access-Control-Expose-Headers: ETag`. */
+  corsHideEtag?: boolean;
 }
 
 /** One running fixture server. */
 export class FixtureServer {
-  constructor(readonly url: string, private readonly proc: ChildProcess, private readonly api: APIRequestContext) {}
+  /** Where the API lives: `url` plus the base path, if any (no trailing slash). */
+  readonly apiBase: string;
+
+  constructor(
+    readonly url: string,
+    private readonly proc: ChildProcess,
+    private readonly api: APIRequestContext,
+    basePath = '',
+  ) {
+    this.apiBase = url + basePath.replace(/\/+$/, '');
+  }
+
+  /** The URL of a test control, under the base path like the API. */
+  private control(name: string): string {
+    return `${this.apiBase}/__fixture/${name}`;
+  }
 
   static async start(opts: FixtureOptions = {}): Promise<FixtureServer> {
     const bin = process.env.IMMICH_FIXTURE_BIN;
@@ -21,9 +50,13 @@ export class FixtureServer {
       '--port', '0',
       '--assets', String(opts.assets ?? 1000),
       '--seed', String(opts.seed ?? 7),
-      '--app-dir', dist,
-      '--demo-session',
-      '--test-controls',
+      ...(opts.app ?? true ? ['--app-dir', dist] : []),
+      ...(opts.demoSession ?? true ? ['--demo-session'] : []),
+      ...(opts.testControls ?? true ? ['--test-controls'] : []),
+      ...(opts.appOnly ? ['--app-only'] : []),
+      ...(opts.basePath ? ['--base-path', opts.basePath] : []),
+      ...(opts.corsOrigins ?? []).flatMap((o) => ['--cors-origin', o]),
+      ...(opts.corsHideEtag ? ['--cors-hide-etag'] : []),
       ...(opts.extraArgs ?? []),
     ];
     const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -43,18 +76,18 @@ export class FixtureServer {
     // Keep draining stdout so the server never blocks on a full pipe.
     proc.stdout!.on('data', () => {});
     const api = await request.newContext({ baseURL: url });
-    return new FixtureServer(url, proc, api);
+    return new FixtureServer(url, proc, api, opts.basePath ?? '');
   }
 
   /** The requests the server received, oldest first. */
   async requests(): Promise<FixtureRequest[]> {
-    const r = await this.api.get('/__fixture/requests');
+    const r = await this.api.get(this.control('requests'));
     expect(r.ok()).toBeTruthy();
     return r.json();
   }
 
   async clearRequests(): Promise<void> {
-    await this.api.delete('/__fixture/requests');
+    await this.api.delete(this.control('requests'));
   }
 
   /** Requests to the asset listing endpoint. */
@@ -63,17 +96,17 @@ export class FixtureServer {
   }
 
   async change(c: { new?: number; edit?: number; favorite?: number; trash?: number; delete?: number }): Promise<void> {
-    const r = await this.api.post('/__fixture/change', { data: c });
+    const r = await this.api.post(this.control('change'), { data: c });
     expect(r.ok()).toBeTruthy();
   }
 
   async faults(f: Record<string, unknown>): Promise<void> {
-    const r = await this.api.post('/__fixture/faults', { data: f });
+    const r = await this.api.post(this.control('faults'), { data: f });
     expect(r.ok()).toBeTruthy();
   }
 
   async info(): Promise<any> {
-    return (await this.api.get('/__fixture/info')).json();
+    return (await this.api.get(this.control('info'))).json();
   }
 
   async stop(): Promise<void> {
@@ -90,6 +123,8 @@ export interface FixtureRequest {
   status: number;
   bytes: number;
   auth: string | null;
+  /** Whether the request carried a Cookie header. */
+  cookie: boolean;
 }
 
 /** `test` with a worker-wide fixture server (`server`) of `fixtureOptions`. */

@@ -14,32 +14,64 @@ use std::{
     rc::{Rc, Weak},
 };
 
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
+use super::{
+    client::Client,
+    session::{ApiKey, Auth, ServerUrl, Session},
+    urls::{AssetId, Route, ThumbFormat},
+};
 
-/// How to reach thumbnails: the server origin and the session kind.
+/// How to reach thumbnails: the server (its full address, path included)
+/// and the session kind.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ThumbSource {
-    /// Server origin such as `https://photos.example.org`; `""` = same origin.
-    pub base: String,
+    /// The server; `None` means the page's own origin at its root (tests).
+    server: Option<ServerUrl>,
     /// `Some` for an API-key session (header auth, fetched thumbnails);
     /// `None` for a cookie session (plain `<img src>`).
-    pub api_key: Option<String>,
+    pub api_key: Option<ApiKey>,
+    /// Whether the server is on another origin than the page.
+    cross_origin: bool,
 }
 
 impl ThumbSource {
+    /// Thumbnails of `session`'s server, with its credentials.
+    pub fn for_session(session: &Session) -> Self {
+        Self {
+            server: Some(session.server.clone()),
+            api_key: match &session.auth {
+                Auth::ApiKey(k) => Some(k.clone()),
+                Auth::Cookie => None,
+            },
+            cross_origin: session.is_cross_origin(),
+        }
+    }
+
     /// The WEBP thumbnail URL of asset `id` (Immich v1.103:
-    /// `GET /api/asset/thumbnail/{id}?format=WEBP`).
-    pub fn url(&self, id: &str) -> String {
-        format!(
-            "{}/api/asset/thumbnail/{id}?format=WEBP",
-            self.base.trim_end_matches('/')
-        )
+    /// `GET /api/asset/thumbnail/{id}?format=WEBP`) on the server, its path
+    /// kept; `None` when `id` is not a UUID (nothing is then requested).
+    pub fn url(&self, id: &str) -> Option<String> {
+        let route = Route::thumbnail(&AssetId::parse(id).ok()?, ThumbFormat::Webp);
+        Some(match &self.server {
+            Some(server) => route.url(server),
+            None => route.as_str().to_owned(),
+        })
     }
 
     /// Whether thumbnails must be fetched with a header instead of `<img src>`.
     pub fn needs_fetch(&self) -> bool {
         self.api_key.is_some()
+    }
+
+    /// The client that fetches them (API-key sessions only).
+    fn client(&self) -> Option<Client> {
+        let server = self.server.clone()?;
+        let key = self.api_key.clone()?;
+        let session = Session {
+            server,
+            auth: Auth::ApiKey(key),
+            remember: false,
+        };
+        Some(Client::new(&session).with_cross_origin(self.cross_origin))
     }
 }
 
@@ -52,8 +84,8 @@ type Done = Box<dyn FnOnce(String)>;
 
 struct Job {
     id: u64,
-    url: String,
-    api_key: String,
+    client: Client,
+    asset: String,
     done: Done,
 }
 
@@ -96,25 +128,29 @@ impl Drop for ThumbTicket {
 }
 
 impl ThumbLoader {
-    /// Queues a fetch of `url` with `x-api-key: api_key`. `urgent` requests
-    /// (tiles inside the viewport) go before the others. `done` receives an
-    /// object URL the caller must revoke with `URL.revokeObjectURL`; it is not
-    /// called on failure or after the ticket was dropped.
+    /// Queues a fetch of the thumbnail of asset `asset` from `source` (its
+    /// key in the header, no cookies). `urgent` requests (tiles inside the
+    /// viewport) go before the others. `done` receives an object URL the
+    /// caller must revoke with `URL.revokeObjectURL`; it is not called on
+    /// failure or after the ticket was dropped. `None` (nothing queued) when
+    /// the source has no key or `asset` is not a UUID.
     pub fn request(
         &self,
-        url: String,
-        api_key: String,
+        source: &ThumbSource,
+        asset: &str,
         urgent: bool,
         done: impl FnOnce(String) + 'static,
-    ) -> ThumbTicket {
+    ) -> Option<ThumbTicket> {
+        let client = source.client()?;
+        AssetId::parse(asset).ok()?;
         let id = {
             let mut inner = self.inner.borrow_mut();
             inner.next_id += 1;
             let id = inner.next_id;
             let job = Job {
                 id,
-                url,
-                api_key,
+                client,
+                asset: asset.to_owned(),
                 done: Box::new(done),
             };
             if urgent {
@@ -125,10 +161,10 @@ impl ThumbLoader {
             id
         };
         self.pump();
-        ThumbTicket {
+        Some(ThumbTicket {
             id,
             inner: Rc::downgrade(&self.inner),
-        }
+        })
     }
 
     /// Number of requests queued and running (for tests and diagnostics).
@@ -156,7 +192,10 @@ impl ThumbLoader {
             };
             let this = self.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                let result = fetch_blob_url(&job.url, &job.api_key, &ctrl).await;
+                let result = job
+                    .client
+                    .thumbnail(&job.asset, ThumbFormat::Webp, Some(&ctrl.signal()))
+                    .await;
                 // Still wanted? (The ticket's drop removes the entry.)
                 let wanted = this.inner.borrow_mut().active.remove(&job.id).is_some();
                 if let Ok(blob) = result {
@@ -172,61 +211,55 @@ impl ThumbLoader {
     }
 }
 
-/// Fetches `url` with the API key header and returns the body as a blob.
-async fn fetch_blob_url(
-    url: &str,
-    api_key: &str,
-    ctrl: &web_sys::AbortController,
-) -> Result<web_sys::Blob, JsValue> {
-    let headers = web_sys::Headers::new()?;
-    headers.set("x-api-key", api_key)?;
-    headers.set("accept", "image/webp,image/*")?;
-    let init = web_sys::RequestInit::new();
-    init.set_method("GET");
-    init.set_headers(&headers);
-    init.set_signal(Some(&ctrl.signal()));
-    let request = web_sys::Request::new_with_str_and_init(url, &init)?;
-    let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
-    let resp: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
-        .await?
-        .dyn_into()?;
-    if !resp.ok() {
-        return Err(JsValue::from_f64(f64::from(resp.status())));
-    }
-    JsFuture::from(resp.blob()?).await?.dyn_into()
-}
-
 #[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests fail loudly on purpose")]
 mod tests {
     use super::*;
 
+    const ID: &str = "0b1e7c1a-3a55-4d2c-9f0e-0123456789ab";
+
+    /// What `for_session` makes (built directly: natively there is no page
+    /// to compare origins with).
+    fn source(server: &str, key: Option<&str>) -> ThumbSource {
+        ThumbSource {
+            server: Some(ServerUrl::parse(server).unwrap()),
+            api_key: key.map(|k| ApiKey::new(k).unwrap()),
+            cross_origin: true,
+        }
+    }
+
     #[test]
-    fn urls_join_base_and_path_once() {
-        let check = |base: &str, expected: &str| {
-            let s = ThumbSource {
-                base: base.into(),
-                api_key: None,
-            };
-            assert_eq!(s.url("abc"), expected);
-        };
-        check("", "/api/asset/thumbnail/abc?format=WEBP");
-        check(
-            "https://p.example",
-            "https://p.example/api/asset/thumbnail/abc?format=WEBP",
+    fn urls_keep_the_server_path() {
+        assert_eq!(
+            ThumbSource::default().url(ID).unwrap(),
+            format!("/api/asset/thumbnail/{ID}?format=WEBP")
         );
-        check(
-            "https://p.example/",
-            "https://p.example/api/asset/thumbnail/abc?format=WEBP",
+        for server in ["https://p.example/immich", "https://p.example/immich/"] {
+            assert_eq!(
+                source(server, None).url(ID).unwrap(),
+                format!("https://p.example/immich/api/asset/thumbnail/{ID}?format=WEBP")
+            );
+        }
+        assert_eq!(
+            source("http://127.0.0.1:2284", None).url(ID).unwrap(),
+            format!("http://127.0.0.1:2284/api/asset/thumbnail/{ID}?format=WEBP")
         );
+    }
+
+    #[test]
+    fn ids_that_are_not_uuids_make_no_url() {
+        let s = source("https://p.example/immich", Some("k"));
+        for bad in ["../user/me", "abc", "", "../../api/user/me?x="] {
+            assert_eq!(s.url(bad), None, "{bad:?}");
+        }
     }
 
     #[test]
     fn the_key_never_goes_into_the_url() {
-        let s = ThumbSource {
-            base: "https://p.example".into(),
-            api_key: Some("secret-key".into()),
-        };
+        let s = source("https://p.example", Some("secret-key"));
         assert!(s.needs_fetch());
-        assert!(!s.url("abc").contains("secret"));
+        assert!(!s.url(ID).unwrap().contains("secret"));
+        assert!(!format!("{s:?}").contains("secret"));
+        assert!(!source("https://p.example", None).needs_fetch());
     }
 }

@@ -1,0 +1,310 @@
+//! The one place request URLs are made: the full server address (scheme,
+//! host, port and path, see [`ServerUrl`]) joined with a [`Route`] under
+//! `/api/` whose path parts are checked and percent-encoded.
+//!
+//! Why it matters: a server behind a proxy at `https://host/immich` has its
+//! API at `https://host/immich/api/…`, so a URL built from the origin alone
+//! sends the key to another application. And ids come from the server: an
+//! "id" such as `../user/me` would turn a thumbnail request into a request
+//! for another route, with the key. Asset ids are therefore checked as UUIDs
+//! ([`AssetId`]) before they go into a path, and no segment can be `.` or
+//! `..` (which URL parsers resolve even when percent-encoded).
+//!
+//! Everything here is plain Rust, tested natively.
+
+use std::fmt::{self, Write as _};
+
+use immich_api::{AssetQuery, PartnerDirection};
+
+use super::session::ServerUrl;
+
+/// An Immich asset id checked to be a UUID (`8-4-4-4-12` hex digits), in
+/// lower case. The only way to put an id into a request path.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct AssetId(String);
+
+/// Why an id or a path part was refused. Said in words for the screen;
+/// nothing is requested.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PathError {
+    /// An asset id from the server that is not a UUID.
+    #[error("the server sent an asset id that is not a UUID ({0:?}); it was not requested")]
+    NotAnId(String),
+    /// An empty, `.` or `..` path segment.
+    #[error("a request path cannot hold the part {0:?}")]
+    BadSegment(String),
+}
+
+impl AssetId {
+    /// Checks `text` (a UUID of any version, either case; shown shortened in
+    /// errors so a long string cannot flood the screen).
+    pub fn parse(text: &str) -> Result<Self, PathError> {
+        let b = text.as_bytes();
+        let ok = b.len() == 36
+            && b.iter().enumerate().all(|(i, c)| match i {
+                8 | 13 | 18 | 23 => *c == b'-',
+                _ => c.is_ascii_hexdigit(),
+            });
+        if ok {
+            Ok(Self(text.to_ascii_lowercase()))
+        } else {
+            Err(PathError::NotAnId(text.chars().take(40).collect()))
+        }
+    }
+
+    /// The id, lower case.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AssetId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A path under the server's `/api/` and its query, built only from checked
+/// parts. Join it with a server with [`Route::url`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route(String);
+
+/// Thumbnail sizes of `GET /api/asset/thumbnail/{id}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThumbFormat {
+    /// The small thumbnail (250 px).
+    Webp,
+    /// The preview (1440 px).
+    Jpeg,
+}
+
+impl Route {
+    /// `/api/<segments joined by '/'>`: each segment percent-encoded
+    /// (everything but `A–Z a–z 0–9 - . _ ~`); empty, `.` and `..` refused.
+    pub fn api(segments: &[&str]) -> Result<Self, PathError> {
+        let mut path = String::from("/api");
+        for seg in segments {
+            if seg.is_empty() || *seg == "." || *seg == ".." {
+                return Err(PathError::BadSegment((*seg).to_owned()));
+            }
+            path.push('/');
+            encode_into(seg, &mut path);
+        }
+        Ok(Self(path))
+    }
+
+    /// A route of fixed parts known to be valid (the routes this module makes).
+    fn fixed(segments: &[&str]) -> Self {
+        Self::api(segments).unwrap_or_else(|_| Self(String::from("/api")))
+    }
+
+    /// Appends an already encoded query (no `?`); an empty one adds nothing.
+    pub fn with_query(mut self, query: &str) -> Self {
+        if !query.is_empty() {
+            self.0.push('?');
+            self.0.push_str(query);
+        }
+        self
+    }
+
+    /// The path and query, starting with `/api`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The absolute URL of this route on `server` (its path prefix kept).
+    pub fn url(&self, server: &ServerUrl) -> String {
+        format!("{}{}", server.as_str(), self.0)
+    }
+
+    /// `GET /api/server-info/ping`.
+    pub fn ping() -> Self {
+        Self::fixed(&["server-info", "ping"])
+    }
+
+    /// `GET /api/server-info/version`.
+    pub fn version() -> Self {
+        Self::fixed(&["server-info", "version"])
+    }
+
+    /// `GET /api/user/me`.
+    pub fn me() -> Self {
+        Self::fixed(&["user", "me"])
+    }
+
+    /// `GET /api/user?isAll=false`.
+    pub fn users() -> Self {
+        Self::fixed(&["user"]).with_query("isAll=false")
+    }
+
+    /// `GET /api/partner?direction=…` (an unknown direction is encoded so it
+    /// stays one query value).
+    pub fn partners(direction: &PartnerDirection) -> Self {
+        let mut q = String::from("direction=");
+        encode_into(direction.as_str(), &mut q);
+        Self::fixed(&["partner"]).with_query(&q)
+    }
+
+    /// `GET /api/asset?<canonical query>`.
+    pub fn assets(query: &AssetQuery) -> Self {
+        Self::fixed(&["asset"]).with_query(&query.to_query_string())
+    }
+
+    /// `GET /api/asset/statistics?<query>`.
+    pub fn statistics(query: &str) -> Self {
+        Self::fixed(&["asset", "statistics"]).with_query(query)
+    }
+
+    /// `GET /api/asset/{id}`.
+    pub fn asset(id: &AssetId) -> Self {
+        Self::fixed(&["asset", id.as_str()])
+    }
+
+    /// `GET /api/asset/thumbnail/{id}?format=WEBP|JPEG`.
+    pub fn thumbnail(id: &AssetId, format: ThumbFormat) -> Self {
+        let f = match format {
+            ThumbFormat::Webp => "format=WEBP",
+            ThumbFormat::Jpeg => "format=JPEG",
+        };
+        Self::fixed(&["asset", "thumbnail", id.as_str()]).with_query(f)
+    }
+}
+
+/// Percent-encodes every byte outside the URL's unreserved set.
+fn encode_into(text: &str, out: &mut String) {
+    for &b in text.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            // Writing into a String cannot fail.
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests fail loudly on purpose")]
+mod tests {
+    use super::*;
+
+    const ID: &str = "0b1e7c1a-3a55-4d2c-9f0e-0123456789ab";
+
+    fn server(s: &str) -> ServerUrl {
+        ServerUrl::parse(s).unwrap()
+    }
+
+    fn check(server_text: &str, route: Route, expected: &str) {
+        assert_eq!(route.url(&server(server_text)), expected, "{server_text}");
+    }
+
+    #[test]
+    fn the_server_path_is_kept_with_or_without_trailing_slash() {
+        let id = AssetId::parse(ID).unwrap();
+        for s in [
+            "https://h.example/immich",
+            "https://h.example/immich/",
+            "https://h.example/immich//",
+            "https://h.example/immich/api",
+            "https://h.example/immich/api/",
+        ] {
+            check(
+                s,
+                Route::thumbnail(&id, ThumbFormat::Webp),
+                &format!("https://h.example/immich/api/asset/thumbnail/{ID}?format=WEBP"),
+            );
+            check(
+                s,
+                Route::asset(&id),
+                &format!("https://h.example/immich/api/asset/{ID}"),
+            );
+            check(s, Route::me(), "https://h.example/immich/api/user/me");
+        }
+        check(
+            "http://127.0.0.1:2284/a/b/",
+            Route::ping(),
+            "http://127.0.0.1:2284/a/b/api/server-info/ping",
+        );
+        check(
+            "https://h.example",
+            Route::version(),
+            "https://h.example/api/server-info/version",
+        );
+    }
+
+    #[test]
+    fn queries_are_appended_once() {
+        check(
+            "http://nas",
+            Route::users(),
+            "http://nas/api/user?isAll=false",
+        );
+        check(
+            "http://nas",
+            Route::assets(&AssetQuery::default()),
+            "http://nas/api/asset",
+        );
+        let q = AssetQuery {
+            skip: Some(1000),
+            take: Some(1000),
+            ..Default::default()
+        };
+        check(
+            "http://nas/p",
+            Route::assets(&q),
+            "http://nas/p/api/asset?skip=1000&take=1000",
+        );
+        check(
+            "http://nas",
+            Route::statistics(""),
+            "http://nas/api/asset/statistics",
+        );
+        check(
+            "http://nas",
+            Route::partners(&PartnerDirection::Unknown("a&b=c d/é".into())),
+            "http://nas/api/partner?direction=a%26b%3Dc%20d%2F%C3%A9",
+        );
+    }
+
+    #[test]
+    fn segments_are_encoded_and_dots_refused() {
+        assert_eq!(
+            Route::api(&["asset", "a/b?c#d e%"]).unwrap().as_str(),
+            "/api/asset/a%2Fb%3Fc%23d%20e%25"
+        );
+        assert_eq!(Route::api(&["é"]).unwrap().as_str(), "/api/%C3%A9");
+        for bad in ["", ".", ".."] {
+            assert_eq!(
+                Route::api(&["asset", bad]),
+                Err(PathError::BadSegment(bad.into()))
+            );
+        }
+    }
+
+    #[test]
+    fn only_uuids_are_asset_ids() {
+        assert_eq!(AssetId::parse(ID).unwrap().as_str(), ID);
+        assert_eq!(
+            AssetId::parse(&ID.to_uppercase()).unwrap().as_str(),
+            ID,
+            "upper case is the same id"
+        );
+        for bad in [
+            "../user/me",
+            "..",
+            "",
+            "0b1e7c1a-3a55-4d2c-9f0e-0123456789a",
+            "0b1e7c1a-3a55-4d2c-9f0e-0123456789abc",
+            "0b1e7c1a_3a55-4d2c-9f0e-0123456789ab",
+            "0b1e7c1a-3a55-4d2c-9f0e-0123456789a/",
+            "0b1e7c1a-3a55-4d2c-9f0e-01234567%2e.",
+            "zb1e7c1a-3a55-4d2c-9f0e-0123456789ab",
+        ] {
+            let err = AssetId::parse(bad).unwrap_err();
+            assert!(matches!(err, PathError::NotAnId(_)), "{bad:?}");
+            assert!(err.to_string().contains("not a UUID"), "{err}");
+        }
+        // A huge "id" is cut short in the message.
+        let long = "x".repeat(10_000);
+        assert!(AssetId::parse(&long).unwrap_err().to_string().len() < 120);
+    }
+}
