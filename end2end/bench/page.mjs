@@ -13,8 +13,11 @@ import { initSync as immichInit, get_justified_layout } from '/node_modules/@imm
 const MIN_SAMPLE_MS = 25;
 /// Same gap as the app's default (grid-core's LayoutConfig::gap).
 const GAP = 4;
-/// Immich web's height tolerance for its justified layout.
-const IMMICH_TOLERANCE = 0.15;
+/// Immich web's height tolerance for its justified layout; every packer runs
+/// with it so they pack comparably: Immich's rows may be 15% shorter or taller
+/// than the target, ours at most 15% taller (`max_row_height_factor` 1.15;
+/// ours has no lower bound), flickr's `targetRowHeightTolerance` 0.15.
+const TOLERANCE = 0.15;
 
 /** Our module in each build variant that exists (a variant whose build failed is skipped). */
 const ours = {};
@@ -59,6 +62,47 @@ function aspects(n, seed = 1) {
   return out;
 }
 
+/** Seeded day keys for `n` tiles: days of 1 to 60 tiles, most of them small
+ * (60·u³, mean ≈ 15), 1 to 3 days apart, newest first (as the app groups). */
+function dayKeys(n, seed = 2) {
+  let s = seed >>> 0;
+  const rand = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = new Int32Array(n);
+  let day = 20454;
+  let left = 0;
+  for (let i = 0; i < n; i++) {
+    if (left === 0) {
+      left = Math.max(1, Math.ceil(60 * rand() ** 3));
+      day -= 1 + Math.floor(rand() * 3);
+    }
+    left--;
+    out[i] = day;
+  }
+  return out;
+}
+
+/** Row heights of a layout given each tile's top and height (a new row
+ * starts where the top changes), and how far they are from the target. */
+function rowStats(n, top, height, rowHeight) {
+  const hs = [];
+  let prev = NaN;
+  for (let i = 0; i < n; i++) {
+    const t = top(i);
+    if (t !== prev) { hs.push(height(i)); prev = t; }
+  }
+  // The last row is left at the target (or unjustified) by every packer: skip it.
+  const full = hs.slice(0, -1);
+  const dev = full.reduce((s, h) => s + Math.abs(h / rowHeight - 1), 0) / Math.max(full.length, 1);
+  const signed = full.reduce((s, h) => s + (h / rowHeight - 1), 0) / Math.max(full.length, 1);
+  return { rows: hs.length, meanAbsDev: dev, meanDev: signed };
+}
+
 let sink = 0;
 
 /** Times `fn` (returns a number, kept so nothing is optimised away). */
@@ -79,23 +123,49 @@ function measure(fn, { samples = 5, budgetMs = 4000 } = {}) {
   return { ms: times[Math.floor(times.length / 2)], min: times[0], samples: times.length, reps };
 }
 
-/** Each layout contender as `name -> (Float32Array, plain array) => total height`. */
+/** Each layout contender: `run(Float32Array, plain array, days)` returns the
+ * total height; `stats` (optional, not timed) the row statistics. */
 function layoutContenders(width, rowHeight) {
   const c = {};
   for (const [v, m] of Object.entries(ours)) {
-    c[`ours-${v}`] = (a) => m.layout(a, width, rowHeight);
-    c[`ours-${v}+rects`] = (a) => {
-      const r = m.layout_rects(a, width, rowHeight);
-      return r.length ? r[r.length - 3] + r[r.length - 1] : 0;
+    c[`ours-${v}+rects`] = {
+      run: (a) => {
+        const r = m.layout_rects(a, width, rowHeight, TOLERANCE);
+        return r.length ? r[r.length - 3] + r[r.length - 1] : 0;
+      },
+      stats: (a) => {
+        const r = m.layout_rects(a, width, rowHeight, TOLERANCE);
+        return rowStats(a.length, (i) => r[i * 4 + 1], (i) => r[i * 4 + 3], rowHeight);
+      },
     };
   }
-  c.immich = (a) => get_justified_layout(a, rowHeight, width, GAP, IMMICH_TOLERANCE)[1];
-  c.flickr = (_a, arr) => flickrLayout(arr, {
+  c.immich = {
+    run: (a) => get_justified_layout(a, rowHeight, width, GAP, TOLERANCE)[1],
+    stats: (a) => {
+      const r = get_justified_layout(a, rowHeight, width, GAP, TOLERANCE);
+      return rowStats(a.length, (i) => r[4 + i * 4], (i) => r[4 + i * 4 + 3], rowHeight);
+    },
+  };
+  const flickrOpts = {
     containerWidth: width,
     containerPadding: 0,
     boxSpacing: GAP,
     targetRowHeight: rowHeight,
-  }).containerHeight;
+    targetRowHeightTolerance: TOLERANCE,
+  };
+  c.flickr = {
+    run: (_a, arr) => flickrLayout(arr, flickrOpts).containerHeight,
+    stats: (_a, arr) => {
+      const b = flickrLayout(arr, flickrOpts).boxes;
+      return rowStats(b.length, (i) => b[i].top, (i) => b[i].height, rowHeight);
+    },
+  };
+  // Ours as the app keeps it (rows only, positions on demand) and the app's
+  // real path with day groups: not the others' output, reported beside them.
+  for (const [v, m] of Object.entries(ours)) {
+    c[`ours-${v} rows only`] = { run: (a) => m.layout(a, width, rowHeight, TOLERANCE) };
+    c[`ours-${v} app: day groups`] = { run: (a, _arr, days) => m.layout_days(a, days, width, rowHeight, TOLERANCE) };
+  }
   return c;
 }
 
@@ -110,15 +180,17 @@ window.bench = {
   layout(n, width, rowHeight, samples, skip = []) {
     const a = aspects(n);
     const arr = Array.from(a);
+    const days = dayKeys(n);
     const out = {};
-    for (const [name, fn] of Object.entries(layoutContenders(width, rowHeight))) {
+    for (const [name, c] of Object.entries(layoutContenders(width, rowHeight))) {
       if (skip.includes(name)) continue;
-      const height = fn(a, arr);
-      const m = measure(() => fn(a, arr), { samples, budgetMs: n >= 1e6 ? 8000 : 3000 });
-      out[name] = { ...m, height };
+      const height = c.run(a, arr, days);
+      const m = measure(() => c.run(a, arr, days), { samples, budgetMs: n >= 1e6 ? 8000 : 3000 });
+      out[name] = { ...m, height, ...(c.stats ? c.stats(a, arr) : {}) };
     }
     const m = ours.z ?? ours.o3;
-    out.heapBytesPerTile = m ? m.layout_heap_bytes(a, width, rowHeight) / Math.max(n, 1) : null;
+    out.heapBytesPerTile = m ? m.layout_heap_bytes(a, width, rowHeight, TOLERANCE) / Math.max(n, 1) : null;
+    out.dayGroups = new Set(days).size;
     return out;
   },
 

@@ -505,24 +505,44 @@ function markdown(res) {
 
   // (a)
   L.push('## Layout', '');
-  L.push(`Justified layout of N tiles (seeded mix of photo shapes), width ${res.options.width} px, row height ${res.options.rowHeight} px, gap 4 px, in one page. `
-    + '"ours" is what the app does (`Grid::new` + `layout_all`: one aspect a tile + rows, positions derived on demand); "+rects" also materialises x/y/w/h for every tile '
-    + '(the output the others return). Immich: `get_justified_layout(aspects, rowHeight, width, 4, 0.15)` as `JustifiedLayout` calls it; flickr: `justifiedLayout(array, {containerWidth, containerPadding: 0, boxSpacing: 4, targetRowHeight})`.', '');
-  const names = [...new Set(Object.values(res.layout).filter(Boolean).flatMap((r) => Object.keys(r).filter((k) => k !== 'heapBytesPerTile')))];
-  // Ratios: each other packer's time divided by ours (as the app runs it, and like for like with rects).
-  const bases = ['ours-z', 'ours-z+rects'].filter((b) => names.includes(b));
-  const others = names.filter((n) => !n.startsWith('ours'));
-  const pairs = others.flatMap((o) => bases.map((b) => [o, b]));
-  L.push(`| tiles | ${names.map((n) => `${n} ms`).join(' | ')} | ${pairs.map(([o, b]) => `${o} ÷ ${b}`).join(' | ')} | grid bytes/tile |`);
-  L.push(`|---:|${names.map(() => '---:').join('|')}|${pairs.map(() => '---:').join('|')}|---:|`);
-  for (const [n, r] of Object.entries(res.layout)) {
-    if (!r) { L.push(`| ${fmtInt(Number(n))} | ${names.map(() => 'n/a').join(' | ')} |`); continue; }
-    const cell = (k) => (r[k]?.skipped ? `skipped (≈${fmt(r[k].estMs / 1000, 0)} s)` : fmt(r[k]?.ms, 2));
-    L.push(`| ${fmtInt(Number(n))} | ${names.map(cell).join(' | ')} | ${pairs.map(([o, b]) => times(ratio(r[b]?.ms, r[o]?.ms), 1)).join(' | ')} | ${fmt(r.heapBytesPerTile, 1)} |`);
+  L.push(`N tiles (seeded mix of photo shapes, 3% panoramas), width ${res.options.width} px, target row height ${res.options.rowHeight} px, gap 4 px, `
+    + 'every packer with a height tolerance of 0.15: Immich `get_justified_layout(aspects, rowHeight, width, 4, 0.15)` (rows within ±15% of the target), '
+    + 'flickr `justifiedLayout(array, {containerWidth, containerPadding: 0, boxSpacing: 4, targetRowHeight, targetRowHeightTolerance: 0.15})`, '
+    + 'ours with `max_row_height_factor` 1.15 (rows at most 15% taller; ours has no lower bound and picks the closer of stretching or shrinking). '
+    + 'Each call includes copying the aspects into wasm memory and the result out into a new `Float32Array`, as each library\'s own JS binding does.', '');
+  const sizes = Object.keys(res.layout).map(Number);
+  const rowsOf = (keys) => keys.filter((k) => sizes.some((n) => res.layout[n]?.[k]));
+  const allKeys = [...new Set(Object.values(res.layout).filter(Boolean).flatMap((r) => Object.keys(r).filter((k) => typeof r[k] === 'object' && r[k])))];
+  const like = rowsOf(allKeys.filter((k) => k.endsWith('+rects')).concat(['immich', 'flickr']));
+  const other = rowsOf(allKeys.filter((k) => k.startsWith('ours') && !k.endsWith('+rects')));
+  const cell = (r, k) => (r?.[k]?.skipped ? `skipped (≈${fmt(r[k].estMs / 1000, 0)} s)` : fmt(r?.[k]?.ms, 2));
+  const head = `| ${sizes.map((n) => `${fmtInt(n)} ms`).join(' | ')} | ${sizes.map((n) => `immich ÷ this, ${fmtInt(n)}`).join(' | ')} |`;
+  const line = (k) => `| ${sizes.map((n) => cell(res.layout[n], k)).join(' | ')} | ${sizes.map((n) => (k === 'immich' ? '' : times(ratio(res.layout[n]?.[k]?.ms, res.layout[n]?.immich?.ms), 2))).join(' | ')} |`;
+  L.push('**Like for like** (same input, same output: x, y, width and height of every tile in one flat `Float32Array`; one ungrouped list):', '');
+  L.push(`| packer ${head}`);
+  L.push(`|---|${sizes.map(() => '---:').join('|')}|${sizes.map(() => '---:').join('|')}|`);
+  for (const k of like) L.push(`| ${k} ${line(k)}`);
+  L.push('');
+  // Packing quality at the largest size every like-for-like packer ran.
+  const statSize = [...sizes].reverse().find((n) => like.every((k) => res.layout[n]?.[k]?.rows)) ?? [...sizes].reverse().find((n) => res.layout[n]);
+  if (statSize != null) {
+    const r = res.layout[statSize];
+    L.push(`Do they pack comparably? At ${fmtInt(statSize)} tiles (rows except the last; deviation = row height ÷ target − 1):`, '');
+    L.push('| packer | total height px | rows | mean \\|deviation\\| | mean deviation |', '|---|---:|---:|---:|---:|');
+    for (const k of like) {
+      if (!r[k]?.rows) continue;
+      L.push(`| ${k} | ${fmtInt(r[k].height)} | ${fmtInt(r[k].rows)} | ${fmt(100 * r[k].meanAbsDev, 1)}% | ${fmt(100 * r[k].meanDev, 1)}% |`);
+    }
+    L.push('');
   }
-  const last = Object.values(res.layout).filter(Boolean).pop();
-  if (last) {
-    L.push('', `Total height of the largest run (a check that all pack comparably): ${names.filter((k) => last[k]?.height).map((k) => `${k} ${fmtInt(last[k].height)} px`).join(', ')}.`);
+  if (other.length) {
+    L.push('**Not the same output** (for scale; no ratio is taken from these): "rows only" is the grid as the app keeps it (`Grid::new` + `layout_all`: one aspect a tile plus rows, positions derived on demand for the few visible tiles); '
+      + `"app: day groups" is the app's real path on the same aspects in day groups (${sizes.map((n) => `${fmtInt(res.layout[n]?.dayGroups)} days at ${fmtInt(n)}`).join(', ')}; day and month headers, groups laid out one by one), which Immich and flickr do not do.`, '');
+    L.push(`| ours ${head.replace(/ \| immich ÷ this[^|]*/g, '')}`);
+    L.push(`|---|${sizes.map(() => '---:').join('|')}|`);
+    for (const k of other) L.push(`| ${k} | ${sizes.map((n) => cell(res.layout[n], k)).join(' | ')} |`);
+    L.push('');
+    L.push(`Grid memory (rows only): ${sizes.map((n) => `${fmt(res.layout[n]?.heapBytesPerTile, 1)} bytes/tile at ${fmtInt(n)}`).join(', ')}; a materialised layout is 16 bytes/tile.`);
   }
   if (Object.values(res.layout).some((r) => r?.flickr?.skipped)) {
     L.push('', 'flickr\'s `justified-layout` concatenates its result array once per row (`laidOutItems.concat(...)`), so its time grows with n²; sizes where one call would take over 20 s (extrapolated from the previous size) are skipped.');

@@ -41,6 +41,15 @@ pub struct LayoutConfig {
     pub month_header_height: f32,
     /// Vertical space after each group's last row.
     pub group_gap: f32,
+    /// Justified mode only: small day groups (whose tiles fit one row at the
+    /// target height) of the same month flow side by side on one line, each
+    /// under its own day header, instead of each starting its own rows. A
+    /// line that is closed because the next day does not fit is justified
+    /// like a full row (same stretch cap and closest-to-target rule); the
+    /// last line before a bigger day, a new month or the end keeps the target.
+    pub flow_days: bool,
+    /// Horizontal space between day groups sharing a line.
+    pub day_spacing: f32,
 }
 
 impl Default for LayoutConfig {
@@ -56,6 +65,8 @@ impl Default for LayoutConfig {
             day_header_height: 48.0,
             month_header_height: 64.0,
             group_gap: 8.0,
+            flow_days: true,
+            day_spacing: 16.0,
         }
     }
 }
@@ -89,6 +100,9 @@ pub(crate) struct Params {
     pub day_header: f64,
     pub month_header: f64,
     pub group_gap: f64,
+    /// Whether small day groups flow side by side (justified, grouped only).
+    pub flow: bool,
+    pub day_spacing: f32,
 }
 
 impl Params {
@@ -119,6 +133,8 @@ impl Params {
             day_header: f64::from(finite_at_least(cfg.day_header_height, 0.0, 0.0)),
             month_header: f64::from(finite_at_least(cfg.month_header_height, 0.0, 0.0)),
             group_gap: f64::from(finite_at_least(cfg.group_gap, 0.0, 0.0)),
+            flow: cfg.flow_days && cfg.mode == LayoutMode::Justified,
+            day_spacing: finite_at_least(cfg.day_spacing, 0.0, 0.0).min(width * 0.5),
         }
     }
 

@@ -475,7 +475,7 @@ mod tests {
     fn justified_rects_match_the_grid() {
         let mut seed = 11;
         let mixed: Vec<f32> = (0..5000).map(|_| 0.2 + 4.0 * lcg(&mut seed)).collect();
-        let garbage = vec![
+        let garbage = [
             0.0,
             -1.0,
             f32::NAN,

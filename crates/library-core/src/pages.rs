@@ -501,7 +501,12 @@ mod tests {
             let resp = server.answer(&r);
             set.on_response(r.page, resp).unwrap();
             let shown = ids_of(&set.merged_prefix().unwrap());
-            assert_eq!(shown[..], server.ids[..shown.len()], "after page {}", r.page);
+            assert_eq!(
+                shown[..],
+                server.ids[..shown.len()],
+                "after page {}",
+                r.page
+            );
             assert_eq!(set.prefix_assets(), shown.len());
             snapshots += 1;
         }
