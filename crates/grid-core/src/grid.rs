@@ -45,7 +45,8 @@ pub struct GroupInfo {
     /// group flows on a line after other days.
     pub x: f32,
     /// Width of the group's day header: its row's width when it flows beside
-    /// other days, else the container width. Month headers are full width.
+    /// other days (the last day of a line: up to the right edge), else the
+    /// container width. Month headers are full width.
     pub width: f32,
     /// `Some(month)` when this group is the first of a month section: render the
     /// month header at `top`.
@@ -880,6 +881,8 @@ impl Grid {
                 self.set_flowed_height(j, h);
                 x += width + spacing;
             }
+            // The last day's header may use the rest of the line.
+            self.group_w[end - 1] = (w - self.group_x[end - 1]).max(0.0);
             k = end;
         }
         self.line_start.push(groups as u32);

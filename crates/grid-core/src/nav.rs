@@ -272,6 +272,57 @@ mod tests {
         }
     }
 
+    /// Justified, 1000 wide, target 200: days of 2 and 1 squares flow on one
+    /// line ([0 1] [2]), a day of 8 squares stands alone (rows [3-7] at
+    /// 196.8 px, [8-10] at 200), then a day of 2 ([11 12]).
+    fn flowed_grid() -> Grid {
+        let cfg = LayoutConfig {
+            width: 1000.0,
+            target_row_height: 200.0,
+            ..LayoutConfig::default()
+        };
+        let days: Vec<i32> = (0..13)
+            .map(|i| match i {
+                0..=1 => 19_790,
+                2 => 19_789,
+                3..=10 => 19_788,
+                _ => 19_787,
+            })
+            .collect();
+        Grid::new(cfg, &[1.0; 13], &days)
+    }
+
+    #[test]
+    fn arrows_across_days_side_by_side() {
+        // (from, key, expected)
+        let cases = [
+            (1, NavKey::Right, 2), // to the next day on the same line
+            (2, NavKey::Left, 1),
+            (2, NavKey::Down, 5), // centre 520 -> the third square of [3-7]
+            (0, NavKey::Down, 3),
+            (5, NavKey::Up, 2), // back to the day on the right
+            (3, NavKey::Up, 0),
+            (4, NavKey::Up, 1),
+            (9, NavKey::Down, 12), // centre 304 -> the second tile of the last day
+            (11, NavKey::Up, 8),
+            (12, NavKey::Down, 12),
+            (1, NavKey::Up, 1),
+        ];
+        for (from, key, expected) in cases {
+            let mut g = flowed_grid();
+            assert_eq!(g.navigate(from, key, 900.0), expected, "{from} {key:?}");
+        }
+        // Tiles of the two days of the first line share a row.
+        let g = {
+            let mut g = flowed_grid();
+            g.layout_all();
+            g
+        };
+        let (a, b) = (g.tile_rect(1).unwrap(), g.tile_rect(2).unwrap());
+        assert_eq!(a.y, b.y);
+        assert!((b.x - (a.x + a.w + 16.0)).abs() < 1e-3, "{a:?} {b:?}");
+    }
+
     #[test]
     fn pages_move_about_a_viewport() {
         // Rows are 247 px + 4 gap; headers 48 (+64 for the month). A 500 px
