@@ -522,6 +522,7 @@ function markdown(res) {
   const rowsOf = (keys) => keys.filter((k) => sizes.some((n) => res.layout[n]?.[k]));
   const allKeys = [...new Set(Object.values(res.layout).filter(Boolean).flatMap((r) => Object.keys(r).filter((k) => typeof r[k] === 'object' && r[k])))];
   const like = rowsOf(allKeys.filter((k) => k.endsWith('+rects')).concat(['immich', 'flickr']));
+  const view = rowsOf(allKeys.filter((k) => k.includes('view (no copy out)')));
   const other = rowsOf(allKeys.filter((k) => k.startsWith('ours') && !k.endsWith('+rects')));
   const cell = (r, k) => (r?.[k]?.skipped ? `skipped (≈${fmt(r[k].estMs / 1000, 0)} s)` : fmt(r?.[k]?.ms, 2));
   const head = `| ${sizes.map((n) => `${fmtInt(n)} ms`).join(' | ')} | ${sizes.map((n) => `immich ÷ this, ${fmtInt(n)}`).join(' | ')} |`;
@@ -530,6 +531,12 @@ function markdown(res) {
   L.push(`| packer ${head}`);
   L.push(`|---|${sizes.map(() => '---:').join('|')}|${sizes.map(() => '---:').join('|')}|`);
   for (const k of like) L.push(`| ${k} ${line(k)}`);
+  if (view.length) {
+    L.push('', 'Same output, different binding: our layout read in place from wasm memory (`RectBuffer`, a `Float32Array` view valid until the next call) instead of copied into a new array as Immich\'s binding (and ours above) does:', '');
+    L.push(`| packer ${head}`);
+    L.push(`|---|${sizes.map(() => '---:').join('|')}|${sizes.map(() => '---:').join('|')}|`);
+    for (const k of view) L.push(`| ${k} ${line(k)}`);
+  }
   L.push('');
   // Packing quality at the largest size every like-for-like packer ran.
   const statSize = [...sizes].reverse().find((n) => like.every((k) => res.layout[n]?.[k]?.rows)) ?? [...sizes].reverse().find((n) => res.layout[n]);

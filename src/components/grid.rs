@@ -955,11 +955,12 @@ pub fn Grid(
                         each=move || sigs.headers.get()
                         key=|h| (h.key, h.text.clone())
                         children=move |h| {
+                            let style = h.style();
                             view! {
                                 <div
                                     class=if h.month { "ig-month-header" } else { "ig-day-header" }
                                     aria-hidden="true"
-                                    style=h.style()
+                                    style=style
                                 >
                                     {h.text}
                                 </div>

@@ -88,6 +88,51 @@ pub fn layout_rects(aspects: &[f32], width: f32, row_height: f32, tolerance: f32
     out.into_flattened()
 }
 
+/// The like-for-like layout written into a buffer this object keeps in wasm
+/// memory, which JavaScript reads in place through
+/// `new Float32Array(memory.buffer, ptr(), len())` (valid until the next call):
+/// the same floats as [`layout_rects`] without copying them into a new
+/// `Float32Array` (16 bytes a tile). A binding choice, reported apart from the
+/// copying rows.
+#[wasm_bindgen]
+#[derive(Default)]
+pub struct RectBuffer {
+    rects: Vec<[f32; 4]>,
+}
+
+#[wasm_bindgen]
+impl RectBuffer {
+    /// An empty buffer.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Lays out `aspects` into the buffer; returns the total height.
+    pub fn layout(&mut self, aspects: &[f32], width: f32, row_height: f32, tolerance: f32) -> f64 {
+        f64::from(justified_rects(
+            &bench_config(width, row_height, tolerance),
+            aspects,
+            &mut self.rects,
+        ))
+    }
+
+    /// Address of the first float in wasm memory.
+    pub fn ptr(&self) -> usize {
+        self.rects.as_ptr() as usize
+    }
+
+    /// Number of floats (4 a tile).
+    pub fn len(&self) -> usize {
+        self.rects.len() * 4
+    }
+
+    /// Whether the buffer holds no tiles.
+    pub fn is_empty(&self) -> bool {
+        self.rects.is_empty()
+    }
+}
+
 /// Heap bytes of the laid-out (ungrouped) geometry of `aspects`, for bytes per tile.
 #[wasm_bindgen]
 pub fn layout_heap_bytes(aspects: &[f32], width: f32, row_height: f32, tolerance: f32) -> f64 {
@@ -263,6 +308,17 @@ mod tests {
         assert!(merged[1] > 0.0 && merged[1] < d.memory_bytes());
         d.clear();
         assert_eq!(d.assets(), 0.0);
+    }
+
+    #[test]
+    fn rect_buffer_holds_the_same_rects() {
+        let aspects = [1.5, 0.75, 1.0, 4.0, f32::NAN, 1.333];
+        let mut b = RectBuffer::new();
+        let h = b.layout(&aspects, 1000.0, 200.0, 0.15);
+        let copied = layout_rects(&aspects, 1000.0, 200.0, 0.15);
+        assert_eq!(b.len(), copied.len());
+        assert!(!b.is_empty() && b.ptr() != 0 && h > 0.0);
+        assert_eq!(b.rects.as_flattened(), &copied[..]);
     }
 
     #[test]

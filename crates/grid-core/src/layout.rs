@@ -8,6 +8,28 @@
 
 use crate::config::Params;
 
+/// `a.min(b)` for numbers that are never NaN here: one compare and select.
+/// (`f32::min` must ignore a NaN operand, which wasm's `f32.min` does not do,
+/// so on wasm32 it becomes a call to `fminf`.)
+#[inline(always)]
+fn fmin(a: f32, b: f32) -> f32 {
+    if a < b {
+        a
+    } else {
+        b
+    }
+}
+
+/// `a.max(b)` for numbers that are never NaN here (see [`fmin`]).
+#[inline(always)]
+fn fmax(a: f32, b: f32) -> f32 {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
+
 /// Rows of every laid-out group, in flat arrays (an arena: each group owns a
 /// contiguous range, groups appear in the order they were laid out).
 #[derive(Clone, Debug, Default)]
@@ -83,7 +105,7 @@ pub(crate) fn layout_group(p: &Params, aspects: &[f32], first: u32, rows: &mut R
         // is closer to the target in ratio; stretching is capped at max_h.
         // Both outcomes are computed and one is selected without branching:
         // the choice is data-dependent and would mispredict about every row.
-        let h_with = avail.max(0.0) / sum_with;
+        let h_with = fmax(avail, 0.0) / sum_with;
         let h_without = (avail + gap) / sum; // +inf when the row is empty
         let drop_candidate = (i != row_start)
             & (h_without <= p.max_h)
@@ -91,7 +113,7 @@ pub(crate) fn layout_group(p: &Params, aspects: &[f32], first: u32, rows: &mut R
         let h = if drop_candidate {
             h_without
         } else {
-            h_with.min(p.max_h)
+            fmin(h_with, p.max_h)
         };
         rows.push(first + row_start as u32, y, h);
         y += h + gap;
@@ -157,7 +179,12 @@ pub fn justified_rects(cfg: &crate::LayoutConfig, aspects: &[f32], out: &mut Vec
             r
         };
         if raw.len() <= kept.len() {
-            out.extend(kept.iter().take(raw.len()).map(|&a| rect(a)));
+            out.extend(
+                kept.get(..raw.len())
+                    .unwrap_or(&[])
+                    .iter()
+                    .map(|&a| rect(a)),
+            );
         } else {
             out.extend(raw.iter().map(|&r| rect(p.clamp_raw(r))));
         }
@@ -178,7 +205,7 @@ pub fn justified_rects(cfg: &crate::LayoutConfig, aspects: &[f32], out: &mut Vec
             continue;
         }
         // The same closing rule as `layout_group`.
-        let h_with = avail.max(0.0) / sum_with;
+        let h_with = fmax(avail, 0.0) / sum_with;
         let h_without = (avail + gap) / sum;
         let drop_candidate =
             (i != row_start) & (h_without <= max_h) & ((h_without * h_with < t2) | (h_with <= 0.0));
@@ -186,7 +213,7 @@ pub fn justified_rects(cfg: &crate::LayoutConfig, aspects: &[f32], out: &mut Vec
             (h_without, i)
         } else {
             keep[(i - row_start) % KEEP] = a;
-            (h_with.min(max_h), i + 1)
+            (fmin(h_with, max_h), i + 1)
         };
         emit(out, &keep, aspects.get(row_start..end).unwrap_or(&[]), y, h);
         y += h + gap;
