@@ -322,6 +322,14 @@ function summariseLog(entries) {
     assetPages: api.filter((e) => e.path === '/api/asset').length,
     json200: json.filter((e) => e.status === 200).length,
     json304: json.filter((e) => e.status === 304).length,
+    // The library pages apart from the other JSON calls (user, server info...).
+    asset200: json.filter((e) => e.path === '/api/asset' && e.status === 200).length,
+    asset304: json.filter((e) => e.path === '/api/asset' && e.status === 304).length,
+    otherJson: json.filter((e) => e.path !== '/api/asset').reduce((m, e) => {
+      const k = `${e.path} ${e.status}`;
+      m[k] = (m[k] || 0) + 1;
+      return m;
+    }, {}),
     jsonBodyBytes: json.reduce((s, e) => s + (e.bytes || 0), 0),
     apiBodyBytes: api.reduce((s, e) => s + (e.bytes || 0), 0),
     thumbnails: thumbs.length,
@@ -555,24 +563,51 @@ function markdown(res) {
 
   // (a)
   L.push('## Layout', '');
-  L.push(`Justified layout of N tiles (seeded mix of photo shapes), width ${res.options.width} px, row height ${res.options.rowHeight} px, gap 4 px, in one page. `
-    + '"ours" is what the app does (`Grid::new` + `layout_all`: one aspect a tile + rows, positions derived on demand); "+rects" also materialises x/y/w/h for every tile '
-    + '(the output the others return). Immich: `get_justified_layout(aspects, rowHeight, width, 4, 0.15)` as `JustifiedLayout` calls it; flickr: `justifiedLayout(array, {containerWidth, containerPadding: 0, boxSpacing: 4, targetRowHeight})`.', '');
-  const names = [...new Set(Object.values(res.layout).filter(Boolean).flatMap((r) => Object.keys(r).filter((k) => k !== 'heapBytesPerTile')))];
-  // Ratios: each other packer's time divided by ours (as the app runs it, and like for like with rects).
-  const bases = ['ours-z', 'ours-z+rects'].filter((b) => names.includes(b));
-  const others = names.filter((n) => !n.startsWith('ours'));
-  const pairs = others.flatMap((o) => bases.map((b) => [o, b]));
-  L.push(`| tiles | ${names.map((n) => `${n} ms`).join(' | ')} | ${pairs.map(([o, b]) => `${o} ÷ ${b}`).join(' | ')} | grid bytes/tile |`);
-  L.push(`|---:|${names.map(() => '---:').join('|')}|${pairs.map(() => '---:').join('|')}|---:|`);
-  for (const [n, r] of Object.entries(res.layout)) {
-    if (!r) { L.push(`| ${fmtInt(Number(n))} | ${names.map(() => 'n/a').join(' | ')} |`); continue; }
-    const cell = (k) => (r[k]?.skipped ? `skipped (≈${fmt(r[k].estMs / 1000, 0)} s)` : fmt(r[k]?.ms, 2));
-    L.push(`| ${fmtInt(Number(n))} | ${names.map(cell).join(' | ')} | ${pairs.map(([o, b]) => times(ratio(r[b]?.ms, r[o]?.ms), 1)).join(' | ')} | ${fmt(r.heapBytesPerTile, 1)} |`);
+  L.push(`N tiles (seeded mix of photo shapes, 3% panoramas), width ${res.options.width} px, target row height ${res.options.rowHeight} px, gap 4 px, `
+    + 'every packer with a height tolerance of 0.15: Immich `get_justified_layout(aspects, rowHeight, width, 4, 0.15)` (rows within ±15% of the target), '
+    + 'flickr `justifiedLayout(array, {containerWidth, containerPadding: 0, boxSpacing: 4, targetRowHeight, targetRowHeightTolerance: 0.15})`, '
+    + 'ours with `max_row_height_factor` 1.15 (rows at most 15% taller; ours has no lower bound and picks the closer of stretching or shrinking). '
+    + 'Each call includes copying the aspects into wasm memory and the result out into a new `Float32Array`, as each library\'s own JS binding does.', '');
+  const sizes = Object.keys(res.layout).map(Number);
+  const rowsOf = (keys) => keys.filter((k) => sizes.some((n) => res.layout[n]?.[k]));
+  const allKeys = [...new Set(Object.values(res.layout).filter(Boolean).flatMap((r) => Object.keys(r).filter((k) => typeof r[k] === 'object' && r[k])))];
+  const like = rowsOf(allKeys.filter((k) => k.endsWith('+rects')).concat(['immich', 'flickr']));
+  const view = rowsOf(allKeys.filter((k) => k.includes('view (no copy out)')));
+  const other = rowsOf(allKeys.filter((k) => k.startsWith('ours') && !k.includes('+rects')));
+  const cell = (r, k) => (r?.[k]?.skipped ? `skipped (≈${fmt(r[k].estMs / 1000, 0)} s)` : fmt(r?.[k]?.ms, 2));
+  const head = `| ${sizes.map((n) => `${fmtInt(n)} ms`).join(' | ')} | ${sizes.map((n) => `immich ÷ this, ${fmtInt(n)}`).join(' | ')} |`;
+  const line = (k) => `| ${sizes.map((n) => cell(res.layout[n], k)).join(' | ')} | ${sizes.map((n) => (k === 'immich' ? '' : times(ratio(res.layout[n]?.[k]?.ms, res.layout[n]?.immich?.ms), 2))).join(' | ')} |`;
+  L.push('**Like for like** (same input, same output: x, y, width and height of every tile in one flat `Float32Array`; one ungrouped list):', '');
+  L.push(`| packer ${head}`);
+  L.push(`|---|${sizes.map(() => '---:').join('|')}|${sizes.map(() => '---:').join('|')}|`);
+  for (const k of like) L.push(`| ${k} ${line(k)}`);
+  if (view.length) {
+    L.push('', 'Same output, different binding: our layout read in place from wasm memory (`RectBuffer`, a `Float32Array` view valid until the next call) instead of copied into a new array as Immich\'s binding (and ours above) does:', '');
+    L.push(`| packer ${head}`);
+    L.push(`|---|${sizes.map(() => '---:').join('|')}|${sizes.map(() => '---:').join('|')}|`);
+    for (const k of view) L.push(`| ${k} ${line(k)}`);
   }
-  const last = Object.values(res.layout).filter(Boolean).pop();
-  if (last) {
-    L.push('', `Total height of the largest run (a check that all pack comparably): ${names.filter((k) => last[k]?.height).map((k) => `${k} ${fmtInt(last[k].height)} px`).join(', ')}.`);
+  L.push('');
+  // Packing quality at the largest size every like-for-like packer ran.
+  const statSize = [...sizes].reverse().find((n) => like.every((k) => res.layout[n]?.[k]?.rows)) ?? [...sizes].reverse().find((n) => res.layout[n]);
+  if (statSize != null) {
+    const r = res.layout[statSize];
+    L.push(`Do they pack comparably? At ${fmtInt(statSize)} tiles (rows except the last; deviation = row height ÷ target − 1):`, '');
+    L.push('| packer | total height px | rows | mean \\|deviation\\| | mean deviation |', '|---|---:|---:|---:|---:|');
+    for (const k of like) {
+      if (!r[k]?.rows) continue;
+      L.push(`| ${k} | ${fmtInt(r[k].height)} | ${fmtInt(r[k].rows)} | ${fmt(100 * r[k].meanAbsDev, 1)}% | ${fmt(100 * r[k].meanDev, 1)}% |`);
+    }
+    L.push('');
+  }
+  if (other.length) {
+    L.push('**Not the same output** (for scale; no ratio is taken from these): "rows only" is the grid as the app keeps it (`Grid::new` + `layout_all`: one aspect a tile plus rows, positions derived on demand for the few visible tiles); '
+      + `"app: day groups" is the app's real path on the same aspects in day groups (${sizes.map((n) => `${fmtInt(res.layout[n]?.dayGroups)} days at ${fmtInt(n)}`).join(', ')}; day and month headers, groups laid out one by one), which Immich and flickr do not do.`, '');
+    L.push(`| ours | ${sizes.map((n) => `${fmtInt(n)} ms`).join(' | ')} |`);
+    L.push(`|---|${sizes.map(() => '---:').join('|')}|`);
+    for (const k of other) L.push(`| ${k} | ${sizes.map((n) => cell(res.layout[n], k)).join(' | ')} |`);
+    L.push('');
+    L.push(`Grid memory (rows only): ${sizes.map((n) => `${fmt(res.layout[n]?.heapBytesPerTile, 1)} bytes/tile at ${fmtInt(n)}`).join(', ')}; a materialised layout is 16 bytes/tile.`);
   }
   if (Object.values(res.layout).some((r) => r?.flickr?.skipped)) {
     L.push('', 'flickr\'s `justified-layout` concatenates its result array once per row (`laidOutItems.concat(...)`), so its time grows with n²; sizes where one call would take over 20 s (extrapolated from the previous size) are skipped.');
@@ -586,15 +621,18 @@ function markdown(res) {
     L.push(res.options.decodeAssets > 0 ? 'n/a (the decode run failed; see the log).' : 'skipped (--decode-assets 0).', '');
   } else {
     L.push(`The fixture's real \`GET /api/asset?take=${res.options.take}&skip=…\` bodies for ${fmtInt(d.assets)} assets (${d.pages} pages, ${fmt(mb(d.bytes))} MB), fetched once, then decoded whole per sample. `
-      + 'ours = `library_core::decode_page` per page (bytes copied into wasm memory, as the app does); JSON.parse(text) starts from strings; TextDecoder+JSON.parse from the same bytes as ours.', '');
+      + '**ours** = `library_core::decode_page` per page from the body bytes (copied into wasm memory, as the app does) into our index: about 17 fields an asset (id, owner, times, aspect, kind, flags, stack, duration, thumbhash decoded from base64, file name, lowercased search text), every kept string UTF-8-validated; '
+      + 'everything else is checked for JSON syntax and skipped. **+keep fields** = `JSON.parse` then copying the same fields into columns (typed arrays and string arrays; the equal output, see `keepFields` in end2end/bench/page.mjs); '
+      + '**full objects** = `JSON.parse` alone, which keeps every field as JS objects (more output than ours). "TextDecoder+" rows start from the same bytes as ours; "(text)" rows from ready-made strings, which the app would have to decode first.', '');
     const t = d.times;
-    const jp = t['JSON.parse(text)']?.ms;
-    const tdjp = t['TextDecoder+JSON.parse']?.ms;
-    L.push('| decoder | ms | MB/s | M assets/s | JSON.parse(text) ÷ this | TextDecoder+JSON.parse ÷ this |');
-    L.push('|---|---:|---:|---:|---:|---:|');
+    const eqBytes = t['TextDecoder+JSON.parse+keep fields']?.ms;
+    const eqText = t['JSON.parse(text)+keep fields']?.ms;
+    const fullText = t['JSON.parse(text) (full objects)']?.ms;
+    L.push('| decoder | ms | MB/s | M assets/s | TextDecoder+JSON.parse+keep fields ÷ this (same input, same output) | JSON.parse(text)+keep fields ÷ this (same output) | JSON.parse(text) (full objects) ÷ this |');
+    L.push('|---|---:|---:|---:|---:|---:|---:|');
     for (const [k, v] of Object.entries(t)) {
       const isOurs = k.startsWith('ours');
-      L.push(`| ${k} | ${fmt(v.ms)} | ${fmt(mb(d.bytes) / (v.ms / 1000), 0)} | ${fmt(d.assets / (v.ms / 1000) / 1e6, 2)} | ${isOurs ? times(ratio(v.ms, jp), 2) : ''} | ${isOurs ? times(ratio(v.ms, tdjp), 2) : ''} |`);
+      L.push(`| ${k} | ${fmt(v.ms)} | ${fmt(mb(d.bytes) / (v.ms / 1000), 0)} | ${fmt(d.assets / (v.ms / 1000) / 1e6, 2)} | ${isOurs ? times(ratio(v.ms, eqBytes), 2) : ''} | ${isOurs ? times(ratio(v.ms, eqText), 2) : ''} | ${isOurs ? times(ratio(v.ms, fullText), 2) : ''} |`);
     }
     const mm = d.memory;
     L.push('', '| memory | bytes/asset |', '|---|---:|');
@@ -624,7 +662,8 @@ function markdown(res) {
       ['cold: thumbnails, KB', (a) => `${fmtInt(a.coldLog?.thumbnails)}, ${fmt(kb(a.coldLog?.thumbnailBytes), 0)}`],
       ['warm: first tile (ms)', (a) => fmt(a.warm?.firstTileMs, 0)],
       ['warm: complete (ms)', (a) => fmt(a.warm?.completeMs, 0) + mark(a.warm)],
-      ['warm: JSON API 304 / 200', (a) => `${fmtInt(a.warmLog?.json304)} / ${fmtInt(a.warmLog?.json200)}`],
+      ['warm: `/api/asset` pages 304 / 200', (a) => `${fmtInt(a.warmLog?.asset304)} / ${fmtInt(a.warmLog?.asset200)}`],
+      ['warm: other JSON calls (path status × count)', (a) => Object.entries(a.warmLog?.otherJson ?? {}).map(([k, v]) => `${k.replace(/^\/api\//, '')} ×${v}`).join(', ') || 'none'],
       ['warm: thumbnails requested (304), KB', (a) => `${fmtInt(a.warmLog?.thumbnails)} (${fmtInt(a.warmLog?.thumbnail304)}), ${fmt(kb(a.warmLog?.thumbnailBytes), 0)}`],
       ['warm: bytes down / up (KB)', (a) => `${fmt(kb(a.warm?.downBytes), 0)} / ${fmt(kb(a.warm?.upBytes), 0)}`],
       ['DOM nodes in grid: top / middle / end', (a) => a.dom ? ['top', 'middle', 'end'].map((w) => fmtInt(a.dom[w]?.nodes)).join(' / ') : 'n/a'],
@@ -658,6 +697,15 @@ function markdown(res) {
 // ---- main ----------------------------------------------------------------
 
 async function main() {
+  // `node run.mjs --report-only DIR`: re-render DIR/results.md from DIR/results.json.
+  const ro = process.argv.indexOf('--report-only');
+  if (ro > 0) {
+    const dir = resolve(process.argv[ro + 1]);
+    const res = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
+    writeFileSync(join(dir, 'results.md'), markdown(res) + '\n');
+    console.log(markdown(res));
+    return;
+  }
   const o = parseArgs(process.argv);
   const started = Date.now();
   mkdirSync(o.out, { recursive: true });

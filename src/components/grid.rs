@@ -190,7 +190,24 @@ struct HeaderItem {
     key: u64,
     text: String,
     y: f64,
+    /// Left edge (a day flowing beside other days on one line), else 0.
+    x: f64,
+    /// Width in px for a day beside other days; `None` = the grid's width.
+    width: Option<f64>,
     month: bool,
+}
+
+impl HeaderItem {
+    /// The inline style placing the header (one compositor transform, as tiles).
+    fn style(&self) -> String {
+        match self.width {
+            Some(w) => format!(
+                "transform:translate3d({}px,{}px,0);width:{}px",
+                self.x, self.y, w
+            ),
+            None => format!("transform:translate3d(0,{}px,0)", self.y),
+        }
+    }
 }
 
 /// A pool slot and the asset it shows now.
@@ -491,15 +508,22 @@ impl Engine {
                         m.year
                     ),
                     y,
+                    x: 0.0,
+                    width: None,
                     month: true,
                 });
             }
             if DAY_HEADER > 0.0 && self.geo.section_count() > 0 {
                 let y = self.sync.dom_y(info.day_header_top).round();
+                // A day beside other days gets its own x and width; a day
+                // alone on its line spans the grid, as the month header does.
+                let alone = info.x == 0.0 && info.width >= self.geo.config().width;
                 headers.push(HeaderItem {
                     key: (u64::from(g) << 1) ^ ((y as i64 as u64) << 24),
                     text: day_text(info.day),
                     y,
+                    x: f64::from(info.x),
+                    width: (!alone).then_some(f64::from(info.width)),
                     month: false,
                 });
             }
@@ -926,11 +950,12 @@ pub fn Grid(
                         each=move || sigs.headers.get()
                         key=|h| (h.key, h.text.clone())
                         children=move |h| {
+                            let style = h.style();
                             view! {
                                 <div
                                     class=if h.month { "ig-month-header" } else { "ig-day-header" }
                                     aria-hidden="true"
-                                    style:transform=format!("translate3d(0,{}px,0)", h.y)
+                                    style=style
                                 >
                                     {h.text}
                                 </div>

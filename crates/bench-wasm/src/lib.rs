@@ -17,55 +17,126 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
-use grid_core::{Grid, LayoutConfig};
+use grid_core::{justified_rects, Grid, LayoutConfig};
 use library_core::{decode_page, LibraryIndex};
 use wasm_bindgen::prelude::*;
 
 /// The layout configuration of a benchmark run: the app's defaults (gap 4,
-/// rows up to 1.5x the target, aspects clamped to 0.25..3) with the given
-/// width and target row height.
-pub fn bench_config(width: f32, row_height: f32) -> LayoutConfig {
+/// aspects clamped to 0.25..3) with the given width and target row height,
+/// and rows stretched at most `tolerance` above the target (the app ships
+/// 0.5; Immich's timeline passes a height tolerance of 0.15, so the benchmark
+/// runs every packer at 0.15).
+pub fn bench_config(width: f32, row_height: f32, tolerance: f32) -> LayoutConfig {
     LayoutConfig {
         width,
         target_row_height: row_height,
+        max_row_height_factor: 1.0 + tolerance,
         ..LayoutConfig::default()
     }
 }
 
 /// Builds and lays out the whole geometry of `aspects` the way the app does
-/// (`Grid::new` then laying out every group); ungrouped, so no headers.
-pub fn layout_grid(aspects: &[f32], width: f32, row_height: f32) -> Grid {
-    let mut grid = Grid::new(bench_config(width, row_height), aspects, &[]);
+/// (`Grid::new` then laying out every group), grouped by `days` (empty: one
+/// ungrouped list, no headers).
+pub fn layout_grid(
+    aspects: &[f32],
+    days: &[i32],
+    width: f32,
+    row_height: f32,
+    tolerance: f32,
+) -> Grid {
+    let mut grid = Grid::new(bench_config(width, row_height, tolerance), aspects, days);
     grid.layout_all();
     grid
 }
 
-/// Lays out `aspects` (width / height per tile) in a `width`-wide grid with
-/// rows of about `row_height`, and returns the total height.
-///
-/// This is the work the app does: the grid keeps one aspect per tile plus its
-/// rows and derives a tile's position on demand, so nothing per tile is
-/// materialised. Compare with [`layout_rects`] for a like-for-like output.
+/// Lays out `aspects` (width / height per tile) as one ungrouped list in a
+/// `width`-wide grid with rows of about `row_height`, the way the app keeps
+/// it (one aspect a tile plus rows; positions derived on demand, nothing per
+/// tile materialised), and returns the total height. Not the output the
+/// other packers produce: compare those with [`layout_rects`].
 #[wasm_bindgen]
-pub fn layout(aspects: &[f32], width: f32, row_height: f32) -> f64 {
-    layout_grid(aspects, width, row_height).total_height()
+pub fn layout(aspects: &[f32], width: f32, row_height: f32, tolerance: f32) -> f64 {
+    layout_grid(aspects, &[], width, row_height, tolerance).total_height()
 }
 
-/// Like [`layout`], then also writes `x, y, w, h` of every tile into a new
-/// `Float32Array` (4 floats a tile), the output shape of packers that return
-/// positions (e.g. `@immich/justified-layout-wasm`).
+/// The app's real path: `aspects` grouped by `days` (one day key a tile,
+/// equal neighbours form a day group, months get sections), every group laid
+/// out with its headers; returns the total height.
 #[wasm_bindgen]
-pub fn layout_rects(aspects: &[f32], width: f32, row_height: f32) -> Vec<f32> {
-    let grid = layout_grid(aspects, width, row_height);
+pub fn layout_days(
+    aspects: &[f32],
+    days: &[i32],
+    width: f32,
+    row_height: f32,
+    tolerance: f32,
+) -> f64 {
+    layout_grid(aspects, days, width, row_height, tolerance).total_height()
+}
+
+/// The like-for-like layout: the same packer as the grid, every tile's
+/// `x, y, w, h` written into a new `Float32Array` (4 floats a tile), the
+/// output of `@immich/justified-layout-wasm` (which adds 4 header floats).
+#[wasm_bindgen]
+pub fn layout_rects(aspects: &[f32], width: f32, row_height: f32, tolerance: f32) -> Vec<f32> {
     let mut out = Vec::new();
-    grid.write_rects(&mut out);
-    out
+    justified_rects(
+        &bench_config(width, row_height, tolerance),
+        aspects,
+        &mut out,
+    );
+    out.into_flattened()
 }
 
-/// Heap bytes of the laid-out geometry of `aspects` (for bytes per tile).
+/// The like-for-like layout written into a buffer this object keeps in wasm
+/// memory, which JavaScript reads in place through
+/// `new Float32Array(memory.buffer, ptr(), len())` (valid until the next call):
+/// the same floats as [`layout_rects`] without copying them into a new
+/// `Float32Array` (16 bytes a tile). A binding choice, reported apart from the
+/// copying rows.
 #[wasm_bindgen]
-pub fn layout_heap_bytes(aspects: &[f32], width: f32, row_height: f32) -> f64 {
-    layout_grid(aspects, width, row_height).heap_bytes() as f64
+#[derive(Default)]
+pub struct RectBuffer {
+    rects: Vec<[f32; 4]>,
+}
+
+#[wasm_bindgen]
+impl RectBuffer {
+    /// An empty buffer.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Lays out `aspects` into the buffer; returns the total height.
+    pub fn layout(&mut self, aspects: &[f32], width: f32, row_height: f32, tolerance: f32) -> f64 {
+        f64::from(justified_rects(
+            &bench_config(width, row_height, tolerance),
+            aspects,
+            &mut self.rects,
+        ))
+    }
+
+    /// Address of the first float in wasm memory.
+    pub fn ptr(&self) -> usize {
+        self.rects.as_ptr() as usize
+    }
+
+    /// Number of floats (4 a tile).
+    pub fn len(&self) -> usize {
+        self.rects.len() * 4
+    }
+
+    /// Whether the buffer holds no tiles.
+    pub fn is_empty(&self) -> bool {
+        self.rects.is_empty()
+    }
+}
+
+/// Heap bytes of the laid-out (ungrouped) geometry of `aspects`, for bytes per tile.
+#[wasm_bindgen]
+pub fn layout_heap_bytes(aspects: &[f32], width: f32, row_height: f32, tolerance: f32) -> f64 {
+    layout_grid(aspects, &[], width, row_height, tolerance).heap_bytes() as f64
 }
 
 /// Decodes one `GET /api/asset` body and returns how many assets it held.
@@ -188,8 +259,8 @@ mod tests {
     /// Layout of `n` tiles of aspect `a` at `width`, row height 200: (total height, rects).
     fn check_layout(n: usize, a: f32, width: f32, expected_rows: usize) {
         let aspects = vec![a; n];
-        let total = layout(&aspects, width, 200.0);
-        let rects = layout_rects(&aspects, width, 200.0);
+        let total = layout(&aspects, width, 200.0, 0.5);
+        let rects = layout_rects(&aspects, width, 200.0, 0.5);
         assert_eq!(rects.len(), n * 4);
         let mut tops: Vec<f32> = rects.chunks(4).map(|r| r[1]).collect();
         tops.dedup();
@@ -199,7 +270,11 @@ mod tests {
             assert!(r[0] >= 0.0 && r[0] + r[2] <= width + 0.01, "{r:?}");
             assert!(f64::from(r[1] + r[3]) <= total + 0.01, "{r:?} vs {total}");
         }
-        assert!(layout_heap_bytes(&aspects, width, 200.0) >= (n * 4) as f64);
+        assert!(layout_heap_bytes(&aspects, width, 200.0, 0.5) >= (n * 4) as f64);
+        // Grouped into days of 7: headers add height.
+        let days: Vec<i32> = (0..n as i32).map(|i| 20_000 - i / 7).collect();
+        let grouped = layout_days(&aspects, &days, width, 200.0, 0.5);
+        assert!(n == 0 || grouped > total, "{grouped} vs {total}");
     }
 
     #[test]
@@ -233,6 +308,17 @@ mod tests {
         assert!(merged[1] > 0.0 && merged[1] < d.memory_bytes());
         d.clear();
         assert_eq!(d.assets(), 0.0);
+    }
+
+    #[test]
+    fn rect_buffer_holds_the_same_rects() {
+        let aspects = [1.5, 0.75, 1.0, 4.0, f32::NAN, 1.333];
+        let mut b = RectBuffer::new();
+        let h = b.layout(&aspects, 1000.0, 200.0, 0.15);
+        let copied = layout_rects(&aspects, 1000.0, 200.0, 0.15);
+        assert_eq!(b.len(), copied.len());
+        assert!(!b.is_empty() && b.ptr() != 0 && h > 0.0);
+        assert_eq!(b.rects.as_flattened(), &copied[..]);
     }
 
     #[test]

@@ -13,7 +13,7 @@
 
 use std::{hint::black_box, time::Instant};
 
-use grid_core::{Grid, LayoutConfig};
+use grid_core::{justified_rects, Grid, LayoutConfig};
 
 /// xorshift64: deterministic, no dependency.
 struct Rng(u64);
@@ -105,6 +105,29 @@ fn main() {
         width: 1440.0,
         ..LayoutConfig::default()
     };
+    if let Some(n) = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse::<usize>().ok())
+    {
+        // Profiling mode (`callgrind`): one fused layout of n tiles, or with a
+        // second argument "grid" the grid's path plus write_rects.
+        let (aspects, _) = library(n);
+        let grid_path = std::env::args().nth(2).as_deref() == Some("grid");
+        let mut out = Vec::new();
+        let mut flat = Vec::new();
+        for _ in 0..3 {
+            if grid_path {
+                let mut g = Grid::new(cfg, black_box(&aspects), &[]);
+                g.layout_all();
+                g.write_rects(&mut flat);
+                black_box(&flat);
+            } else {
+                black_box(justified_rects(&cfg, black_box(&aspects), &mut out));
+                black_box(&out);
+            }
+        }
+        return;
+    }
     for n in [100_000usize, 1_000_000] {
         let (aspects, days) = library(n);
         let runs = if n > 100_000 { 9 } else { 31 };
@@ -139,6 +162,18 @@ fn main() {
             flat.layout_all();
             black_box(flat.total_height());
         });
+        let mut fused_out = Vec::new();
+        let fused = time_ms(runs, || {
+            black_box(justified_rects(&cfg, black_box(&aspects), &mut fused_out));
+            black_box(&fused_out);
+        });
+        let mut flat_rects = Vec::new();
+        let flat_path = time_ms(runs, || {
+            let mut g = Grid::new(cfg, black_box(&aspects), &[]);
+            g.layout_all();
+            g.write_rects(&mut flat_rects);
+            black_box(&flat_rects);
+        });
         let w = grid.window(grid.max_scroll_top(900.0), 900.0, 400.0);
         let query = time_ms(runs, || {
             for k in 0..1000 {
@@ -160,6 +195,8 @@ fn main() {
             "  layout_all + write_rects:            {:8.3} ms",
             layout + materialise
         );
+        println!("  ungrouped Grid::new+layout_all+write_rects: {flat_path:8.3} ms");
+        println!("  justified_rects (one pass, same rects):     {fused:8.3} ms");
         println!("  baseline greedy packer, 4 f32/tile:  {base:8.3} ms");
         println!(
             "  window query:                        {:8.3} us",

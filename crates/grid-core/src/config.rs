@@ -41,6 +41,15 @@ pub struct LayoutConfig {
     pub month_header_height: f32,
     /// Vertical space after each group's last row.
     pub group_gap: f32,
+    /// Justified mode only: small day groups (whose tiles fit one row at the
+    /// target height) of the same month flow side by side on one line, each
+    /// under its own day header, instead of each starting its own rows. A
+    /// line that is closed because the next day does not fit is justified
+    /// like a full row (same stretch cap and closest-to-target rule); the
+    /// last line before a bigger day, a new month or the end keeps the target.
+    pub flow_days: bool,
+    /// Horizontal space between day groups sharing a line.
+    pub day_spacing: f32,
 }
 
 impl Default for LayoutConfig {
@@ -56,6 +65,8 @@ impl Default for LayoutConfig {
             day_header_height: 48.0,
             month_header_height: 64.0,
             group_gap: 8.0,
+            flow_days: true,
+            day_spacing: 16.0,
         }
     }
 }
@@ -80,6 +91,8 @@ pub(crate) struct Params {
     /// Aspect clamp bounds, `lo <= hi`.
     pub lo: f32,
     pub hi: f32,
+    /// `clamp(1.0)`: what an unusable input aspect becomes.
+    pub one: f32,
     pub square: bool,
     /// Square mode only.
     pub cols: u32,
@@ -87,6 +100,9 @@ pub(crate) struct Params {
     pub day_header: f64,
     pub month_header: f64,
     pub group_gap: f64,
+    /// Whether small day groups flow side by side (justified, grouped only).
+    pub flow: bool,
+    pub day_spacing: f32,
 }
 
 impl Params {
@@ -110,12 +126,15 @@ impl Params {
             max_h,
             lo,
             hi,
+            one: 1.0f32.max(lo).min(hi),
             square: cfg.mode == LayoutMode::Square,
             cols,
             size,
             day_header: f64::from(finite_at_least(cfg.day_header_height, 0.0, 0.0)),
             month_header: f64::from(finite_at_least(cfg.month_header_height, 0.0, 0.0)),
             group_gap: f64::from(finite_at_least(cfg.group_gap, 0.0, 0.0)),
+            flow: cfg.flow_days && cfg.mode == LayoutMode::Justified,
+            day_spacing: finite_at_least(cfg.day_spacing, 0.0, 0.0).min(width * 0.5),
         }
     }
 
@@ -129,6 +148,21 @@ impl Params {
             self.hi
         } else {
             a
+        }
+    }
+
+    /// `clamp(sanitize_aspect(raw))` for a raw input aspect, in the hot loop
+    /// of [`crate::justified_rects`]. A float is positive, finite and not
+    /// zero exactly when its bits are in `1..=0x7f7f_ffff`, so one wrapping
+    /// subtract and one unsigned compare replace `is_finite() && > 0`'s
+    /// three tests.
+    #[inline(always)]
+    pub(crate) fn clamp_raw(&self, raw: f32) -> f32 {
+        let c = self.clamp(raw);
+        if raw.to_bits().wrapping_sub(1) < 0x7f7f_ffff {
+            c
+        } else {
+            self.one
         }
     }
 
@@ -150,5 +184,39 @@ pub fn sanitize_aspect(a: f32) -> f32 {
         a
     } else {
         1.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clamp_raw_is_clamp_of_sanitize() {
+        let p = Params::new(&LayoutConfig::default());
+        let inputs = [
+            0.0f32,
+            -0.0,
+            -1.0,
+            f32::MIN_POSITIVE,
+            1e-45,
+            0.1,
+            1.0,
+            2.5,
+            1e30,
+            f32::MAX,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NAN,
+            -f32::NAN,
+            f32::from_bits(0x7f80_0001),
+        ];
+        for raw in inputs {
+            assert_eq!(
+                p.clamp_raw(raw).to_bits(),
+                p.clamp(sanitize_aspect(raw)).to_bits(),
+                "{raw}"
+            );
+        }
     }
 }

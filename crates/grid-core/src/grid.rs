@@ -39,7 +39,15 @@ pub struct GroupInfo {
     /// Day key (days since 1970-01-01) shared by its tiles; 0 when ungrouped.
     pub day: i32,
     /// Top of the group's block (the month header if it starts a month, else the day header).
+    /// Day groups flowing side by side on one line share it.
     pub top: f64,
+    /// Left edge of the group (its day header and first tile): 0 unless the
+    /// group flows on a line after other days.
+    pub x: f32,
+    /// Width of the group's day header: its row's width when it flows beside
+    /// other days (the last day of a line: up to the right edge), else the
+    /// container width. Month headers are full width.
+    pub width: f32,
     /// `Some(month)` when this group is the first of a month section: render the
     /// month header at `top`.
     pub month_header: Option<YearMonth>,
@@ -107,8 +115,20 @@ pub struct Grid {
     pub(crate) group_row_count: Vec<u32>,
     /// Real or estimated content height.
     pub(crate) group_content_h: Vec<f32>,
-    /// Prefix sum of block heights: top of group g (len groups + 1; last = total height).
-    pub(crate) group_top: Vec<f64>,
+    /// Line of each group. A line is one group, or several small day groups
+    /// of one month side by side (see [`LayoutConfig::flow_days`]).
+    pub(crate) group_line: Vec<u32>,
+    /// Left edge of each group on its line.
+    pub(crate) group_x: Vec<f32>,
+    /// Width of each group's header (its row when flowed, else the container).
+    pub(crate) group_w: Vec<f32>,
+    /// Whether the group is a flowed one-row group (its height is its line's).
+    pub(crate) group_flowed: Vec<bool>,
+    /// Line l holds groups `line_start[l]..line_start[l + 1]` (len lines + 1).
+    pub(crate) line_start: Vec<u32>,
+    /// Prefix sum of line block heights: top of line l (len lines + 1; last =
+    /// total height).
+    pub(crate) line_top: Vec<f64>,
     /// Section s holds groups `section_first_group[s]..section_first_group[s + 1]`.
     pub(crate) section_first_group: Vec<u32>,
     pub(crate) section_month: Vec<YearMonth>,
@@ -140,7 +160,12 @@ impl Grid {
             group_row_start: Vec::new(),
             group_row_count: Vec::new(),
             group_content_h: Vec::new(),
-            group_top: vec![0.0],
+            group_line: Vec::new(),
+            group_x: Vec::new(),
+            group_w: Vec::new(),
+            group_flowed: Vec::new(),
+            line_start: vec![0],
+            line_top: vec![0.0],
             section_first_group: vec![0],
             section_month: Vec::new(),
             rows: Rows::default(),
@@ -197,14 +222,19 @@ impl Grid {
         self.group_row_start.resize(groups, NOT_LAID_OUT);
         self.group_row_count.resize(groups, 0);
         self.group_content_h.resize(groups, 0.0);
-        self.group_top.resize(groups + 1, 0.0);
+        self.group_line.resize(groups, 0);
+        self.group_x.resize(groups, 0.0);
+        self.group_w.resize(groups, 0.0);
+        self.group_flowed.resize(groups, false);
         for g in first_changed..groups {
             self.forget_layout(g);
         }
         self.recompute_sums(first_changed..groups);
         self.rebuild_sections();
         self.recompute_estimates(first_changed..groups);
-        self.recompute_tops_from(first_changed);
+        // The line before the first new group may take new days beside it.
+        let l = self.rebuild_lines_from(first_changed.saturating_sub(1));
+        self.recompute_tops_from_line(l);
     }
 
     /// The current configuration.
@@ -230,7 +260,8 @@ impl Grid {
             self.recompute_sums(0..groups);
         }
         self.recompute_estimates(0..groups);
-        self.recompute_tops_from(0);
+        self.rebuild_lines_from(0);
+        self.recompute_tops_from_line(0);
     }
 
     /// [`Grid::set_config`] keeping the tile at the top of the view where it
@@ -278,7 +309,7 @@ impl Grid {
 
     /// Height of the whole grid in real pixels (estimates included).
     pub fn total_height(&self) -> f64 {
-        self.group_top.last().copied().unwrap_or(0.0)
+        self.line_top.last().copied().unwrap_or(0.0)
     }
 
     /// Largest useful scroll top for a viewport of `viewport_h`.
@@ -319,7 +350,7 @@ impl Grid {
             }
         }
         if let Some(g) = first_changed {
-            self.recompute_tops_from(g);
+            self.recompute_tops_from_line(self.group_line[g] as usize);
         }
     }
 
@@ -354,11 +385,15 @@ impl Grid {
         if gi >= self.group_day.len() {
             return None;
         }
-        let top = self.group_top[gi];
+        let line = self.group_line[gi] as usize;
+        let top = self.line_top[line];
         let month_header = self.group_month_start[gi]
             .then(|| self.section_month[self.section_of_group(g) as usize]);
+        // Only a line's first group can start a month; the days beside it
+        // sit under its month header too.
+        let first = self.line_start[line] as usize;
         let day_header_top = top
-            + if month_header.is_some() {
+            + if self.grouped && self.group_month_start[first] {
                 self.p.month_header
             } else {
                 0.0
@@ -368,6 +403,8 @@ impl Grid {
             tiles: self.group_start[gi]..self.group_start[gi + 1],
             day: self.group_day[gi],
             top,
+            x: self.group_x[gi],
+            width: self.group_w[gi],
             month_header,
             day_header_top,
             content_top: self.content_top(gi),
@@ -383,10 +420,25 @@ impl Grid {
     }
 
     /// The group whose block contains real position `y` (clamped to the first /
-    /// last group). O(log groups).
+    /// last group); for a line of days side by side, its first (leftmost)
+    /// group. O(log groups).
     pub fn group_at_y(&self, y: f64) -> u32 {
-        let g = self.group_top[1..].partition_point(|&bottom| bottom <= y);
-        (g as u32).min(self.group_count().saturating_sub(1))
+        if self.group_day.is_empty() {
+            return 0;
+        }
+        self.line_start[self.line_at_y(y)]
+    }
+
+    /// The line whose block contains real position `y` (clamped). O(log lines).
+    pub(crate) fn line_at_y(&self, y: f64) -> usize {
+        let lines = self.line_count();
+        let l = self.line_top[1..].partition_point(|&bottom| bottom <= y);
+        l.min(lines.saturating_sub(1))
+    }
+
+    /// Number of lines (groups, or days side by side).
+    pub(crate) fn line_count(&self) -> usize {
+        self.line_start.len() - 1
     }
 
     /// Position of tile `i`, or `None` if out of range or its group is not laid out.
@@ -399,7 +451,7 @@ impl Grid {
         let r = self.row_of_tile(g, i)?;
         let h = self.rows.h[r];
         let first = self.rows.first[r];
-        let mut x = 0.0f32;
+        let mut x = self.group_x[g];
         for j in first..i {
             x += self.p.tile_width(self.aspects[j as usize], h) + self.p.gap;
         }
@@ -434,7 +486,7 @@ impl Grid {
                     row_end_last
                 };
                 let (h, y) = (self.rows.h[r], (top + f64::from(self.rows.y[r])) as f32);
-                let mut x = 0.0f32;
+                let mut x = self.group_x[g];
                 for i in self.rows.first[r] as usize..end as usize {
                     let w = self.p.tile_width(self.aspects[i], h);
                     out[i * 4..i * 4 + 4].copy_from_slice(&[x, y, w, h]);
@@ -468,10 +520,15 @@ impl Grid {
         let scroll_top = scroll_top.clamp(0.0, self.max_scroll_top(viewport_h));
         let top = (scroll_top - overscan).max(0.0);
         let bottom = scroll_top + viewport_h + overscan;
-        let groups = self.group_count();
-        let g0 = self.group_top[1..].partition_point(|&b| b <= top) as u32;
-        let g1 =
-            (self.group_top[..groups as usize].partition_point(|&t| t < bottom) as u32).max(g0);
+        // Lines intersecting the band; groups on one line share its rows'
+        // height and top, so the band's tiles stay one contiguous range.
+        let lines = self.line_count();
+        let l0 = self.line_top[1..].partition_point(|&b| b <= top);
+        let l1 = self.line_top[..lines]
+            .partition_point(|&t| t < bottom)
+            .max(l0);
+        let g0 = self.line_start[l0];
+        let g1 = self.line_start[l1].max(g0);
         let mut complete = true;
         let mut first_tile = None;
         let mut end_tile = 0;
@@ -509,6 +566,7 @@ impl Grid {
             r: 0,
             r_end: 0,
             content_top: 0.0,
+            x0: 0.0,
             group_end: 0,
             row_end_last: 0,
             i: 0,
@@ -526,15 +584,16 @@ impl Grid {
         if self.is_empty() {
             return None;
         }
-        let g = self.group_at_y(scroll_top) as usize;
+        let line = self.line_at_y(scroll_top);
+        let g = self.line_start[line] as usize;
         let mut tile = self.group_start[g];
         if self.group_row_start[g] != NOT_LAID_OUT {
             let rows = self.visible_rows(g, scroll_top, f64::INFINITY);
             if let Some(r) = rows.clone().next() {
                 tile = self.rows.first[r];
-            } else if g + 1 < self.group_day.len() {
-                // In the gap below the last row: the next group's first tile.
-                tile = self.group_start[g + 1];
+            } else if line + 1 < self.line_count() {
+                // In the gap below the last row: the next line's first tile.
+                tile = self.group_start[self.line_start[line + 1] as usize];
             } else {
                 tile = self.rows.first[self.group_rows(g).end - 1];
             }
@@ -571,7 +630,12 @@ impl Grid {
             + self.group_row_start.capacity() * 4
             + self.group_row_count.capacity() * 4
             + self.group_content_h.capacity() * 4
-            + self.group_top.capacity() * 8
+            + self.group_line.capacity() * 4
+            + self.group_x.capacity() * 4
+            + self.group_w.capacity() * 4
+            + self.group_flowed.capacity()
+            + self.line_start.capacity() * 4
+            + self.line_top.capacity() * 8
             + self.section_first_group.capacity() * 4
             + self.section_month.capacity() * std::mem::size_of::<YearMonth>()
             + self.rows.heap_bytes()
@@ -605,8 +669,11 @@ impl Grid {
             }
     }
 
+    /// Top of group `g`'s rows: its line's top plus the line's headers (only
+    /// a line's first group can carry a month header).
     pub(crate) fn content_top(&self, g: usize) -> f64 {
-        self.group_top[g] + self.header_height(g)
+        let line = self.group_line[g] as usize;
+        self.line_top[line] + self.header_height(self.line_start[line] as usize)
     }
 
     /// Arena range of group `g`'s rows (empty if not laid out).
@@ -659,12 +726,21 @@ impl Grid {
         }
         let (s, e) = (self.group_start[g], self.group_start[g + 1]);
         let start = self.rows.len();
-        let h = layout_group(
-            &self.p,
-            &self.aspects[s as usize..e as usize],
-            s,
-            &mut self.rows,
-        );
+        let h = if self.group_flowed[g] {
+            // One row at its line's height, decided by `rebuild_lines_from`.
+            let h = self.group_content_h[g];
+            self.rows.first.push(s);
+            self.rows.y.push(0.0);
+            self.rows.h.push(h);
+            h
+        } else {
+            layout_group(
+                &self.p,
+                &self.aspects[s as usize..e as usize],
+                s,
+                &mut self.rows,
+            )
+        };
         self.group_row_start[g] = start as u32;
         self.group_row_count[g] = (self.rows.len() - start) as u32;
         self.group_content_h[g] = h;
@@ -715,13 +791,125 @@ impl Grid {
         }
     }
 
-    /// Recomputes the prefix sum of group tops from group `g` on. O(groups - g),
+    /// Recomputes the prefix sum of line tops from line `l` on. O(lines - l),
     /// a few microseconds even for tens of thousands of days.
-    fn recompute_tops_from(&mut self, g: usize) {
-        for k in g..self.group_day.len() {
-            let block =
-                self.header_height(k) + f64::from(self.group_content_h[k]) + self.p.group_gap;
-            self.group_top[k + 1] = self.group_top[k] + block;
+    fn recompute_tops_from_line(&mut self, l: usize) {
+        let lines = self.line_count();
+        self.line_top.resize(lines + 1, 0.0);
+        for k in l..lines {
+            let first = self.line_start[k] as usize;
+            let block = self.header_height(first)
+                + f64::from(self.group_content_h[first])
+                + self.p.group_gap;
+            self.line_top[k + 1] = self.line_top[k] + block;
+        }
+    }
+
+    /// Width of group `g`'s tiles at target height if they fit one row, the
+    /// sum of its clamped aspects and of its inner gaps; `None` for a group
+    /// that needs more than one row (or must not flow).
+    fn one_row(&self, g: usize) -> Option<(f32, f32)> {
+        let n = self.group_start[g + 1] - self.group_start[g];
+        let sum = self.group_aspect_sum[g];
+        let gaps = n.saturating_sub(1) as f32 * self.p.gap;
+        (n > 0 && sum * self.p.target + gaps < self.p.width).then_some((sum, gaps))
+    }
+
+    /// Re-packs groups into lines from the line holding group `g` on (lines
+    /// before it cannot change: a line's extent depends only on its own and
+    /// the next group) and returns that line's index. Flowed groups get their
+    /// line's height, x and width; a laid-out flowed group's one row follows.
+    /// O(groups from there).
+    fn rebuild_lines_from(&mut self, g: usize) -> usize {
+        let groups = self.group_day.len();
+        self.line_start.pop();
+        let l_from = self
+            .line_start
+            .partition_point(|&s| s as usize <= g)
+            .saturating_sub(1);
+        // Group indices before `g` are unchanged, so line `l_from` still
+        // starts where it did.
+        let mut k = self.line_start.get(l_from).map_or(0, |&s| s as usize);
+        self.line_start.truncate(l_from);
+        let flow = self.grouped && self.p.flow;
+        let (w, t, max_h, spacing) = (
+            self.p.width,
+            self.p.target,
+            self.p.max_h,
+            self.p.day_spacing,
+        );
+        while k < groups {
+            let line = self.line_start.len();
+            self.line_start.push(k as u32);
+            let first = if flow { self.one_row(k) } else { None };
+            let Some((mut sum, mut fixed)) = first else {
+                self.place_alone(k, line);
+                k += 1;
+                continue;
+            };
+            // A run of small days of one month, closed like a justified row.
+            let mut end = k + 1;
+            let mut h = t;
+            while end < groups && !self.group_month_start[end] {
+                let Some((s2, f2)) = self.one_row(end) else {
+                    break;
+                };
+                let (sum_with, fixed_with) = (sum + s2, fixed + f2 + spacing);
+                if sum_with * t + fixed_with < w {
+                    (sum, fixed) = (sum_with, fixed_with);
+                    end += 1;
+                    continue;
+                }
+                let h_with = (w - fixed_with).max(0.0) / sum_with;
+                let h_without = (w - fixed) / sum;
+                if h_without <= max_h && (h_without * h_with < t * t || h_with <= 0.0) {
+                    h = h_without;
+                } else {
+                    h = h_with.min(max_h);
+                    end += 1;
+                }
+                break;
+            }
+            let mut x = 0.0f32;
+            for j in k..end {
+                let (s, gaps) = self.one_row(j).unwrap_or((0.0, 0.0));
+                let width = s * h + gaps;
+                self.group_line[j] = line as u32;
+                self.group_x[j] = x;
+                self.group_w[j] = width.min(w);
+                self.group_flowed[j] = true;
+                self.set_flowed_height(j, h);
+                x += width + spacing;
+            }
+            // The last day's header may use the rest of the line.
+            self.group_w[end - 1] = (w - self.group_x[end - 1]).max(0.0);
+            k = end;
+        }
+        self.line_start.push(groups as u32);
+        l_from
+    }
+
+    /// Group `k` alone on line `line`, full width.
+    fn place_alone(&mut self, k: usize, line: usize) {
+        if self.group_flowed[k] {
+            // It was a flowed row; it is laid out again by the packer.
+            self.forget_layout(k);
+            self.group_flowed[k] = false;
+            self.recompute_estimates(k..k + 1);
+        }
+        self.group_line[k] = line as u32;
+        self.group_x[k] = 0.0;
+        self.group_w[k] = self.p.width;
+    }
+
+    /// Sets flowed group `k`'s height, and its one row's if laid out.
+    fn set_flowed_height(&mut self, k: usize, h: f32) {
+        self.group_content_h[k] = h;
+        let rows = self.group_rows(k);
+        if rows.len() == 1 && self.rows.y[rows.start] == 0.0 {
+            self.rows.h[rows.start] = h;
+        } else if !rows.is_empty() {
+            self.forget_layout(k);
         }
     }
 
@@ -778,6 +966,7 @@ pub struct VisibleTiles<'a> {
     r: usize,
     r_end: usize,
     content_top: f64,
+    x0: f32,
     group_end: usize,
     row_end_last: u32,
     i: u32,
@@ -816,7 +1005,7 @@ impl Iterator for VisibleTiles<'_> {
                 } else {
                     self.row_end_last
                 };
-                self.x = 0.0;
+                self.x = self.x0;
                 self.y = self.content_top + f64::from(grid.rows.y[r]);
                 self.h = grid.rows.h[r];
                 continue;
@@ -830,6 +1019,7 @@ impl Iterator for VisibleTiles<'_> {
                 self.group_end = grid.group_rows(g).end;
                 self.row_end_last = grid.group_start[g + 1];
                 self.content_top = grid.content_top(g);
+                self.x0 = grid.group_x[g];
                 continue;
             }
             return None;
@@ -914,14 +1104,220 @@ pub(crate) mod tests {
         let g1 = g.group(1).unwrap();
         assert_eq!(g1.day_header_top - g1.top, 64.0);
         assert_eq!(g1.content_top - g1.day_header_top, 48.0);
+        // Group 2 (one tile, same month) flows beside group 1 under the same
+        // month header, with its own day header to the right.
         let g2 = g.group(2).unwrap();
         assert_eq!(
-            g2.content_top - g2.top,
-            48.0,
+            (g2.top, g2.day_header_top, g2.content_top),
+            (g1.top, g1.day_header_top, g1.content_top)
+        );
+        assert!(g2.x >= g1.x + g1.width + 16.0 - 1e-3, "{g1:?} {g2:?}");
+        // Without flowing, each day starts its own block.
+        let unflowed = Grid::new(
+            LayoutConfig {
+                flow_days: false,
+                ..LayoutConfig::default()
+            },
+            &[1.0; 8],
+            &days,
+        );
+        let g2 = unflowed.group(2).unwrap();
+        assert_eq!(
+            (g2.content_top - g2.top, g2.x),
+            (48.0, 0.0),
             "no month header inside a month"
         );
         assert_eq!(g.group_of_tile(5), 2);
         assert_eq!(g.group_of_tile(7), 4);
+    }
+
+    /// Lays out `aspects` in `days` (width 1000, target 200, gap 4, day
+    /// spacing 16, rows up to 1.5x) and checks the lines: the groups on each
+    /// line, and each line's row height.
+    fn check_lines(aspects: &[f32], days: &[i32], expected: &[(Vec<u32>, f32)]) {
+        let cfg = LayoutConfig {
+            width: 1000.0,
+            target_row_height: 200.0,
+            ..LayoutConfig::default()
+        };
+        let mut g = Grid::new(cfg, aspects, days);
+        g.layout_all();
+        let got: Vec<(Vec<u32>, f32)> = (0..g.line_count())
+            .map(|l| {
+                let groups: Vec<u32> = (g.line_start[l]..g.line_start[l + 1]).collect();
+                let first = g.line_start[l] as usize;
+                (groups, g.rows.h[g.group_rows(first).start])
+            })
+            .collect();
+        assert_eq!(got.len(), expected.len(), "{got:?}");
+        for ((gg, gh), (eg, eh)) in got.iter().zip(expected) {
+            assert_eq!(gg, eg, "{got:?}");
+            assert!((gh - eh).abs() < 0.01, "{got:?}");
+        }
+        check_flow_invariants(&g);
+    }
+
+    /// Geometry every flowed layout must satisfy.
+    fn check_flow_invariants(g: &Grid) {
+        let width = g.p.width;
+        for l in 0..g.line_count() {
+            let groups = g.line_start[l]..g.line_start[l + 1];
+            let first = g.group(groups.start).unwrap();
+            let mut right = -g.p.day_spacing;
+            for k in groups.clone() {
+                let info = g.group(k).unwrap();
+                assert_eq!(
+                    (info.top, info.day_header_top, info.content_top),
+                    (first.top, first.day_header_top, first.content_top),
+                    "line {l} group {k}"
+                );
+                assert!(
+                    k == groups.start || info.month_header.is_none(),
+                    "a month starts a line"
+                );
+                assert!(
+                    (info.x - (right + g.p.day_spacing)).abs() < 0.01,
+                    "line {l}"
+                );
+                right = info.x + info.width;
+                assert!(right <= width + 0.05, "line {l} overflows: {right}");
+                if groups.len() > 1 {
+                    assert!(g.group_flowed[k as usize]);
+                }
+                // The group's tiles sit under its header, left to right.
+                if info.laid_out {
+                    let mut prev_right = info.x;
+                    for i in info.tiles.clone() {
+                        let r = g.tile_rect(i).unwrap();
+                        if g.group_flowed[k as usize] {
+                            assert_eq!(r.y, info.content_top);
+                            assert!(r.x >= prev_right - 0.01, "tile {i}");
+                            prev_right = r.x + r.w;
+                        }
+                        assert!(
+                            r.x >= info.x - 0.01 && r.x + r.w <= info.x + info.width + 0.05,
+                            "tile {i} {r:?} {info:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn small_days_flow_side_by_side() {
+        // Same month (days 19_790..19_786 of March 2024) unless said otherwise.
+        let d = |counts: &[(i32, usize)]| -> Vec<i32> {
+            counts
+                .iter()
+                .flat_map(|&(day, n)| std::iter::repeat_n(day, n))
+                .collect()
+        };
+        // Two squares (404 px at 200) + one 3:2 (300 px): 720 px with the
+        // spacing, they share a line; nothing follows: the target height.
+        check_lines(
+            &[1.0, 1.0, 1.5],
+            &d(&[(19_790, 2), (19_789, 1)]),
+            &[(vec![0, 1], 200.0)],
+        );
+        // A third day of three squares (608 px) does not fit (1344 px).
+        // Stretching the first two to the width gives (1000-20)/3.5 = 280 px,
+        // shrinking all three (1000-44)/6.5 = 147.1 px; 280 x 147.1 > 200²,
+        // so shrinking is closer to the target in ratio and all three share it.
+        check_lines(
+            &[1.0, 1.0, 1.5, 1.0, 1.0, 1.0],
+            &d(&[(19_790, 2), (19_789, 1), (19_788, 3)]),
+            &[(vec![0, 1, 2], 956.0 / 6.5)],
+        );
+        // A day that needs two rows stands alone, full width (its first
+        // row: 5 squares at (1000-16)/5 = 196.8 px) and keeps lines apart.
+        check_lines(
+            &[1.0, 1.0, 1.5, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0],
+            &d(&[(19_790, 2), (19_789, 1), (19_788, 8), (19_787, 1)]),
+            &[(vec![0, 1], 200.0), (vec![2], 196.8), (vec![3], 200.0)],
+        );
+        // A new month starts a new line even if the day would fit.
+        check_lines(
+            &[1.0, 1.0, 1.5],
+            &d(&[(19_784, 2), (19_782, 1)]), // 2024-03-02, 2024-02-29
+            &[(vec![0], 200.0), (vec![1], 200.0)],
+        );
+        // A stretched line: 3 squares (608 px) then 3 squares: 1232 px. Stretch
+        // the first (992/3 = 330.7 > 300 max) is not allowed: shrink both.
+        check_lines(
+            &[1.0; 6],
+            &d(&[(19_790, 3), (19_789, 3)]),
+            &[(vec![0, 1], (1000.0 - 8.0 - 8.0 - 16.0) / 6.0)],
+        );
+        // Stretch wins: 4 squares (812 px) then 3 (608 px): stretching the
+        // first to (1000-12)/4 = 247 (x1.235) vs shrinking both to
+        // (1000-36)/7 = 137.7 (x0.69): 247 x 137.7 < 200², stretch.
+        check_lines(
+            &[1.0; 7],
+            &d(&[(19_790, 4), (19_789, 3)]),
+            &[(vec![0], 247.0), (vec![1], 200.0)],
+        );
+    }
+
+    #[test]
+    fn flowing_keeps_window_anchor_and_append_consistent() {
+        for seed in [21, 22, 23] {
+            let (a, d) = library(8_000, 12, seed);
+            let mut whole = Grid::new(cfg(1200.0), &a, &d);
+            whole.layout_all();
+            check_flow_invariants(&whole);
+            assert!(
+                whole.line_count() < whole.group_count() as usize,
+                "days share lines"
+            );
+            // Page by page (appends split days across pages) gives the same geometry.
+            let mut paged = Grid::new(cfg(1200.0), &[], &[]);
+            for (ca, cd) in a.chunks(777).zip(d.chunks(777)) {
+                paged.append(ca, cd);
+                paged.layout_window(paged.total_height() * 0.9, 900.0, 400.0);
+            }
+            paged.layout_all();
+            assert!((paged.total_height() - whole.total_height()).abs() < 1e-6);
+            for i in (0..8_000).step_by(37) {
+                assert_eq!(paged.tile_rect(i), whole.tile_rect(i), "tile {i}");
+            }
+            for k in 0..whole.group_count() {
+                assert_eq!(paged.group(k), whole.group(k));
+            }
+        }
+    }
+
+    /// Share of the grid's area (width x total height) not covered by tiles.
+    pub(crate) fn empty_share(g: &Grid) -> f64 {
+        let mut rects = Vec::new();
+        g.write_rects(&mut rects);
+        let tiles: f64 = rects
+            .chunks(4)
+            .map(|r| f64::from(r[2]) * f64::from(r[3]))
+            .sum();
+        1.0 - tiles / (f64::from(g.p.width) * g.total_height())
+    }
+
+    #[test]
+    fn flowing_days_leaves_less_empty_area() {
+        // Many small days (1 to 6 tiles): most of the width was empty.
+        let (a, d) = library(10_000, 6, 31);
+        let mut before = Grid::new(
+            LayoutConfig {
+                flow_days: false,
+                ..cfg(1200.0)
+            },
+            &a,
+            &d,
+        );
+        let mut after = Grid::new(cfg(1200.0), &a, &d);
+        before.layout_all();
+        after.layout_all();
+        let (b, f) = (empty_share(&before), empty_share(&after));
+        let (hb, hf) = (before.total_height(), after.total_height());
+        eprintln!("empty share {b:.3} -> {f:.3}, height {hb:.0} -> {hf:.0}");
+        assert!(f < b - 0.05, "empty share {b} -> {f}");
+        assert!(hf < 0.9 * hb, "height {hb} -> {hf}");
     }
 
     #[test]

@@ -8,6 +8,28 @@
 
 use crate::config::Params;
 
+/// `a.min(b)` for numbers that are never NaN here: one compare and select.
+/// (`f32::min` must ignore a NaN operand, which wasm's `f32.min` does not do,
+/// so on wasm32 it becomes a call to `fminf`.)
+#[inline(always)]
+fn fmin(a: f32, b: f32) -> f32 {
+    if a < b {
+        a
+    } else {
+        b
+    }
+}
+
+/// `a.max(b)` for numbers that are never NaN here (see [`fmin`]).
+#[inline(always)]
+fn fmax(a: f32, b: f32) -> f32 {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
+
 /// Rows of every laid-out group, in flat arrays (an arena: each group owns a
 /// contiguous range, groups appear in the order they were laid out).
 #[derive(Clone, Debug, Default)]
@@ -83,7 +105,7 @@ pub(crate) fn layout_group(p: &Params, aspects: &[f32], first: u32, rows: &mut R
         // is closer to the target in ratio; stretching is capped at max_h.
         // Both outcomes are computed and one is selected without branching:
         // the choice is data-dependent and would mispredict about every row.
-        let h_with = avail.max(0.0) / sum_with;
+        let h_with = fmax(avail, 0.0) / sum_with;
         let h_without = (avail + gap) / sum; // +inf when the row is empty
         let drop_candidate = (i != row_start)
             & (h_without <= p.max_h)
@@ -91,7 +113,7 @@ pub(crate) fn layout_group(p: &Params, aspects: &[f32], first: u32, rows: &mut R
         let h = if drop_candidate {
             h_without
         } else {
-            h_with.min(p.max_h)
+            fmin(h_with, p.max_h)
         };
         rows.push(first + row_start as u32, y, h);
         y += h + gap;
@@ -102,6 +124,106 @@ pub(crate) fn layout_group(p: &Params, aspects: &[f32], first: u32, rows: &mut R
     if row_start < n {
         // The last row of a group keeps the target height, left aligned.
         rows.push(first + row_start as u32, y, t);
+        y + t
+    } else {
+        y - gap
+    }
+}
+
+/// Lays out `aspects` (width / height per tile; 0, negative, NaN and
+/// infinities count as 1.0) as one ungrouped list with the same packer as
+/// [`crate::Grid`] and writes `x, y, w, h` of every tile into `out` (4 floats
+/// a tile, replacing its contents); returns the total height.
+///
+/// This is the like-for-like output of packers that return positions (such
+/// as Immich's justified-layout wasm). The grid itself keeps only rows and
+/// derives positions on demand; this single pass packs rows and writes each
+/// closed row's rects straight away, so a tile is read twice (the second time
+/// from cache) and written once, with no per-row allocation. The rects are
+/// identical to [`crate::Grid::write_rects`] for an ungrouped grid.
+pub fn justified_rects(cfg: &crate::LayoutConfig, aspects: &[f32], out: &mut Vec<[f32; 4]>) -> f32 {
+    let p = Params::new(cfg);
+    out.clear();
+    out.reserve(aspects.len());
+    if aspects.is_empty() {
+        return 0.0;
+    }
+    if p.square {
+        let cols = p.cols as usize;
+        let step = p.size + p.gap;
+        for (r, row) in aspects.chunks(cols).enumerate() {
+            let (y, mut x) = (r as f32 * step, 0.0f32);
+            out.extend(row.iter().map(|_| {
+                let r = [x, y, p.size, p.size];
+                x += p.size + p.gap;
+                r
+            }));
+        }
+        return aspects.len().div_ceil(cols) as f32 * step - p.gap;
+    }
+    let (w, t, gap, max_h) = (p.width, p.target, p.gap, p.max_h);
+    let t2 = t * t;
+    // The open row's clamped aspects, so writing a closed row does not read
+    // and clamp its inputs again; a row longer than this (only with absurd
+    // configs) falls back to re-clamping them.
+    const KEEP: usize = 64;
+    let mut keep = [0.0f32; KEEP];
+    // Writes the rects of one closed row. `extend` over a mapped slice
+    // iterator reserves once per row, with no capacity check per tile.
+    let emit = |out: &mut Vec<[f32; 4]>, kept: &[f32], raw: &[f32], y: f32, h: f32| {
+        let mut x = 0.0f32;
+        let mut rect = |a: f32| {
+            let tw = a * h;
+            let r = [x, y, tw, h];
+            x += tw + gap;
+            r
+        };
+        if raw.len() <= kept.len() {
+            out.extend(
+                kept.get(..raw.len())
+                    .unwrap_or(&[])
+                    .iter()
+                    .map(|&a| rect(a)),
+            );
+        } else {
+            out.extend(raw.iter().map(|&r| rect(p.clamp_raw(r))));
+        }
+    };
+    let mut y = 0.0f32;
+    let mut row_start = 0usize;
+    let mut sum = 0.0f32;
+    let mut avail = w;
+    for (i, &raw) in aspects.iter().enumerate() {
+        // `clamp(sanitize_aspect(raw))`: the same arithmetic as `Grid::new`
+        // then the packer, so the rects are bit-identical to the grid's.
+        let a = p.clamp_raw(raw);
+        let sum_with = sum + a;
+        if sum_with * t < avail {
+            keep[(i - row_start) % KEEP] = a;
+            sum = sum_with;
+            avail -= gap;
+            continue;
+        }
+        // The same closing rule as `layout_group`.
+        let h_with = fmax(avail, 0.0) / sum_with;
+        let h_without = (avail + gap) / sum;
+        let drop_candidate =
+            (i != row_start) & (h_without <= max_h) & ((h_without * h_with < t2) | (h_with <= 0.0));
+        let (h, end) = if drop_candidate {
+            (h_without, i)
+        } else {
+            keep[(i - row_start) % KEEP] = a;
+            (fmin(h_with, max_h), i + 1)
+        };
+        emit(out, &keep, aspects.get(row_start..end).unwrap_or(&[]), y, h);
+        y += h + gap;
+        row_start = end;
+        keep[0] = a;
+        sum = if drop_candidate { a } else { 0.0 };
+        avail = if drop_candidate { w - gap } else { w };
+    }
+    if row_start < aspects.len() {
+        emit(out, &keep, aspects.get(row_start..).unwrap_or(&[]), y, t);
         y + t
     } else {
         y - gap
@@ -358,6 +480,59 @@ mod tests {
             );
             assert!((h - (n_rows as f32 * (size + gap) - gap)).abs() < 1e-2);
             assert!((estimate_height(&p, n as u32, 1.7, 0.0) - h).abs() < 1e-2);
+        }
+    }
+
+    /// `justified_rects` against the grid's own path (`Grid::new` ungrouped,
+    /// `layout_all`, `write_rects`): bit-identical rects and total height.
+    fn check_rects_match_grid(cfg: LayoutConfig, aspects: &[f32]) {
+        let mut fused = Vec::new();
+        let h = justified_rects(&cfg, aspects, &mut fused);
+        let fused = fused.into_flattened();
+        let mut grid = crate::Grid::new(cfg, aspects, &[]);
+        grid.layout_all();
+        let mut slow = Vec::new();
+        grid.write_rects(&mut slow);
+        assert_eq!(fused, slow, "{cfg:?}");
+        assert_eq!(f64::from(h), grid.total_height());
+        assert!(h.is_finite() && h >= 0.0);
+    }
+
+    #[test]
+    fn justified_rects_match_the_grid() {
+        let mut seed = 11;
+        let mixed: Vec<f32> = (0..5000).map(|_| 0.2 + 4.0 * lcg(&mut seed)).collect();
+        let garbage = [
+            0.0,
+            -1.0,
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            1e30,
+            1e-30,
+            1.5,
+        ];
+        let ungrouped = |width, target, gap| LayoutConfig {
+            width,
+            target_row_height: target,
+            gap,
+            group_gap: 0.0,
+            ..LayoutConfig::default()
+        };
+        for aspects in [&mixed[..], &garbage[..], &[][..], &[1.0][..], &[1.5; 7][..]] {
+            for cfg in [
+                ungrouped(1200.0, 235.0, 4.0),
+                ungrouped(390.0, 120.0, 2.0),
+                ungrouped(0.0, f32::NAN, -3.0),
+                ungrouped(1e9, 1.0, 1e9),
+                ungrouped(1e5, 1.0, 0.0),
+                LayoutConfig {
+                    mode: LayoutMode::Square,
+                    ..ungrouped(1000.0, 200.0, 4.0)
+                },
+            ] {
+                check_rects_match_grid(cfg, aspects);
+            }
         }
     }
 

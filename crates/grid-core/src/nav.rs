@@ -52,26 +52,23 @@ impl Grid {
                 };
                 let centre = rect.x + rect.w * 0.5;
                 let rows = self.group_rows(g as usize);
-                let target = if key == NavKey::Up {
+                // Rows inside a group, else the nearest row of the line above
+                // or below (a line may hold several days side by side).
+                let line = self.group_line[g as usize] as usize;
+                if key == NavKey::Up {
                     if r > rows.start {
-                        Some((g, r - 1))
-                    } else if g > 0 {
-                        self.layout_groups(g - 1..g);
-                        Some((g - 1, self.group_rows(g as usize - 1).end - 1))
+                        self.closest_at(g as usize, r - 1, centre)
+                    } else if line > 0 {
+                        self.closest_in_line(line - 1, true, centre)
                     } else {
-                        None
+                        from
                     }
                 } else if r + 1 < rows.end {
-                    Some((g, r + 1))
-                } else if g + 1 < self.group_count() {
-                    self.layout_groups(g + 1..g + 2);
-                    Some((g + 1, self.group_rows(g as usize + 1).start))
+                    self.closest_at(g as usize, r + 1, centre)
+                } else if line + 1 < self.line_count() {
+                    self.closest_in_line(line + 1, false, centre)
                 } else {
-                    None
-                };
-                match target {
-                    Some((tg, tr)) => self.closest_in_row(tg as usize, tr, centre),
-                    None => from,
+                    from
                 }
             }
             NavKey::PageUp | NavKey::PageDown => {
@@ -89,7 +86,7 @@ impl Grid {
                     centre_y + dy
                 };
                 match self.row_near_y(y.clamp(0.0, self.total_height())) {
-                    Some((tg, tr)) => self.closest_in_row(tg, tr, centre_x),
+                    Some((tg, tr)) => self.closest_at(tg, tr, centre_x),
                     None => from,
                 }
             }
@@ -135,22 +132,64 @@ impl Grid {
             if !rows.is_empty() {
                 return Some((gi, rows.start));
             }
-            if g + 1 < self.group_count() {
-                self.layout_groups(g + 1..g + 2);
-                return Some((gi + 1, self.group_rows(gi + 1).start));
+            let line = self.group_line[gi] as usize;
+            if line + 1 < self.line_count() {
+                let next = self.line_start[line + 1];
+                self.layout_groups(next..next + 1);
+                let next = next as usize;
+                return Some((next, self.group_rows(next).start));
             }
             return Some((gi, self.group_rows(gi).end.checked_sub(1)?));
         }
         None
     }
 
-    /// Tile of arena row `r` (in group `g`) whose horizontal centre is closest to `cx`.
-    fn closest_in_row(&self, g: usize, r: usize, cx: f32) -> u32 {
+    /// The tile closest to `cx` in the visual row of arena row `r` of group
+    /// `g`: that row, or for a day flowing beside others, the row of every
+    /// day on its line.
+    fn closest_at(&mut self, g: usize, r: usize, cx: f32) -> u32 {
+        if self.group_flowed[g] {
+            self.closest_in_line(self.group_line[g] as usize, false, cx)
+        } else {
+            self.closest_in_row(g, r, cx).0
+        }
+    }
+
+    /// The tile closest to `cx` in line `line`'s first (or `last`) visual
+    /// row; lays out the line's groups.
+    fn closest_in_line(&mut self, line: usize, last: bool, cx: f32) -> u32 {
+        let (a, b) = (self.line_start[line], self.line_start[line + 1]);
+        self.layout_groups(a..b);
+        let mut best = (self.group_start[a as usize], f32::INFINITY);
+        for g in a as usize..b as usize {
+            let rows = self.group_rows(g);
+            let r = if last {
+                rows.end.checked_sub(1)
+            } else {
+                (!rows.is_empty()).then_some(rows.start)
+            };
+            if let Some(r) = r {
+                let c = self.closest_in_row(g, r, cx);
+                if c.1 < best.1 {
+                    best = c;
+                }
+            }
+            if !self.group_flowed[g] {
+                // A group alone on its line: its own rows are the line's.
+                break;
+            }
+        }
+        best.0
+    }
+
+    /// Tile of arena row `r` (in group `g`) whose horizontal centre is
+    /// closest to `cx`, and that distance.
+    fn closest_in_row(&self, g: usize, r: usize, cx: f32) -> (u32, f32) {
         let h = self.rows.h[r];
         let first = self.rows.first[r];
         let end = self.row_end(g, r);
         let (mut best, mut best_d) = (first, f32::INFINITY);
-        let mut x = 0.0f32;
+        let mut x = self.group_x[g];
         for i in first..end {
             let w = self.p.tile_width(self.aspects[i as usize], h);
             let d = (x + w * 0.5 - cx).abs();
@@ -160,7 +199,7 @@ impl Grid {
             }
             x += w + self.p.gap;
         }
-        best
+        (best, best_d)
     }
 }
 
@@ -231,6 +270,57 @@ mod tests {
         for (from, key, expected) in cases {
             check(from, key, expected);
         }
+    }
+
+    /// Justified, 1000 wide, target 200: days of 2 and 1 squares flow on one
+    /// line ([0 1] [2]), a day of 8 squares stands alone (rows [3-7] at
+    /// 196.8 px, [8-10] at 200), then a day of 2 ([11 12]).
+    fn flowed_grid() -> Grid {
+        let cfg = LayoutConfig {
+            width: 1000.0,
+            target_row_height: 200.0,
+            ..LayoutConfig::default()
+        };
+        let days: Vec<i32> = (0..13)
+            .map(|i| match i {
+                0..=1 => 19_790,
+                2 => 19_789,
+                3..=10 => 19_788,
+                _ => 19_787,
+            })
+            .collect();
+        Grid::new(cfg, &[1.0; 13], &days)
+    }
+
+    #[test]
+    fn arrows_across_days_side_by_side() {
+        // (from, key, expected)
+        let cases = [
+            (1, NavKey::Right, 2), // to the next day on the same line
+            (2, NavKey::Left, 1),
+            (2, NavKey::Down, 5), // centre 520 -> the third square of [3-7]
+            (0, NavKey::Down, 3),
+            (5, NavKey::Up, 2), // back to the day on the right
+            (3, NavKey::Up, 0),
+            (4, NavKey::Up, 1),
+            (9, NavKey::Down, 12), // centre 304 -> the second tile of the last day
+            (11, NavKey::Up, 8),
+            (12, NavKey::Down, 12),
+            (1, NavKey::Up, 1),
+        ];
+        for (from, key, expected) in cases {
+            let mut g = flowed_grid();
+            assert_eq!(g.navigate(from, key, 900.0), expected, "{from} {key:?}");
+        }
+        // Tiles of the two days of the first line share a row.
+        let g = {
+            let mut g = flowed_grid();
+            g.layout_all();
+            g
+        };
+        let (a, b) = (g.tile_rect(1).unwrap(), g.tile_rect(2).unwrap());
+        assert_eq!(a.y, b.y);
+        assert!((b.x - (a.x + a.w + 16.0)).abs() < 1e-3, "{a:?} {b:?}");
     }
 
     #[test]

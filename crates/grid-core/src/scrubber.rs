@@ -25,7 +25,8 @@ impl Grid {
             .iter()
             .enumerate()
             .map(|(s, &month)| {
-                let top = self.group_top[self.section_first_group[s] as usize];
+                let g = self.section_first_group[s] as usize;
+                let top = self.line_top[self.group_line[g] as usize];
                 let fraction = if total > 0.0 { top / total } else { 0.0 };
                 ScrubberMark {
                     section: s as u32,

@@ -14,6 +14,16 @@
 //! [`AssetKind::Other`](crate::AssetKind::Other), `null` in a nullable place means "not
 //! set", an unparseable thumbhash or duration is dropped, and a lone UTF-16 surrogate
 //! escape becomes U+FFFD.
+//!
+//! UTF-8: every string the index keeps or the app shows (file name, owner id, a
+//! non-UUID id, the searchable exif fields, tag names) is validated, raw or
+//! unescaped, and invalid bytes are a [`DecodeErrorKind::InvalidUtf8`] error;
+//! strings parsed into numbers or enums (dates, duration, type, thumbhash) keep
+//! no text, so invalid bytes there make the value invalid (an error for the
+//! required dates, dropped otherwise). Skipped values are checked for JSON
+//! syntax only: their bytes are never kept or shown, and not validating them is
+//! part of why this is faster than a full parse (`JSON.parse` must produce
+//! every string).
 
 use crate::{
     index::{parse_uuid, push_lowercase, IndexError, LibraryIndex, RawAsset, RawId},
@@ -1204,6 +1214,99 @@ mod tests {
             decode_page(&json).unwrap_err().kind,
             DecodeErrorKind::InvalidUtf8
         );
+    }
+
+    /// Decodes one asset whose extra members are `extra`, with every `@@`
+    /// replaced by the bytes `0xC3 0x28` (a lead byte without its
+    /// continuation: invalid UTF-8), and checks the outcome.
+    fn check_utf8(extra: &str, expected: std::result::Result<fn(&LibraryIndex), DecodeErrorKind>) {
+        let json = format!("[{MIN}{extra}}}]").replace("@@", "\u{1}\u{2}");
+        let bytes: Vec<u8> = json
+            .bytes()
+            .map(|b| match b {
+                1 => 0xC3,
+                2 => 0x28,
+                b => b,
+            })
+            .collect();
+        match (decode_page(&bytes), expected) {
+            (Ok(ix), Ok(f)) => f(&ix),
+            (Err(e), Err(kind)) => assert_eq!(e.kind, kind, "{extra}"),
+            (got, _) => panic!("{extra}: {got:?}"),
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_in_every_kept_or_shown_string() {
+        use DecodeErrorKind::{InvalidDate, InvalidUtf8};
+        // Strings the app keeps or shows: a clear error.
+        check_utf8(r#","originalFileName":"a@@.jpg""#, Err(InvalidUtf8));
+        check_utf8(r#","originalFileName":"caf\u00e9@@""#, Err(InvalidUtf8));
+        check_utf8(r#","exifInfo":{"city":"Z@@rich"}"#, Err(InvalidUtf8));
+        check_utf8(r#","exifInfo":{"lensModel":"@@"}"#, Err(InvalidUtf8));
+        check_utf8(r#","tags":[{"name":"tr@@p"}]"#, Err(InvalidUtf8));
+        check_utf8(r#","ownerId":"owner-@@""#, Err(InvalidUtf8));
+        check_utf8(r#","id":"not-a-uuid-@@""#, Err(InvalidUtf8));
+        check_utf8(
+            r#","localDateTime":"2024-03-01T12:00@@""#,
+            Err(InvalidDate("localDateTime")),
+        );
+        // Strings parsed into numbers or enums keep nothing of the text: an
+        // unparseable value is dropped, as other bad values are.
+        check_utf8(
+            r#","type":"IM@@GE""#,
+            Ok(|ix| assert_eq!(ix.kind(0), Some(AssetKind::Other))),
+        );
+        check_utf8(
+            r#","duration":"0:00:0@@""#,
+            Ok(|ix| assert_eq!(ix.get(0).unwrap().duration_ms, 0)),
+        );
+        check_utf8(
+            r#","thumbhash":"AQ@@""#,
+            Ok(|ix| assert_eq!(ix.thumbhash(0), Some(&[][..]))),
+        );
+        // Presence only (the id itself is neither kept nor shown).
+        check_utf8(
+            r#","livePhotoVideoId":"@@""#,
+            Ok(|ix| assert!(ix.get(0).unwrap().flags.contains(AssetFlags::LIVE_PHOTO))),
+        );
+        // Skipped fields are checked for JSON syntax only: never kept, never shown.
+        check_utf8(
+            r#","deviceId":"@@","people":[{"name":"@@"}]"#,
+            Ok(|ix| assert_eq!(ix.len(), 1)),
+        );
+        // A multi-byte sequence cut by the closing quote.
+        let mut cut = format!("[{MIN},\"originalFileName\":\"ab\"}}]").into_bytes();
+        let at = cut.windows(2).position(|w| w == b"ab").unwrap();
+        cut[at + 1] = 0xE2;
+        assert_eq!(decode_page(&cut).unwrap_err().kind, InvalidUtf8);
+    }
+
+    #[test]
+    fn corrupted_bytes_never_panic() {
+        let page = format!(
+            r#"[{MIN},"originalFileName":"Café \u00e9 🌞.jpg","exifInfo":{{"city":"Zürich","exifImageWidth":4000,"exifImageHeight":3000}},"tags":[{{"name":"a"}}]}},{MIN}}}]"#
+        );
+        let base = page.into_bytes();
+        assert_eq!(decode_page(&base).unwrap().len(), 2);
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        for _ in 0..3000 {
+            let mut b = base.clone();
+            for _ in 0..3 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let at = (seed % b.len() as u64) as usize;
+                b[at] = (seed >> 32) as u8;
+            }
+            // Any outcome but a panic; a decoded index only holds valid text.
+            if let Ok(ix) = decode_page(&b) {
+                for i in 0..ix.len() {
+                    let v = ix.get(i).unwrap();
+                    assert!(std::str::from_utf8(v.file_name.as_bytes()).is_ok());
+                }
+            }
+        }
     }
 
     #[test]
