@@ -92,6 +92,8 @@ test('an API key on another origin under /immich: grid, thumbnails, detail, filt
     await page.getByTestId('connect-save').click();
     await app.waitCurrent();
 
+    const notes = await page.getByTestId('cache-note').allTextContents();
+    expect(notes.join(' ')).not.toContain('Caching is off');
     // Tiles: exactly the server's library, in its order.
     expect(await app.loadedIds()).toEqual(await serverIds(api, key));
     await expect(app.tiles.first()).toBeVisible();
@@ -200,6 +202,8 @@ test('a proxy that hides the ETag: a warning, and a working grid without caching
     await expect(warning).toContainText('Access-Control-Expose-Headers "ETag"');
     await page.getByTestId('connect-save').click();
     await app.waitCurrent();
+    // The status line says it too, for whoever connected without testing.
+    await expect(page.getByTestId('cache-note')).toContainText('Caching is off');
     const ids = await serverIds(api, key);
     expect(await app.loadedIds()).toEqual(ids);
     await expect.poll(() => loadedThumbs(page), { timeout: 20_000 }).toBeGreaterThan(5);

@@ -337,6 +337,10 @@ impl Library {
     }
 }
 
+/// The status line when answers carry no ETag the page can read.
+pub const ETAG_HIDDEN: &str = "Caching is off: the server's answers carry no ETag this page can read \
+     (the proxy must send Access-Control-Expose-Headers: ETag), so every load downloads the whole library.";
+
 /// One load, from `restart` to the end or until superseded.
 struct Run {
     inner: Rc<RefCell<Inner>>,
@@ -887,6 +891,11 @@ impl Cache {
     /// Records a `200` and stores its body; on a full IndexedDB evicts the
     /// bodies of other queries and users once, then goes uncached for the run.
     async fn store(&mut self, canonical: &str, etag: Option<&str>, body: &[u8]) {
+        if etag.is_none_or(|e| e.trim().is_empty()) {
+            // Immich tags every JSON answer: an answer without a readable tag
+            // comes through a proxy that hides it from this page (CORS).
+            self.w.cache_note.try_set(Some(ETAG_HIDDEN.to_owned()));
+        }
         let (Some(policy), Some(bodies)) = (&self.policy, &self.bodies) else {
             return;
         };
