@@ -971,7 +971,7 @@ fn uncached_words(reason: &UncachedReason) -> String {
 fn status_of(phase: PageSetPhase) -> LoadStatus {
     match phase {
         PageSetPhase::Loading => LoadStatus::Loading,
-        PageSetPhase::Verifying { .. } => LoadStatus::Revalidating,
+        PageSetPhase::Verifying { .. } | PageSetPhase::Loaded => LoadStatus::Revalidating,
         PageSetPhase::Complete | PageSetPhase::Unsettled => LoadStatus::Current,
     }
 }
