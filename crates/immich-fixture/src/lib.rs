@@ -138,6 +138,10 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn(etag::layer))
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            api::date_layer,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             controls::faults_layer,
         ))
         .layer(middleware::from_fn_with_state(
@@ -169,7 +173,12 @@ pub fn app(state: AppState) -> Router {
                     header::CACHE_CONTROL,
                     header::RANGE,
                 ])
-                .expose_headers([header::ETAG, header::CONTENT_RANGE, header::CONTENT_LENGTH])
+                .expose_headers([
+                    header::ETAG,
+                    header::CONTENT_RANGE,
+                    header::CONTENT_LENGTH,
+                    header::DATE,
+                ])
                 .allow_credentials(true),
         );
     }
