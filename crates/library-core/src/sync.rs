@@ -271,6 +271,18 @@ pub fn watermark_from_date(date_ms: i64) -> i64 {
     date_ms.saturating_sub(WATERMARK_MARGIN_MS)
 }
 
+/// The time of an HTTP `Date` header (`Tue, 01 Dec 2026 20:19:32 GMT`) in ms
+/// since the epoch; `None` for anything else.
+pub fn parse_http_date(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if s.len() > 64 {
+        return None;
+    }
+    chrono::DateTime::parse_from_rfc2822(s)
+        .ok()
+        .map(|d| d.timestamp_millis())
+}
+
 /// What a delta did to the held index.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DeltaEffect {
@@ -280,6 +292,13 @@ pub struct DeltaEffect {
     pub replaced: usize,
     /// Held assets removed (deleted, or no longer matching the filter).
     pub removed: usize,
+}
+
+impl DeltaEffect {
+    /// Whether the delta changed nothing held.
+    pub fn is_empty(&self) -> bool {
+        self.inserted == 0 && self.replaced == 0 && self.removed == 0
+    }
 }
 
 /// An owned id, for maps.
@@ -478,6 +497,7 @@ pub struct LibrarySync {
     fallback: Option<VerifyReason>,
     end: Option<SyncEnd>,
     delta_missing: bool,
+    effect: Option<DeltaEffect>,
 }
 
 impl LibrarySync {
@@ -514,6 +534,7 @@ impl LibrarySync {
             fallback: None,
             end: None,
             delta_missing: false,
+            effect: None,
         }
     }
 
@@ -543,6 +564,7 @@ impl LibrarySync {
             fallback: None,
             end: None,
             delta_missing: false,
+            effect: None,
         }
     }
 
@@ -568,6 +590,11 @@ impl LibrarySync {
     /// is needed), if it did.
     pub fn fallback(&self) -> Option<VerifyReason> {
         self.fallback
+    }
+
+    /// What the applied delta did (`None` when none was applied).
+    pub fn delta_effect(&self) -> Option<DeltaEffect> {
+        self.effect
     }
 
     /// Whether a delta route answered 404 (remember it for the session).
@@ -718,11 +745,12 @@ impl LibrarySync {
         let applied = base
             .map_err(|_| ())
             .and_then(|b| apply_delta(&b, changes, deleted, self.filter).map_err(|_| ()));
-        let Ok((index, _)) = applied else {
+        let Ok((index, effect)) = applied else {
             self.fall_back(VerifyReason::DeltaUnavailable);
             return;
         };
         self.held = Some(index);
+        self.effect = Some(effect);
         let changed = self.changed_during_load();
         if self.catch_up && !changed {
             // Nothing moved during the load: the pages are a consistent snapshot.
@@ -739,6 +767,7 @@ impl LibrarySync {
     fn fall_back(&mut self, reason: VerifyReason) {
         self.fallback = Some(reason);
         self.held = None;
+        self.effect = None;
         self.changes = None;
         self.deletes = None;
         match self.pages.as_mut() {
@@ -1558,6 +1587,22 @@ mod tests {
             false,
             false,
         );
+    }
+
+    #[test]
+    fn http_dates() {
+        assert_eq!(
+            parse_http_date("Tue, 01 Dec 2026 20:19:32 GMT"),
+            Some(1_796_156_372_000)
+        );
+        assert_eq!(
+            parse_http_date(" Thu, 01 Jan 1970 00:00:01 GMT "),
+            Some(1000)
+        );
+        assert_eq!(parse_http_date("yesterday"), None);
+        assert_eq!(parse_http_date(""), None);
+        assert_eq!(parse_http_date(&"x".repeat(10_000)), None);
+        assert_eq!(watermark_from_date(5000), 4000);
     }
 
     #[test]
