@@ -737,6 +737,29 @@ impl LibrarySync {
         let (Some(changes), Some((deleted, _))) = (&self.changes, &self.deletes) else {
             return;
         };
+        if changes.is_empty() && deleted.is_empty() {
+            // Nothing changed: the base stands as it is (no copy of a large index).
+            self.effect = Some(DeltaEffect::default());
+            if let Some(base) = self.base.take() {
+                self.held = Some(base);
+            }
+            if self.counts && !self.catch_up {
+                if self.held.is_none() {
+                    // The count is of the merged pages (duplicates dropped).
+                    match self.pages.as_ref().map(PageSet::merged) {
+                        Some(Ok(ix)) => self.held = Some(ix),
+                        _ => {
+                            self.fall_back(VerifyReason::DeltaUnavailable);
+                            return;
+                        }
+                    }
+                }
+                self.stage = Stage::Count;
+            } else {
+                self.finish(SyncEnd::DeltaApplied);
+            }
+            return;
+        }
         let base = match (&self.base, &self.pages) {
             (Some(h), _) => Ok(h.clone()),
             (None, Some(p)) => p.merged(),
