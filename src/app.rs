@@ -68,6 +68,8 @@ pub fn App() -> impl IntoView {
         LoaderOptions::default(),
     );
     provide_context(library);
+    // Background deltas while the page is open (timer and window focus).
+    library.keep_in_sync();
 
     // Server inputs drive the loader; the first run starts the load.
     Effect::new(move |prev: Option<()>| {

@@ -51,6 +51,20 @@ pub fn install(library: Library, grid: RwSignal<GridData>) {
         }),
     );
     set(
+        "flags",
+        Closure::new(move || {
+            // Per asset in index order: 1 favourite, 2 archived, 4 trashed.
+            library.index.with_untracked(|ix| {
+                let out = Array::new_with_length(ix.len() as u32);
+                for i in 0..ix.len() {
+                    let bits = ix.flags(i).map_or(0, |f| f.bits() & 0b111);
+                    out.set(i as u32, JsValue::from_f64(f64::from(bits)));
+                }
+                out.into()
+            })
+        }),
+    );
+    set(
         "indexBytes",
         Closure::new(move || {
             JsValue::from_f64(library.index.with_untracked(|ix| ix.memory_bytes()) as f64)

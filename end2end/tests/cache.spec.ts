@@ -1,20 +1,65 @@
-// The data layer against the fixture server: an unchanged library costs
-// only 304s on reload, and changes show without duplicates or losses.
-import { test, expect, FixtureServer } from './support/server';
+// The data layer against the fixture server: a reload asks only for what
+// changed (a delta and the deletions since the last load), changes show with
+// their values and without duplicates or losses, and every reason to read
+// the pages again (statistics disagree, 100 days away, a refresh) does.
+import { test, expect, FixtureServer, FixtureRequest } from './support/server';
 import { AppPage } from './support/app';
+import { Page } from '@playwright/test';
 
 test.use({ fixtureOptions: { assets: 2500 } });
 
-/** Every asset the caller's library holds now, in server order. */
-async function serverIds(server: FixtureServer): Promise<string[]> {
+const FAVORITE = 1;
+const ARCHIVED = 2;
+const TRASHED = 4;
+
+/** The admin's listing now (the oracle), in server order, with each asset's flags. */
+async function serverView(server: FixtureServer, query = ''): Promise<{ ids: string[]; flags: number[] }> {
   const info = await server.info();
   const admin = info.users.find((u: any) => u.isAdmin);
-  const r = await fetch(`${server.url}/api/asset`, { headers: { 'x-api-key': admin.apiKey } });
+  const r = await fetch(`${server.url}/api/asset${query}`, { headers: { 'x-api-key': admin.apiKey } });
   expect(r.status).toBe(200);
-  return (await r.json()).map((a: any) => a.id);
+  const list = await r.json();
+  return {
+    ids: list.map((a: any) => a.id),
+    flags: list.map(
+      (a: any) => (a.isFavorite ? FAVORITE : 0) | (a.isArchived ? ARCHIVED : 0) | (a.isTrashed ? TRASHED : 0),
+    ),
+  };
 }
 
-test('a reload of an unchanged library is all 304s and shows the same grid', async ({ page, server }) => {
+/** What the app holds, in its order. */
+async function appView(page: Page): Promise<{ ids: string[]; flags: number[] }> {
+  return page.evaluate(() => {
+    const g = (window as any).__immichGrid;
+    return { ids: g.ids(), flags: g.flags() };
+  });
+}
+
+/** Page requests (`skip`/`take`), as opposed to deltas (`updatedAfter`). */
+const pageRequests = (rs: FixtureRequest[]) => rs.filter((r) => r.path === '/api/asset' && r.query.includes('skip='));
+const deltaRequests = (rs: FixtureRequest[]) =>
+  rs.filter((r) => r.path === '/api/asset' && r.query.includes('updatedAfter='));
+const auditRequests = (rs: FixtureRequest[]) => rs.filter((r) => r.path === '/api/audit/deletes');
+
+test('a cold load reads each page once and closes with one delta', async ({ page, server }) => {
+  const app = new AppPage(page);
+  await server.clearRequests();
+  await app.open(server.url);
+  await app.waitCurrent();
+  const rs = await server.requests();
+  const pages = pageRequests(rs);
+  // 2,500 assets in pages of 1,000: three pages, plus at most two asked past
+  // the end by the pages in flight; never a second pass.
+  expect(pages.length).toBeGreaterThanOrEqual(3);
+  expect(pages.length).toBeLessThanOrEqual(5);
+  expect(pages.every((r) => r.ifNoneMatch === null)).toBeTruthy();
+  expect(new Set(pages.map((r) => r.query)).size).toBe(pages.length);
+  expect(deltaRequests(rs).length).toBe(1);
+  expect(auditRequests(rs).length).toBe(1);
+  expect(await appView(page)).toEqual(await serverView(server));
+});
+
+test('a reload of an unchanged library sends no page, only the delta', async ({ page, server }) => {
   const app = new AppPage(page);
   await app.open(server.url);
   await app.waitCurrent();
@@ -26,29 +71,111 @@ test('a reload of an unchanged library is all 304s and shows the same grid', asy
   await expect(app.tiles.first()).toBeVisible();
   await app.waitCurrent();
   await expect(app.progress).toHaveAttribute('data-from-cache', 'true');
-  const listed = await server.assetRequests();
-  expect(listed.length).toBeGreaterThan(0);
-  for (const r of listed) {
-    expect(r.status, `${r.query}`).toBe(304);
-    expect(r.bytes).toBe(0);
-    expect(r.ifNoneMatch).toBeTruthy();
+  const rs = (await server.requests()).filter((r) => r.path.startsWith('/api/') && !r.path.startsWith('/api/asset/thumbnail'));
+  expect(pageRequests(rs)).toEqual([]);
+  const deltas = deltaRequests(rs);
+  expect(deltas.length).toBe(1);
+  // The whole library of the signed-in user, never the view's filters.
+  expect(deltas[0].query).toMatch(/userId=[0-9a-f-]{36}/);
+  expect(deltas[0].query).not.toMatch(/isFavorite|isArchived|skip=/);
+  expect(auditRequests(rs).length).toBe(1);
+  expect(auditRequests(rs)[0].query).toMatch(/after=.*entityType=ASSET.*userId=/);
+  // The rest of the loader's requests: who, which server version, the counts
+  // (the filters panel lists the partners on its own).
+  const loader = rs.filter((r) => r.path !== '/api/partner');
+  const others = loader.filter((r) => r.path !== '/api/asset' && r.path !== '/api/audit/deletes').map((r) => r.path);
+  for (const p of others) {
+    expect(['/api/user/me', '/api/server-info/version', '/api/asset/statistics']).toContain(p);
   }
+  expect(loader.length).toBeLessThanOrEqual(6);
   expect(await app.loadedIds()).toEqual(first);
 });
 
-test('changes at the server show after a reload, nothing duplicated or lost', async ({ page, server }) => {
+for (const view of ['', '?isFavorite=true']) {
+  test(`creates, edits, favourites, trash and deletions show after a reload (${view || 'whole library'})`, async ({
+    page,
+    server,
+  }) => {
+    const app = new AppPage(page);
+    await app.open(`${server.url}/${view}`);
+    await app.waitCurrent();
+    const report = await server.change({ new: 7, edit: 5, favorite: 6, trash: 3, delete: 4 });
+    await server.clearRequests();
+    await page.reload();
+    await app.waitCurrent();
+    const got = await appView(page);
+    expect(new Set(got.ids).size).toBe(got.ids.length);
+    expect(got).toEqual(await serverView(server, view));
+    for (const id of report.deleted) expect(got.ids).not.toContain(id);
+    // Only the delta: no page was asked again.
+    const rs = await server.requests();
+    expect(pageRequests(rs)).toEqual([]);
+    expect(deltaRequests(rs).length).toBe(1);
+  });
+}
+
+test('a background check on window focus applies the changes without a reload', async ({ page, server }) => {
+  const app = new AppPage(page);
+  await app.open(`${server.url}/?isFavorite=true`);
+  await app.waitCurrent();
+  await server.change({ new: 4, favorite: 6, delete: 3 });
+  await server.clearRequests();
+  await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+  const want = await serverView(server, '?isFavorite=true');
+  await expect.poll(() => appView(page), { timeout: 20_000 }).toEqual(want);
+  const rs = await server.requests();
+  expect(pageRequests(rs)).toEqual([]);
+  expect(deltaRequests(rs).length).toBe(1);
+});
+
+test('a count that disagrees with the statistics falls back to the pages', async ({ page, server }) => {
   const app = new AppPage(page);
   await app.open(server.url);
   await app.waitCurrent();
-  await server.change({ new: 7, edit: 5, favorite: 3, trash: 2, delete: 4 });
+  // New assets whose updatedAt is old: no delta can see them.
+  const report = await server.change({ new: 2, stale: true });
   await server.clearRequests();
   await page.reload();
   await app.waitCurrent();
-  const ids = await app.loadedIds();
-  expect(new Set(ids).size).toBe(ids.length);
-  expect(ids).toEqual(await serverIds(server));
-  const listed = await server.assetRequests();
-  expect(listed.some((r) => r.status === 200)).toBeTruthy();
+  const got = await appView(page);
+  for (const id of report.created) expect(got.ids).toContain(id);
+  expect(got).toEqual(await serverView(server));
+  const pages = pageRequests(await server.requests());
+  expect(pages.length).toBeGreaterThan(0);
+  expect(pages.every((r) => r.ifNoneMatch)).toBeTruthy();
+});
+
+test('after 100 days away (needsFullSync) every page is verified', async ({ page, server }) => {
+  const app = new AppPage(page);
+  await app.open(server.url);
+  await app.waitCurrent();
+  await server.change({ advanceDays: 101, new: 3, delete: 2, favorite: 2 });
+  await server.clearRequests();
+  await page.reload();
+  await app.waitCurrent();
+  expect(await appView(page)).toEqual(await serverView(server));
+  const pages = pageRequests(await server.requests());
+  expect(pages.filter((r) => r.ifNoneMatch).length).toBeGreaterThanOrEqual(3);
+  // A later reload is a delta again.
+  await server.clearRequests();
+  await page.reload();
+  await app.waitCurrent();
+  expect(pageRequests(await server.requests())).toEqual([]);
+});
+
+test('Refresh verifies every page with its ETag', async ({ page, server }) => {
+  const app = new AppPage(page);
+  await app.open(server.url);
+  await app.waitCurrent();
+  await server.clearRequests();
+  await page.getByTestId('refresh').click();
+  await app.waitCurrent();
+  const pages = pageRequests(await server.requests());
+  expect(pages.length).toBeGreaterThanOrEqual(3);
+  for (const r of pages) {
+    expect(r.status, r.query).toBe(304);
+    expect(r.ifNoneMatch).toBeTruthy();
+  }
 });
 
 test('a library that changes while pages load ends complete and without duplicates', async ({ page, server }) => {
@@ -57,14 +184,14 @@ test('a library that changes while pages load ends complete and without duplicat
   // held back 700 ms: the change lands after the first pages and before
   // the last ones.
   await server.faults({ latencyMs: 700, times: 4, path: '/api/asset' });
+  await server.clearRequests();
   await app.open(`${server.url}/?take=500`);
   await expect(app.tiles.first()).toBeVisible();
   await server.change({ new: 5, delete: 5 });
   await app.waitCurrent();
-  const ids = await app.loadedIds();
-  expect(new Set(ids).size).toBe(ids.length);
-  expect(ids).toEqual(await serverIds(server));
-  // The change was seen: some page was fetched again after the first pass.
-  const pages = (await server.assetRequests()).filter((r) => r.query.includes('take=500'));
-  expect(pages.filter((r) => r.status === 200).length).toBeGreaterThan(5);
+  const got = await appView(page);
+  expect(new Set(got.ids).size).toBe(got.ids.length);
+  expect(got).toEqual(await serverView(server));
+  // The change was seen by the closing delta.
+  expect(deltaRequests(await server.requests()).length).toBeGreaterThanOrEqual(1);
 });

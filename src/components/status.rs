@@ -76,6 +76,17 @@ pub fn StatusBar(library: Library) -> impl IntoView {
                     "Retry"
                 </button>
             </Show>
+            <Show when=move || library.status.get() == LoadStatus::Current>
+                <button
+                    type="button"
+                    class="ig-button"
+                    data-testid="refresh"
+                    title="Check every page with the server (also finds edits a quick check cannot see)"
+                    on:click=move |_| library.refresh()
+                >
+                    "Refresh"
+                </button>
+            </Show>
             {move || library.cache_note.get().map(|n| view! { <span class="ig-note" data-testid="cache-note">{n}</span> })}
         </div>
     }

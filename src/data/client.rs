@@ -21,8 +21,9 @@ use std::time::Duration;
 
 use gloo_net::http::{Request, Response};
 use immich_api::{
-    AssetQuery, AssetStatsResponseDto, ErrorResponse, PartnerDirection, PartnerResponseDto,
-    ServerPingResponse, ServerVersionResponseDto, UserResponseDto,
+    is_uuid_v4, AssetQuery, AssetStatsResponseDto, AuditDeletesResponseDto, ErrorResponse,
+    PartnerDirection, PartnerResponseDto, ServerPingResponse, ServerVersionResponseDto,
+    UserResponseDto,
 };
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
@@ -304,6 +305,74 @@ impl Client {
 
     /// A GET of `route` decoded as JSON (no ETag handling), at most
     /// [`limits::SMALL_JSON_BYTES`].
+    /// `GET /api/user/me` with the server's time from the answer's `Date`
+    /// header (ms since the epoch; `None` when absent, not exposed across
+    /// origins, or not a date). The time serves as a delta sync watermark.
+    pub async fn me_dated(
+        &self,
+        signal: Option<&AbortSignal>,
+    ) -> Result<(UserResponseDto, Option<i64>), ApiError> {
+        let mut attempt = 0;
+        loop {
+            match self.get_dated_once(&Route::me(), signal).await {
+                Err(e) if e.is_transient() && attempt < RETRIES => {
+                    sleep(backoff(attempt)).await;
+                    if signal.is_some_and(AbortSignal::aborted) {
+                        return Err(ApiError::Aborted);
+                    }
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+                Ok((body, date)) => {
+                    let user = serde_json::from_slice(&body)
+                        .map_err(|e| ApiError::Decode(e.to_string()))?;
+                    let date = date
+                        .as_deref()
+                        .and_then(library_core::sync::parse_http_date);
+                    return Ok((user, date));
+                }
+            }
+        }
+    }
+
+    /// `GET /api/audit/deletes?after=…&entityType=ASSET&userId=…`: the ids of
+    /// `user_id`'s assets deleted after `after`, and whether that is further
+    /// back than the server's audit log keeps.
+    pub async fn audit_deletes(
+        &self,
+        after: &chrono::DateTime<chrono::Utc>,
+        user_id: &str,
+        signal: Option<&AbortSignal>,
+    ) -> Result<AuditDeletesResponseDto, ApiError> {
+        // An id from the server goes into a URL only once checked.
+        if !is_uuid_v4(user_id) {
+            return Err(ApiError::Invalid("the user id is not a UUID".into()));
+        }
+        let route = Route::audit_deletes(&immich_api::iso::format(after), user_id);
+        self.get_json(&route, signal).await
+    }
+
+    /// One unconditional GET of `route` giving the body (at most
+    /// [`limits::SMALL_JSON_BYTES`]) and the `Date` header.
+    async fn get_dated_once(
+        &self,
+        route: &Route,
+        signal: Option<&AbortSignal>,
+    ) -> Result<(Vec<u8>, Option<String>), ApiError> {
+        let resp = self.send(route, None, signal).await?;
+        let status = resp.status();
+        if (200..300).contains(&status) {
+            let date = resp.headers().get("date");
+            let body = self.read_limited(&resp, limits::SMALL_JSON_BYTES).await?;
+            return Ok((body, date));
+        }
+        let body = self
+            .read_limited(&resp, limits::ERROR_BYTES)
+            .await
+            .unwrap_or_default();
+        Err(status_error(status, &resp.status_text(), &body))
+    }
+
     pub async fn get_json<T: DeserializeOwned>(
         &self,
         route: &Route,

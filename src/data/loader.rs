@@ -37,11 +37,13 @@ use std::{
     task::Poll,
 };
 
-use immich_api::{AssetQuery, UserResponseDto};
+use immich_api::{is_uuid_v4, AssetQuery, AuditDeletesResponseDto, UserResponseDto};
 use leptos::prelude::*;
 use library_core::{
-    decode_page, CacheEvent, CacheMode, CachePolicy, CacheScope, InMemoryKv, KvStore, LibraryIndex,
-    PageError, PageRequest, PageResponse, PageSet, PageSetPhase, StoreError, UncachedReason,
+    decode_page, delta_applies, plan as sync_plan, watermark_from_date, CacheEvent, CacheMode,
+    CachePolicy, CacheScope, DeltaFailure, InMemoryKv, KvStore, LibraryIndex, LibrarySync,
+    PageError, PageRequest, PageResponse, PageSet, PageSetPhase, Plan, PlanInput, StoreError,
+    SyncEnd, SyncPhase, SyncRecord, SyncRequest, UncachedReason, ViewFilter,
 };
 // wasm-bindgen-futures' spawner needs no executor set up first (tests, early use).
 use wasm_bindgen_futures::spawn_local;
@@ -149,6 +151,52 @@ struct Inner {
     policy: Option<Rc<RefCell<CachePolicy<Kv>>>>,
     /// `None` until opened; `Some(None)` when IndexedDB is unavailable.
     bodies: Option<Option<BodyStore>>,
+    /// The next run verifies every page (the person asked for a refresh).
+    refresh: bool,
+    /// A delta route answered 404 on this server: no more deltas this session.
+    delta_unavailable: bool,
+    /// `major.minor.patch` of the server, once asked.
+    server_version: Option<String>,
+    /// Where the shown index stands, for background deltas.
+    synced: Option<Synced>,
+    /// A background sync is under way.
+    background: bool,
+    /// When the last background sync started (`Date.now()` ms).
+    last_background_ms: f64,
+}
+
+/// The shown index is current as of `since_ms` (server time): what a
+/// background delta continues from.
+struct Synced {
+    /// The run that published it; a newer run makes this stale.
+    generation: u64,
+    since_ms: i64,
+    /// The last full pass (server time): a day later, a reload verifies.
+    checked_ms: i64,
+    /// Whether deltas apply to the view.
+    delta: bool,
+    /// Whether the statistics count the view.
+    counts: bool,
+    target: DeltaTarget,
+}
+
+/// Where a run's sync record lives and what it says.
+struct RecordCtx {
+    key: String,
+    version: String,
+    user_id: String,
+    use_cache: bool,
+    view_delta: bool,
+    counts: bool,
+    /// The record's last full check, when the run started from one.
+    checked_ms: Option<i64>,
+}
+
+/// Forgets the view's sync record (its pages are changing or unsound).
+fn drop_record(ctx: &RecordCtx) {
+    if let Ok(mut kv) = WebStorageKv::local() {
+        kv.remove(&ctx.key);
+    }
 }
 
 /// The metadata store: localStorage, or memory when it is unavailable.
@@ -223,6 +271,12 @@ impl Library {
             user: None,
             policy: None,
             bodies: None,
+            refresh: false,
+            delta_unavailable: false,
+            server_version: None,
+            synced: None,
+            background: false,
+            last_background_ms: 0.0,
         };
         Self {
             index,
@@ -246,8 +300,146 @@ impl Library {
     }
 
     /// Loads again (aborting a load under way), showing what is held meanwhile.
+    /// With a sound cache this is a delta sync: no page is requested.
     pub fn reload(&self) {
         self.restart(false);
+    }
+
+    /// Loads again verifying every page with its ETag (the person asked: this
+    /// also catches what a delta cannot see, such as exif-only edits).
+    pub fn refresh(&self) {
+        if let Some(inner) = self.inner.try_get_value() {
+            inner.borrow_mut().refresh = true;
+        }
+        self.restart(false);
+    }
+
+    /// Keeps the shown library current while the page is open: a background
+    /// delta every [`BACKGROUND_SYNC_MS`] and when the window gets the focus
+    /// (at most once a [`FOCUS_SYNC_MIN_MS`]). Call once, from the app.
+    pub fn keep_in_sync(&self) {
+        let lib = *self;
+        let interval = set_interval_with_handle(
+            move || lib.sync_in_background(0.0),
+            std::time::Duration::from_millis(BACKGROUND_SYNC_MS),
+        )
+        .ok();
+        let focus = window_event_listener(leptos::ev::focus, move |_| {
+            lib.sync_in_background(FOCUS_SYNC_MIN_MS);
+        });
+        on_cleanup(move || {
+            if let Some(h) = interval {
+                h.clear();
+            }
+            focus.remove();
+        });
+    }
+
+    /// Applies a delta to the shown index when the last run ended current,
+    /// deltas apply to the view and no sync ran in the last `min_gap_ms`.
+    /// Falls back to a reload (which plans a full pass) when the delta says so.
+    pub fn sync_in_background(&self, min_gap_ms: f64) {
+        let Some(inner) = self.inner.try_get_value() else {
+            return;
+        };
+        let now = js_sys::Date::now();
+        let ready = {
+            let i = inner.borrow();
+            !i.background
+                && now - i.last_background_ms >= min_gap_ms
+                && i.synced
+                    .as_ref()
+                    .is_some_and(|s| s.generation == i.generation && s.delta)
+        };
+        if !ready || self.status.try_get_untracked() != Some(LoadStatus::Current) {
+            return;
+        }
+        {
+            let mut i = inner.borrow_mut();
+            i.background = true;
+            i.last_background_ms = now;
+        }
+        let lib = *self;
+        spawn_local(async move {
+            let outcome = lib.background_delta(&inner).await;
+            inner.borrow_mut().background = false;
+            if outcome == Background::Reload {
+                lib.reload();
+            }
+        });
+    }
+
+    async fn background_delta(&self, inner: &Rc<RefCell<Inner>>) -> Background {
+        let (generation, since_ms, checked_ms, counts, target, user) = {
+            let i = inner.borrow();
+            let Some(s) = &i.synced else {
+                return Background::Nothing;
+            };
+            (
+                i.generation,
+                s.since_ms,
+                s.checked_ms,
+                s.counts,
+                s.target.clone(),
+                i.user.as_ref().map(|u| u.id.clone()),
+            )
+        };
+        let current = || inner.borrow().generation == generation;
+        let signal = target.signal.as_ref();
+        // The server's time first: every change after it is the next sync's.
+        let Ok((me, Some(now))) = target.client.me_dated(signal).await else {
+            return Background::Nothing;
+        };
+        if !current() {
+            return Background::Nothing;
+        }
+        if user.as_deref() != Some(me.id.as_str())
+            || now.saturating_sub(checked_ms) >= library_core::sync::FULL_CHECK_INTERVAL_MS
+        {
+            // Someone else signed in, or the daily full pass is due.
+            return Background::Reload;
+        }
+        let Some(shown) = self.index.try_get_untracked() else {
+            return Background::Nothing;
+        };
+        let mut sync = LibrarySync::background(
+            (*shown).clone(),
+            since_ms,
+            ViewFilter::of(&target.query),
+            counts,
+        );
+        drop(shown);
+        let mut in_flight: Vec<InFlight> = Vec::new();
+        loop {
+            while let Some(req) = sync.next_request() {
+                in_flight.push(target.send(req));
+            }
+            if in_flight.is_empty() {
+                break;
+            }
+            let done = next_done(&mut in_flight).await;
+            if !current() || feed_delta(&mut sync, done, &self.writers).is_err() {
+                return Background::Nothing;
+            }
+        }
+        if sync.delta_missing() {
+            inner.borrow_mut().delta_unavailable = true;
+        }
+        if sync.fallback().is_some() {
+            return Background::Reload;
+        }
+        if sync.delta_effect().is_some_and(|e| !e.is_empty()) {
+            if let Ok(ix) = sync.result() {
+                self.writers
+                    .progress
+                    .try_update(|p| p.loaded = ix.len() as u64);
+                self.writers.index.try_set(Arc::new(ix));
+            }
+        }
+        if let Some(s) = inner.borrow_mut().synced.as_mut() {
+            s.since_ms = watermark_from_date(now);
+        }
+        Background::Nothing
     }
 
     /// Loads other filters, aborting requests for the old ones.
@@ -349,8 +541,102 @@ struct Run {
     w: Writers,
 }
 
+/// What finished among the requests in flight.
+enum Done {
+    Page(PageRequest, Result<Fetched, ApiError>),
+    Changes(Result<Fetched, ApiError>),
+    Deletes(Result<AuditDeletesResponseDto, ApiError>),
+    Count(Option<u64>),
+}
+
 /// A request's future in the in-flight set.
-type InFlight = Pin<Box<dyn Future<Output = (PageRequest, Result<Fetched, ApiError>)>>>;
+type InFlight = Pin<Box<dyn Future<Output = Done>>>;
+
+/// What the delta requests of a view need besides the sync's own answers.
+#[derive(Clone)]
+struct DeltaTarget {
+    client: Client,
+    /// The view's filters (for pages; a delta drops them).
+    query: AssetQuery,
+    /// Whose library: the view's `userId`, else the signed-in user (checked UUID).
+    user_id: String,
+    signal: Option<AbortSignal>,
+}
+
+impl DeltaTarget {
+    /// The future answering `req`.
+    fn send(&self, req: SyncRequest) -> InFlight {
+        let t = self.clone();
+        Box::pin(async move {
+            let signal = t.signal.as_ref();
+            match req {
+                SyncRequest::Page(req) => {
+                    let q = page_query(&t.query, req.skip, req.take);
+                    let res = t
+                        .client
+                        .asset_page(&q, req.if_none_match.as_deref(), signal)
+                        .await;
+                    Done::Page(req, res)
+                }
+                SyncRequest::Changes { since_ms, take } => {
+                    let res = match delta_query(since_ms, take, &t.user_id) {
+                        Some(q) => t.client.asset_page(&q, None, signal).await,
+                        None => Err(ApiError::Invalid("no delta for this time".into())),
+                    };
+                    Done::Changes(res)
+                }
+                SyncRequest::Deletes { since_ms } => {
+                    let res = match chrono::DateTime::from_timestamp_millis(since_ms) {
+                        Some(after) => t.client.audit_deletes(&after, &t.user_id, signal).await,
+                        None => Err(ApiError::Invalid("no delta for this time".into())),
+                    };
+                    Done::Deletes(res)
+                }
+                SyncRequest::Count => {
+                    Done::Count(expected_total(&t.client, &query_stats(&t.query), signal).await)
+                }
+            }
+        })
+    }
+}
+
+/// Feeds a delta answer to the sync. `Err(())` when the run was aborted.
+fn feed_delta(sync: &mut LibrarySync, done: Done, w: &Writers) -> Result<(), ()> {
+    let failure = |e: &ApiError| match e {
+        ApiError::Status { status: 404, .. } => DeltaFailure::Missing,
+        _ => DeltaFailure::Failed,
+    };
+    match done {
+        Done::Changes(Err(ApiError::Aborted)) | Done::Deletes(Err(ApiError::Aborted)) => {
+            return Err(())
+        }
+        Done::Changes(Ok(Fetched::Fresh { body, .. })) => match decode_page(&body) {
+            Ok(changes) => sync.on_changes(Ok(changes)),
+            Err(e) => {
+                log(&format!("the delta could not be read: {e}"));
+                sync.on_changes(Err(DeltaFailure::Failed));
+            }
+        },
+        Done::Changes(Ok(Fetched::NotModified)) => sync.on_changes(Err(DeltaFailure::Failed)),
+        Done::Changes(Err(e)) => {
+            log(&format!("delta: {e}"));
+            sync.on_changes(Err(failure(&e)));
+        }
+        Done::Deletes(Ok(d)) => sync.on_deletes(Ok((d.ids, d.needs_full_sync))),
+        Done::Deletes(Err(e)) => {
+            log(&format!("deletions: {e}"));
+            sync.on_deletes(Err(failure(&e)));
+        }
+        Done::Count(n) => {
+            if let Some(total) = n {
+                w.progress.try_update(|p| p.total = Some(total));
+            }
+            sync.on_count(n);
+        }
+        Done::Page(req, _) => sync.on_page_failure(req.page),
+    }
+    Ok(())
+}
 
 /// Plain words for a failed call during a load.
 fn describe(e: &ApiError) -> String {
@@ -378,9 +664,18 @@ impl Run {
     /// Runs the load; `Err` carries the message for [`LoadStatus::Error`].
     /// Returns `Ok` also when superseded (nothing more to say then).
     async fn go(&self) -> Result<(), String> {
-        let (client, options, query, paged) = {
-            let i = self.inner.borrow();
-            (Client::new(&i.session), i.options, i.query.clone(), i.paged)
+        let (client, options, query, paged, refresh, delta_unavailable, known_version) = {
+            let mut i = self.inner.borrow_mut();
+            let refresh = std::mem::take(&mut i.refresh);
+            (
+                Client::new(&i.session),
+                i.options,
+                i.query.clone(),
+                i.paged,
+                refresh,
+                i.delta_unavailable,
+                i.server_version.clone(),
+            )
         };
         // The person's page size and start, else the loader's defaults.
         let take = query.take.map_or(options.page_size, |t| {
@@ -394,16 +689,18 @@ impl Run {
         let signal = self.signal.as_ref();
         self.w.status.try_set(LoadStatus::Loading);
 
-        // Who is asking: the cache scope, and the statistics' owner. On a fresh
-        // page `/api/user/me` is a network round trip, so meanwhile the caches
-        // open and, when this server and sign-in mode last belonged to a known
-        // user, that user's cached pages are read and the first one is shown.
-        // When `me` names someone else (or fails), what was shown is taken down
-        // at once and the cache is read again under the right scope.
+        // Who is asking: the cache scope, and the statistics' owner; and the
+        // server's time (its `Date`), the watermark of this run's deltas. On a
+        // fresh page `/api/user/me` is a network round trip, so meanwhile the
+        // caches open and, when this server and sign-in mode last belonged to a
+        // known user, that user's cached pages are read and the first one is
+        // shown. When `me` names someone else (or fails), what was shown is
+        // taken down at once and the cache is read again under the right scope.
         let known_user = self.inner.borrow().user.clone();
         let server = client.server().as_str().to_owned();
         let user_key = last_user_key(&server, auth_mode(&self.inner.borrow().session.auth));
         let remembered = match (&known_user, options.use_cache) {
+            (Some(u), true) => Some(u.id.clone()),
             (None, true) => WebStorageKv::local()
                 .ok()
                 .and_then(|kv| kv.get(&user_key).ok().flatten()),
@@ -415,11 +712,8 @@ impl Run {
         // The first cached page waits here until `me` confirms the user.
         let gate = FirstPageGate::default();
         let me_part = async {
-            let result = match known_user {
-                Some(u) => Ok(u),
-                None => client.me(signal).await,
-            };
-            let confirmed = matches!((&result, &remembered), (Ok(u), Some(r)) if &u.id == r);
+            let result = client.me_dated(signal).await;
+            let confirmed = matches!((&result, &remembered), (Ok((u, _)), Some(r)) if &u.id == r);
             if confirmed {
                 if self.is_current() {
                     gate.confirm(&self.w);
@@ -428,12 +722,24 @@ impl Run {
                 wrong_user.set(true);
                 gate.drop_held();
             }
-            if let Ok(user) = &result {
+            if let Ok((user, _)) = &result {
                 if self.is_current() {
-                    self.on_user(&client, &query, user, paged, start);
+                    self.on_user(user);
                 }
             }
             result
+        };
+        // The server's version names the cache record's validity (an upgrade may
+        // change any answer); asked once per app start.
+        let version_part = async {
+            match known_version {
+                Some(v) => Some(v),
+                None => client
+                    .version(signal)
+                    .await
+                    .ok()
+                    .map(|v| format!("{}.{}.{}", v.major, v.minor, v.patch)),
+            }
         };
         let cache_part = async {
             let (policy, bodies) = if options.use_cache {
@@ -459,14 +765,18 @@ impl Run {
             };
             (policy, bodies, early)
         };
-        let (me, (policy, bodies, early)) = join(me_part, cache_part).await;
-        let user = match me {
+        let ((me, version), (policy, bodies, early)) =
+            join(join(me_part, version_part), cache_part).await;
+        let (user, server_now) = match me {
             Ok(u) => u,
             Err(ApiError::Aborted) => return Ok(()),
             Err(e) => return Err(describe(&e)),
         };
         if !self.is_current() {
             return Ok(());
+        }
+        if version.is_some() {
+            self.inner.borrow_mut().server_version = version.clone();
         }
         if options.use_cache && remembered.as_deref() != Some(user.id.as_str()) {
             // Not a secret: only which user this server and sign-in mode had.
@@ -476,6 +786,7 @@ impl Run {
         }
 
         let scope = CacheScope::new(&server, &user.id);
+        let record_key = SyncRecord::key(&scope, &view_canonical(&query, take));
         let cache = Cache {
             policy,
             bodies,
@@ -509,38 +820,70 @@ impl Run {
         if let Some(m) = max_pages {
             set = set.with_max_pages(m);
         }
+
+        // Which pass: a delta on the cached pages, a one-pass load closed by a
+        // delta, or the ETag verification (library-core's `sync::plan`).
+        let delta_user = query.user_id.clone().unwrap_or_else(|| user.id.clone());
+        let delta_view = delta_applies(&query, paged, &user.id) && is_uuid_v4(&delta_user);
+        let counts = !paged && start == 0 && stats_apply(&query, &user.id);
+        let record = if options.use_cache && cache.policy.is_some() {
+            WebStorageKv::local()
+                .ok()
+                .and_then(|kv| kv.get(&record_key).ok().flatten())
+                .and_then(|s| SyncRecord::from_json(&s))
+        } else {
+            None
+        };
+        let version = version.unwrap_or_default();
+        let plan = sync_plan(&PlanInput {
+            delta_view,
+            cached_pages,
+            cache_complete: set.end_known(),
+            record: record.as_ref(),
+            now_ms: server_now,
+            server_version: &version,
+            user_id: &user.id,
+            refresh,
+            delta_unavailable,
+        });
+        let start_ms = server_now.map(watermark_from_date);
+        let sync = LibrarySync::new(plan, set, ViewFilter::of(&query), counts, start_ms);
+        if counts && !matches!(plan, Plan::Delta { .. }) {
+            self.fetch_total(&client, &query);
+        }
         let mut publisher = Publisher::default();
         if cached_pages > 0 {
             self.w.from_cache.try_set(true);
-            self.publish(&set, &mut publisher, true);
+            self.publish(&sync, &mut publisher, true);
         }
-        self.w.status.try_set(status_of(set.phase()));
-        self.run_pages(
-            &client,
-            &query,
-            &mut set,
-            cache,
-            &mut publisher,
-            cached_pages,
-        )
-        .await
+        self.w.status.try_set(status_of_sync(sync.phase()));
+        let target = DeltaTarget {
+            client,
+            query,
+            user_id: delta_user,
+            signal: self.signal.clone(),
+        };
+        let ctx = RecordCtx {
+            key: record_key,
+            version,
+            user_id: user.id,
+            use_cache: options.use_cache,
+            view_delta: delta_view,
+            counts,
+            checked_ms: record.as_ref().map(|r| r.checked_ms),
+        };
+        self.run_sync(&target, sync, cache, &mut publisher, cached_pages, ctx)
+            .await
     }
 
-    /// `me` answered for this run: remembers the user and, when statistics
-    /// apply, fetches the expected total in the background.
-    fn on_user(
-        &self,
-        client: &Client,
-        query: &AssetQuery,
-        user: &UserResponseDto,
-        paged: bool,
-        start: u64,
-    ) {
+    /// `me` answered for this run: remembers the user.
+    fn on_user(&self, user: &UserResponseDto) {
         self.inner.borrow_mut().user = Some(user.clone());
         self.w.user.try_set(Some(user.clone()));
-        if paged || start != 0 || !stats_apply(query, &user.id) {
-            return;
-        }
+    }
+
+    /// Fetches the expected total for the progress display in the background.
+    fn fetch_total(&self, client: &Client, query: &AssetQuery) {
         let (client, signal, w, inner, generation) = (
             client.clone(),
             self.signal.clone(),
@@ -558,116 +901,174 @@ impl Run {
         });
     }
 
-    /// The fetch loop: keeps up to `concurrency` requests in flight, feeds the
-    /// answers to the page set, stores bodies, publishes.
-    async fn run_pages(
+    /// The fetch loop: keeps the sync's requests in flight (pages up to
+    /// `concurrency` at a time), feeds the answers back, stores bodies,
+    /// publishes, and at the end records what the cached pages now hold.
+    async fn run_sync(
         &self,
-        client: &Client,
-        query: &AssetQuery,
-        set: &mut PageSet,
+        target: &DeltaTarget,
+        mut sync: LibrarySync,
         mut cache: Cache,
         publisher: &mut Publisher,
         cached_pages: usize,
+        ctx: RecordCtx,
     ) -> Result<(), String> {
+        let query = &target.query;
         let mut in_flight: Vec<InFlight> = Vec::new();
+        let mut record_dropped = false;
         loop {
-            while let Some(req) = set.next_request() {
-                let client = client.clone();
-                let page_query = page_query(query, req.skip, req.take);
-                let signal = self.signal.clone();
-                in_flight.push(Box::pin(async move {
-                    let res = client
-                        .asset_page(&page_query, req.if_none_match.as_deref(), signal.as_ref())
-                        .await;
-                    (req, res)
-                }));
+            while let Some(req) = sync.next_request() {
+                in_flight.push(target.send(req));
             }
             if in_flight.is_empty() {
                 break;
             }
-            let (req, res) = next_done(&mut in_flight).await;
+            let done = next_done(&mut in_flight).await;
             if !self.is_current() {
                 return Ok(());
             }
-            let canonical = page_query(query, req.skip, req.take).canonical();
-            match res {
-                Ok(Fetched::NotModified) => {
-                    match set.on_response(req.page, PageResponse::NotModified) {
-                        Ok(()) | Err(PageError::NotRequested(_)) => {}
+            match done {
+                Done::Page(req, res) => {
+                    let canonical = page_query(query, req.skip, req.take).canonical();
+                    match res {
+                        Ok(Fetched::NotModified) => {
+                            match sync.on_page(req.page, PageResponse::NotModified) {
+                                Ok(()) | Err(PageError::NotRequested(_)) => {}
+                                Err(e) => {
+                                    // A 304 for a page whose body is gone: it is asked again plainly.
+                                    cache.body_missing(&canonical).await;
+                                    log(&format!("page {}: {e}", req.page));
+                                }
+                            }
+                        }
+                        Ok(Fetched::Fresh { etag, body }) => {
+                            let mut assets = decode_page(&body).map_err(|e| {
+                                format!(
+                                    "The server's answer for assets {}–{} could not be read ({e}).",
+                                    req.skip,
+                                    req.skip + u64::from(req.take)
+                                )
+                            })?;
+                            if !record_dropped {
+                                // The pages change under the record: it holds
+                                // again only once this run ends sound.
+                                drop_record(&ctx);
+                                record_dropped = true;
+                            }
+                            cache.store(&canonical, etag.as_deref(), &body).await;
+                            // The bytes are stored: only the decoded page is kept.
+                            drop(body);
+                            assets.shrink_to_fit();
+                            if !self.is_current() {
+                                return Ok(());
+                            }
+                            match sync.on_page(req.page, PageResponse::Fresh { assets, etag }) {
+                                // A page past an end found meanwhile: nothing to do.
+                                Ok(()) | Err(PageError::NotRequested(_)) => {}
+                                Err(e) => return Err(e.to_string()),
+                            }
+                            publisher.dirty = true;
+                        }
+                        Err(ApiError::Aborted) => return Ok(()),
                         Err(e) => {
-                            // A 304 for a page whose body is gone: it is asked again plainly.
-                            cache.body_missing(&canonical).await;
-                            log(&format!("page {}: {e}", req.page));
+                            sync.on_page_failure(req.page);
+                            // The client already retried transient failures.
+                            return Err(describe(&e));
                         }
                     }
                 }
-                Ok(Fetched::Fresh { etag, body }) => {
-                    let mut assets = decode_page(&body).map_err(|e| {
-                        format!(
-                            "The server's answer for assets {}–{} could not be read ({e}).",
-                            req.skip,
-                            req.skip + u64::from(req.take)
-                        )
-                    })?;
-                    cache.store(&canonical, etag.as_deref(), &body).await;
-                    // The bytes are stored: only the decoded page is kept.
-                    drop(body);
-                    assets.shrink_to_fit();
-                    if !self.is_current() {
+                other => {
+                    if feed_delta(&mut sync, other, &self.w).is_err() {
                         return Ok(());
                     }
-                    match set.on_response(req.page, PageResponse::Fresh { assets, etag }) {
-                        // A page past an end found meanwhile: nothing to do.
-                        Ok(()) | Err(PageError::NotRequested(_)) => {}
-                        Err(e) => return Err(e.to_string()),
+                    if sync.delta_effect().is_some_and(|e| !e.is_empty()) {
+                        publisher.dirty = true;
                     }
-                    publisher.dirty = true;
-                }
-                Err(ApiError::Aborted) => return Ok(()),
-                Err(e) => {
-                    set.on_failure(req.page);
-                    // The client already retried transient failures.
-                    return Err(describe(&e));
                 }
             }
-            self.w.status.try_set(status_of(set.phase()));
-            self.w
-                .progress
-                .try_update(|p| p.loaded = set.loaded_assets() as u64);
+            if sync.delta_missing() {
+                self.inner.borrow_mut().delta_unavailable = true;
+            }
+            if let Some(reason) = sync.fallback() {
+                if !record_dropped {
+                    log(&format!("delta sync fell back to a full pass: {reason:?}"));
+                    drop_record(&ctx);
+                    record_dropped = true;
+                    // What a delta may have shown gives way to the pages.
+                    publisher.dirty = true;
+                }
+            }
+            self.w.status.try_set(status_of_sync(sync.phase()));
+            if let Some(pages) = sync.pages() {
+                if !matches!(sync.phase(), SyncPhase::Done) {
+                    self.w
+                        .progress
+                        .try_update(|p| p.loaded = pages.loaded_assets() as u64);
+                }
+            }
             if publisher.dirty {
-                self.publish(set, publisher, set.is_finished());
+                let done = matches!(sync.phase(), SyncPhase::Done);
+                self.publish(&sync, publisher, done);
             }
         }
         // Pages past the end the cache still held (the library shrank).
-        for page in set.page_count()..cached_pages {
-            let skip = set.start() + page as u64 * u64::from(set.take());
-            cache
-                .body_missing(&page_query(query, skip, set.take()).canonical())
-                .await;
+        if let Some(pages) = sync.pages() {
+            for page in pages.page_count()..cached_pages {
+                let skip = pages.start() + page as u64 * u64::from(pages.take());
+                cache
+                    .body_missing(&page_query(query, skip, pages.take()).canonical())
+                    .await;
+            }
         }
         cache.drain_events().await;
+        // What the cached pages hold now, for the next reload's delta.
+        match (sync.end(), sync.start_ms()) {
+            (Some(SyncEnd::PagesChecked), Some(start))
+                if ctx.use_cache && ctx.view_delta && !cache.bodies_full =>
+            {
+                let record = SyncRecord::new(start, &ctx.version, &ctx.user_id);
+                if let Ok(mut kv) = WebStorageKv::local() {
+                    let _ = kv.set(&ctx.key, &record.to_json());
+                }
+            }
+            (Some(SyncEnd::DeltaApplied), _) => {}
+            _ => drop_record(&ctx),
+        }
+        // Background syncs continue from this run's start.
+        if sync.end() != Some(SyncEnd::Unsettled) {
+            if let Some(start) = sync.start_ms() {
+                let mut i = self.inner.borrow_mut();
+                let checked = match sync.end() {
+                    Some(SyncEnd::PagesChecked) => start,
+                    _ => ctx.checked_ms.unwrap_or(start).min(start),
+                };
+                i.synced = Some(Synced {
+                    generation: self.generation,
+                    since_ms: start,
+                    checked_ms: checked,
+                    delta: ctx.view_delta,
+                    counts: ctx.counts,
+                    target: target.clone(),
+                });
+            }
+        }
         if publisher.dirty {
-            self.publish(set, publisher, true);
+            self.publish(&sync, publisher, true);
         }
         self.w.status.try_set(LoadStatus::Current);
         Ok(())
     }
 
-    /// Publishes the pages held from the first one on, when due (or when
-    /// `force`d). Pages that answered out of order wait for the pages before
-    /// them, so the published index only ever grows at its end during a load
-    /// (a later page's assets never sit at an earlier page's positions).
-    fn publish(&self, set: &PageSet, publisher: &mut Publisher, force: bool) {
+    /// Publishes the sync's current index when due (or when `force`d).
+    /// During a paged pass that is the pages held from page 0 on (see
+    /// `LibrarySync::result`), so what is shown only grows at its end.
+    fn publish(&self, sync: &LibrarySync, publisher: &mut Publisher, force: bool) {
         let now = js_sys::Date::now();
-        let held = set.prefix_assets();
-        if held == 0 && publisher.is_new() && !force {
-            // Page 0 has not answered yet: nothing to show, nothing to replace.
-            return;
-        }
+        let held = sync.pages().map_or(0, PageSet::loaded_assets);
         if !force && !publisher.due(held, now) {
             return;
         }
-        match set.merged_prefix() {
+        match sync.result() {
             Ok(ix) => {
                 publisher.published(ix.len(), now);
                 self.w.progress.try_update(|p| p.loaded = ix.len() as u64);
@@ -715,8 +1116,21 @@ impl Run {
     }
 }
 
+/// What a background sync asks for afterwards.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Background {
+    Nothing,
+    /// A full pass is due (fallback, daily check, another user).
+    Reload,
+}
+
+/// How often the shown library is checked for changes while the page is open.
+pub const BACKGROUND_SYNC_MS: u64 = 5 * 60 * 1000;
+/// A window focus checks for changes at most this often.
+pub const FOCUS_SYNC_MIN_MS: f64 = 30_000.0;
+
 /// Waits for the first of the in-flight requests to finish and removes it.
-async fn next_done(in_flight: &mut Vec<InFlight>) -> (PageRequest, Result<Fetched, ApiError>) {
+async fn next_done(in_flight: &mut Vec<InFlight>) -> Done {
     std::future::poll_fn(|cx| {
         for i in 0..in_flight.len() {
             if let Poll::Ready(out) = in_flight[i].as_mut().poll(cx) {
@@ -984,10 +1398,18 @@ fn uncached_words(reason: &UncachedReason) -> String {
     }
 }
 
+fn status_of_sync(phase: SyncPhase) -> LoadStatus {
+    match phase {
+        SyncPhase::Pages(p) => status_of(p),
+        SyncPhase::Delta => LoadStatus::Revalidating,
+        SyncPhase::Done => LoadStatus::Current,
+    }
+}
+
 fn status_of(phase: PageSetPhase) -> LoadStatus {
     match phase {
         PageSetPhase::Loading => LoadStatus::Loading,
-        PageSetPhase::Verifying { .. } => LoadStatus::Revalidating,
+        PageSetPhase::Verifying { .. } | PageSetPhase::Loaded => LoadStatus::Revalidating,
         PageSetPhase::Complete | PageSetPhase::Unsettled => LoadStatus::Current,
     }
 }
@@ -1048,6 +1470,28 @@ pub fn page_query(base: &AssetQuery, skip: u64, take: u32) -> AssetQuery {
         take: Some(u64::from(take)),
         ..base.clone()
     }
+}
+
+/// The view a sync record describes: the filters and the page size (not the
+/// start, which is 0 for every view deltas apply to).
+pub fn view_canonical(query: &AssetQuery, take: u32) -> String {
+    AssetQuery {
+        skip: None,
+        take: Some(u64::from(take)),
+        ..query.clone()
+    }
+    .canonical()
+}
+
+/// The delta query: everything of `user_id` changed at or after `since_ms`,
+/// without the view's filters (they are applied locally), at most `take`.
+pub fn delta_query(since_ms: i64, take: u32, user_id: &str) -> Option<AssetQuery> {
+    Some(AssetQuery {
+        updated_after: Some(chrono::DateTime::from_timestamp_millis(since_ms)?),
+        user_id: Some(user_id.to_owned()),
+        take: Some(u64::from(take)),
+        ..AssetQuery::default()
+    })
 }
 
 /// The largest page the loader asks for (a body of ~150 MB).
@@ -1116,11 +1560,6 @@ impl Publisher {
             || now_ms - self.last_ms >= Self::INTERVAL_MS
     }
 
-    /// Whether nothing was published yet.
-    pub fn is_new(&self) -> bool {
-        self.last_len == 0 && self.last_ms == 0.0
-    }
-
     /// Records a publish.
     pub fn published(&mut self, len: usize, now_ms: f64) {
         self.last_len = len;
@@ -1162,6 +1601,24 @@ mod tests {
             page_query(&base, 2000, 1000).canonical(),
             "isFavorite=true&skip=2000&take=1000"
         );
+    }
+
+    #[test]
+    fn delta_queries_carry_no_view_filter() {
+        let user = "0f6b2a52-6f0e-4c8e-9a4b-3b1f0c2d4e5f";
+        let q = delta_query(1_700_000_000_123, 5000, user);
+        assert_eq!(
+            q.map(|q| q.canonical()).unwrap_or_default(),
+            format!("take=5000&updatedAfter=2023-11-14T22%3A13%3A20.123Z&userId={user}")
+        );
+        assert_eq!(delta_query(i64::MAX, 1, user), None);
+        // The record's view: filters and page size, never the start.
+        let view = AssetQuery {
+            is_favorite: Some(true),
+            skip: Some(0),
+            ..Default::default()
+        };
+        assert_eq!(view_canonical(&view, 1000), "isFavorite=true&take=1000");
     }
 
     #[test]

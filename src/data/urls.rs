@@ -155,6 +155,16 @@ impl Route {
         Self::fixed(&["asset", "statistics"]).with_query(query)
     }
 
+    /// `GET /api/audit/deletes?after=…&entityType=ASSET&userId=…` (both
+    /// values percent-encoded).
+    pub fn audit_deletes(after: &str, user_id: &str) -> Self {
+        let mut q = String::from("after=");
+        encode_into(after, &mut q);
+        q.push_str("&entityType=ASSET&userId=");
+        encode_into(user_id, &mut q);
+        Self::fixed(&["audit", "deletes"]).with_query(&q)
+    }
+
     /// `GET /api/asset/{id}`.
     pub fn asset(id: &AssetId) -> Self {
         Self::fixed(&["asset", id.as_str()])

@@ -303,6 +303,16 @@ pub struct AssetStatsResponseDto {
     pub total: i64,
 }
 
+/// `AuditDeletesResponseDto`: body of `GET /api/audit/deletes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditDeletesResponseDto {
+    /// Ids of the entities deleted after the given time.
+    pub ids: Vec<String>,
+    /// The time is older than the audit log keeps (100 days): read everything again.
+    pub needs_full_sync: bool,
+}
+
 /// `format: date` values: written `YYYY-MM-DD`; read from that or, leniently,
 /// from a full timestamp (a server that sends a JS `Date` here would write one).
 mod birth_date {

@@ -46,7 +46,8 @@ mod user;
 
 pub use asset::{
     parse_duration, AssetFaceWithoutPersonResponseDto, AssetResponseDto, AssetStatsResponseDto,
-    ExifResponseDto, PersonWithFacesResponseDto, SmartInfoResponseDto, TagResponseDto,
+    AuditDeletesResponseDto, ExifResponseDto, PersonWithFacesResponseDto, SmartInfoResponseDto,
+    TagResponseDto,
 };
 pub use enums::{AssetTypeEnum, PartnerDirection, TagTypeEnum, UserAvatarColor, UserStatus};
 pub use partner::PartnerResponseDto;

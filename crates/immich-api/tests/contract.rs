@@ -288,6 +288,17 @@ fn cases() -> Vec<Case> {
                 total: 0,
             },
         ),
+        case(
+            "AuditDeletesResponseDto",
+            AuditDeletesResponseDto {
+                ids: vec!["0f6b2a52-6f0e-4c8e-9a4b-3b1f0c2d4e5f".into()],
+                needs_full_sync: true,
+            },
+            AuditDeletesResponseDto {
+                ids: Vec::new(),
+                needs_full_sync: false,
+            },
+        ),
     ]
 }
 

@@ -20,7 +20,8 @@ use axum::{
 };
 use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
 use immich_api::{
-    AssetStatsResponseDto, PartnerDirection, ServerPingResponse, ServerVersionResponseDto,
+    AssetStatsResponseDto, AuditDeletesResponseDto, PartnerDirection, ServerPingResponse,
+    ServerVersionResponseDto,
 };
 use serde::Serialize;
 
@@ -36,6 +37,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/asset", get(list_assets))
         .route("/api/asset/statistics", get(statistics))
+        .route("/api/audit/deletes", get(audit_deletes))
         .route("/api/asset/thumbnail/{id}", get(media::thumbnail))
         .route("/api/asset/file/{id}", get(media::file))
         .route("/api/asset/{id}", get(asset_info))
@@ -355,6 +357,90 @@ async fn statistics(
         images,
         videos,
         total,
+    }))
+}
+
+/// Middleware: the `Date` header from the server's clock (which the test
+/// controls can move), so a client's watermarks follow the fixture's time.
+pub async fn date_layer(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut res = next.run(req).await;
+    let now = state.read().now_ms();
+    if let Some(t) = chrono::DateTime::<Utc>::from_timestamp_millis(now) {
+        let text = t.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+        if let Ok(v) = HeaderValue::from_str(&text) {
+            res.headers_mut().insert(header::DATE, v);
+        }
+    }
+    res
+}
+
+/// How far back the audit log answers without `needsFullSync` (Immich's
+/// `AUDIT_LOG_MAX_DURATION`).
+pub const AUDIT_MAX_MS: i64 = 100 * 86_400_000;
+
+/// `GET /api/audit/deletes?after=&entityType=&userId=`: ids of the owner's
+/// assets deleted strictly after `after`, and `needsFullSync` when `after` is
+/// more than 100 days before the server's now (the ids are sent either way).
+async fn audit_deletes(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let pairs = query_pairs(query.as_deref());
+    let store = state.read();
+    let viewer = authenticate(&store, &headers, &pairs)?;
+    // `@ValidateDate()`: its transform throws on a value that is not a date
+    // string before any other check runs, with a single message.
+    let after_raw: Vec<&str> = pairs
+        .iter()
+        .filter(|(k, _)| k == "after")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let after = match after_raw.as_slice() {
+        [] => None,
+        [one] => Some(
+            parse_js_date(one)
+                .ok_or_else(|| ApiError::bad_request("after must be a date string"))?,
+        ),
+        _ => return Err(ApiError::bad_request("after must be a date string")),
+    };
+    let mut p = Params::new(pairs);
+    if after.is_none() {
+        p.errors.push("after should not be empty".to_owned());
+        p.errors.push("after must be a Date instance".to_owned());
+    }
+    let entity = p.required_enum("entityType", &["ASSET", "ALBUM"]);
+    let user_id = p.uuid("userId");
+    p.finish()?;
+    let (Some(after), Some(entity)) = (after, entity) else {
+        return Err(ApiError::validation(vec![
+            "after must be a Date instance".into()
+        ]));
+    };
+    let owner = match user_id {
+        None => viewer,
+        Some(id) => store
+            .user_index(id)
+            .filter(|&o| store.can_view_timeline(viewer, o))
+            .ok_or_else(|| ApiError::bad_request("Not found or no timeline.read access"))?,
+    };
+    let ids = if entity == "ASSET" {
+        store
+            .deleted_after(owner, after)
+            .into_iter()
+            .map(format_uuid)
+            .collect()
+    } else {
+        // The fixture has no albums.
+        Vec::new()
+    };
+    Ok(json(&AuditDeletesResponseDto {
+        ids,
+        needs_full_sync: store.now_ms().saturating_sub(after) > AUDIT_MAX_MS,
     }))
 }
 

@@ -280,6 +280,12 @@ pub struct ChangeRequest {
     pub user_id: Option<String>,
     /// `fileCreatedAt` of the new assets (default: now, so they land on top).
     pub new_created_at: Option<String>,
+    /// Give the new assets an `updatedAt` from before every sync (as a database
+    /// restore would): no delta can see them, only a count or a full pass.
+    pub stale: bool,
+    /// Moves the server's clock forward by this many days before the changes
+    /// (`needsFullSync` of `/api/audit/deletes` turns true after 100).
+    pub advance_days: Option<f64>,
 }
 
 /// What `POST /__fixture/change` did (asset ids).
@@ -298,10 +304,8 @@ pub struct ChangeReport {
     pub deleted: Vec<String>,
     /// The owner's listed assets afterwards.
     pub total: usize,
-}
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+    /// The server's time afterwards (ms since the epoch).
+    pub now_ms: i64,
 }
 
 /// Picks up to `n` distinct listed assets of `owner` satisfying `ok`, deterministically.
@@ -340,14 +344,25 @@ pub fn apply_change(store: &mut Store, req: &ChangeRequest) -> Result<ChangeRepo
                 .ok_or_else(|| ApiError::bad_request("newCreatedAt must be a date string"))?,
         ),
     };
+    if let Some(days) = req.advance_days {
+        if !(0.0..=100_000.0).contains(&days) {
+            return Err(ApiError::bad_request(
+                "advanceDays must be between 0 and 100000",
+            ));
+        }
+        store.clock_offset_ms = store
+            .clock_offset_ms
+            .saturating_add((days * 86_400_000.0) as i64);
+    }
     let mut report = ChangeReport::default();
     for _ in 0..req.new {
-        let t = store.tick(now_ms());
-        let idx = generate::insert_new(store, owner, new_created.unwrap_or(t), t);
+        let t = store.tick(store.now_ms());
+        let updated = if req.stale { generate::ANCHOR_MS } else { t };
+        let idx = generate::insert_new(store, owner, new_created.unwrap_or(t), updated);
         report.created.push(store.id_text(idx));
     }
     for idx in pick(store, owner, req.edit, &|_, _| true) {
-        let t = store.tick(now_ms());
+        let t = store.tick(store.now_ms());
         if let Some(a) = store.asset_mut(idx) {
             a.edits = a.edits.saturating_add(1);
             a.updated_ms = t;
@@ -355,7 +370,7 @@ pub fn apply_change(store: &mut Store, req: &ChangeRequest) -> Result<ChangeRepo
         report.edited.push(store.id_text(idx));
     }
     for idx in pick(store, owner, req.favorite, &|_, _| true) {
-        let t = store.tick(now_ms());
+        let t = store.tick(store.now_ms());
         if let Some(a) = store.asset_mut(idx) {
             a.set(flag::FAVORITE, !a.has(flag::FAVORITE));
             a.updated_ms = t;
@@ -364,7 +379,7 @@ pub fn apply_change(store: &mut Store, req: &ChangeRequest) -> Result<ChangeRepo
     }
     let not_trashed = |s: &Store, i: u32| s.asset(i).is_some_and(|a| !a.has(flag::TRASHED));
     for idx in pick(store, owner, req.trash, &not_trashed) {
-        let t = store.tick(now_ms());
+        let t = store.tick(store.now_ms());
         if let Some(a) = store.asset_mut(idx) {
             a.set(flag::TRASHED, true);
             a.updated_ms = t;
@@ -384,6 +399,7 @@ pub fn apply_change(store: &mut Store, req: &ChangeRequest) -> Result<ChangeRepo
         }
     }
     report.total = store.timeline(owner).len();
+    report.now_ms = store.now_ms();
     Ok(report)
 }
 

@@ -183,6 +183,10 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn(etag::layer))
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            api::date_layer,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             controls::faults_layer,
         ))
         .layer(middleware::from_fn_with_state(
@@ -197,9 +201,14 @@ pub fn app(state: AppState) -> Router {
         .collect();
     if !origins.is_empty() {
         let exposed: &[HeaderName] = if config.cors_hide_etag {
-            &[header::CONTENT_RANGE, header::CONTENT_LENGTH]
+            &[header::CONTENT_RANGE, header::CONTENT_LENGTH, header::DATE]
         } else {
-            &[header::ETAG, header::CONTENT_RANGE, header::CONTENT_LENGTH]
+            &[
+                header::ETAG,
+                header::CONTENT_RANGE,
+                header::CONTENT_LENGTH,
+                header::DATE,
+            ]
         };
         router = router.layer(
             CorsLayer::new()

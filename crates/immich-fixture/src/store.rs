@@ -182,6 +182,17 @@ pub struct ListQuery {
     pub take: Option<usize>,
 }
 
+/// One row of the audit log: an asset deleted at `at_ms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditRow {
+    /// When (server time, ms).
+    pub at_ms: i64,
+    /// The asset's id.
+    pub id: u128,
+    /// Its owner.
+    pub owner: u8,
+}
+
 /// The whole library of every user.
 #[derive(Debug)]
 pub struct Store {
@@ -201,6 +212,10 @@ pub struct Store {
     loaded: Vec<AssetResponseDto>,
     /// Last `updatedAt` handed out by [`Store::tick`]: keeps mutations strictly increasing.
     clock_ms: i64,
+    /// Added to the wall clock: the test controls move the server's time forward.
+    pub clock_offset_ms: i64,
+    /// The audit log of deletions (Immich's `audit` table, `action = DELETE`).
+    pub audit: Vec<AuditRow>,
     /// Next serial for generated assets.
     pub next_serial: u32,
     /// Drives which assets the test controls mutate (deterministic per seed).
@@ -221,6 +236,8 @@ impl Store {
             stacks: HashMap::new(),
             loaded: Vec::new(),
             clock_ms: 0,
+            clock_offset_ms: 0,
+            audit: Vec::new(),
             next_serial: 0,
             mutation_rng: SplitMix64::new(seed ^ 0x5EED_0FC4_A46E),
         }
@@ -327,19 +344,47 @@ impl Store {
         }
     }
 
-    /// Deletes an asset for good (it leaves every listing and lookup).
+    /// Deletes an asset for good (it leaves every listing and lookup) and writes
+    /// its audit row, as Immich does for every removed asset.
     pub fn delete(&mut self, idx: u32) {
         let Some(a) = self.assets.get(idx as usize) else {
             return;
         };
+        if a.has(flag::DELETED) {
+            return;
+        }
         let (owner, listed, id) = (a.owner as usize, a.is_listed(), a.id());
         if listed {
             self.index_remove(owner, idx);
         }
         self.by_id.remove(&id);
+        let at_ms = self.now_ms();
+        self.audit.push(AuditRow {
+            at_ms,
+            id,
+            owner: owner as u8,
+        });
         if let Some(a) = self.assets.get_mut(idx as usize) {
             a.set(flag::DELETED, true);
         }
+    }
+
+    /// The server's time: the wall clock plus what the test controls added.
+    pub fn now_ms(&self) -> i64 {
+        chrono::Utc::now()
+            .timestamp_millis()
+            .saturating_add(self.clock_offset_ms)
+    }
+
+    /// Ids of `owner`'s assets deleted strictly after `after_ms`, oldest first,
+    /// each once (`GET /api/audit/deletes`).
+    pub fn deleted_after(&self, owner: u8, after_ms: i64) -> Vec<u128> {
+        let mut seen = std::collections::HashSet::new();
+        self.audit
+            .iter()
+            .filter(|r| r.owner == owner && r.at_ms > after_ms && seen.insert(r.id))
+            .map(|r| r.id)
+            .collect()
     }
 
     /// A strictly increasing `updatedAt` for a mutation: now, or 1 ms after the last one.

@@ -607,29 +607,43 @@ impl LibraryIndex {
             if !seen.insert(v.id) {
                 continue;
             }
-            let id = match v.id {
-                AssetId::Uuid(u) => RawId::Uuid(u),
-                AssetId::Other(s) => self.push_other_id(s)?,
-            };
-            let owner = self.owner_index(v.owner_id)?;
-            self.thumb_bytes.extend_from_slice(v.thumbhash);
-            self.names.push_str(v.file_name);
-            // Already lowercase: copy verbatim.
-            self.search.push_str(v.search_text);
-            self.commit(RawAsset {
-                id,
-                local_ms: v.local_ms,
-                created_ms: v.file_created_ms,
-                aspect: v.aspect,
-                kind: v.kind,
-                flags: v.flags.bits(),
-                stack_count: v.stack_count,
-                duration_ms: v.duration_ms,
-                owner,
-            })?;
+            self.push_view(&v)?;
             added += 1;
         }
         Ok(added)
+    }
+
+    /// Appends a copy of the asset at `i` of `other`; `Ok(None)` when `i` is out of
+    /// range.
+    pub fn push_from(&mut self, other: &LibraryIndex, i: usize) -> Result<Option<u32>, IndexError> {
+        match other.get(i) {
+            Some(v) => self.push_view(&v).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Appends a copy of an asset of another index.
+    fn push_view(&mut self, v: &AssetView<'_>) -> Result<u32, IndexError> {
+        let id = match v.id {
+            AssetId::Uuid(u) => RawId::Uuid(u),
+            AssetId::Other(s) => self.push_other_id(s)?,
+        };
+        let owner = self.owner_index(v.owner_id)?;
+        self.thumb_bytes.extend_from_slice(v.thumbhash);
+        self.names.push_str(v.file_name);
+        // Already lowercase: copy verbatim.
+        self.search.push_str(v.search_text);
+        self.commit(RawAsset {
+            id,
+            local_ms: v.local_ms,
+            created_ms: v.file_created_ms,
+            aspect: v.aspect,
+            kind: v.kind,
+            flags: v.flags.bits(),
+            stack_count: v.stack_count,
+            duration_ms: v.duration_ms,
+            owner,
+        })
     }
 
     /// Concatenates segments in order, keeping the first of any duplicated id.

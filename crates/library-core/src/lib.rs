@@ -7,7 +7,9 @@
 //! - [`PageSet`]: the pure state machine of a paged load (skip/take) with ETag
 //!   verification passes, merging pages without duplicates;
 //! - [`refine::apply`]: in-app refinements (type, trash, offline, text, date range);
-//! - [`cache`]: the ETag cache policy over a synchronous key-value store.
+//! - [`cache`]: the ETag cache policy over a synchronous key-value store;
+//! - [`sync`]: delta sync: which pass a load runs, what a delta does to the held
+//!   index, and when to fall back to ETag verification ([`LibrarySync`]).
 //!
 //! Nothing here reads a clock, touches the network or storage itself, or panics on
 //! input: every fallible step returns a typed error.
@@ -18,6 +20,7 @@ mod decode;
 mod index;
 mod pages;
 pub mod refine;
+pub mod sync;
 mod time;
 
 pub use cache::{
@@ -30,4 +33,9 @@ pub use index::{
 };
 pub use pages::{PageError, PageRequest, PageResponse, PageSet, PageSetPhase};
 pub use refine::{apply, apply_with_counts, FilterCounts, Refinements, TypeFilter};
+pub use sync::{
+    apply_delta, delta_applies, parse_http_date, plan, watermark_from_date, DeltaEffect,
+    DeltaFailure, LibrarySync, Plan, PlanInput, SyncEnd, SyncPhase, SyncRecord, SyncRequest,
+    VerifyReason, ViewFilter,
+};
 pub use time::{parse_duration_ms, parse_timestamp_ms, DAY_MS};

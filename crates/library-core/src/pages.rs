@@ -48,6 +48,10 @@ pub enum PageResponse {
 pub enum PageSetPhase {
     /// The first pass: pages are fetched until one is short.
     Loading,
+    /// The first pass is done and, in single-pass mode ([`PageSet::single_pass`]),
+    /// no verification follows by itself: the caller checks the result another way
+    /// (a delta) or calls [`PageSet::start_verification`].
+    Loaded,
     /// Revalidating every page; `pass` counts from 1.
     Verifying {
         /// The verification pass under way.
@@ -100,6 +104,8 @@ pub struct PageSet {
     max_passes: u32,
     max_in_flight: usize,
     changed: bool,
+    /// Whether the first pass is followed by verification passes on its own.
+    verify: bool,
     phase: PageSetPhase,
 }
 
@@ -119,6 +125,7 @@ impl PageSet {
             max_passes: Self::DEFAULT_MAX_PASSES,
             max_in_flight: 1,
             changed: false,
+            verify: true,
             phase: PageSetPhase::Loading,
         }
     }
@@ -178,6 +185,29 @@ impl PageSet {
         self
     }
 
+    /// Single-pass mode: the first pass ends in [`PageSetPhase::Loaded`] instead of
+    /// starting a verification pass.
+    pub fn single_pass(mut self) -> Self {
+        self.verify = false;
+        self
+    }
+
+    /// After [`PageSetPhase::Loaded`], starts a verification pass (every page again
+    /// with its ETag); in any other phase it does nothing.
+    pub fn start_verification(&mut self) {
+        if self.phase == PageSetPhase::Loaded {
+            self.verify = true;
+            self.pass = 1;
+            self.changed = false;
+            self.phase = PageSetPhase::Verifying { pass: 1 };
+        }
+    }
+
+    /// Whether the last page is known (the held pages reach the library's end).
+    pub fn end_known(&self) -> bool {
+        self.end.is_some()
+    }
+
     /// Sets how many verification passes may run before `Unsettled` (at least 1).
     pub fn with_max_passes(mut self, n: u32) -> Self {
         self.max_passes = n.max(1);
@@ -196,7 +226,10 @@ impl PageSet {
 
     /// Whether no more requests will be asked for.
     pub fn is_finished(&self) -> bool {
-        matches!(self.phase, PageSetPhase::Complete | PageSetPhase::Unsettled)
+        matches!(
+            self.phase,
+            PageSetPhase::Complete | PageSetPhase::Unsettled | PageSetPhase::Loaded
+        )
     }
 
     /// Pages known so far (through the end page when it is known).
@@ -324,7 +357,9 @@ impl PageSet {
         if !done {
             return;
         }
-        if self.pass > 0 && !self.changed {
+        if self.pass == 0 && !self.verify {
+            self.phase = PageSetPhase::Loaded;
+        } else if self.pass > 0 && !self.changed {
             self.phase = PageSetPhase::Complete;
         } else if self.pass >= self.max_passes {
             self.phase = PageSetPhase::Unsettled;

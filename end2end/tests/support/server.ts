@@ -95,9 +95,20 @@ export class FixtureServer {
     return (await this.requests()).filter((r) => r.path === '/api/asset');
   }
 
-  async change(c: { new?: number; edit?: number; favorite?: number; trash?: number; delete?: number }): Promise<void> {
+  /** Mutates the library (and the server's clock); answers what changed. */
+  async change(c: {
+    new?: number;
+    edit?: number;
+    favorite?: number;
+    trash?: number;
+    delete?: number;
+    userId?: string;
+    stale?: boolean;
+    advanceDays?: number;
+  }): Promise<ChangeReport> {
     const r = await this.api.post(this.control('change'), { data: c });
     expect(r.ok()).toBeTruthy();
+    return r.json();
   }
 
   async faults(f: Record<string, unknown>): Promise<void> {
@@ -113,6 +124,16 @@ export class FixtureServer {
     await this.api.dispose();
     this.proc.kill('SIGTERM');
   }
+}
+
+export interface ChangeReport {
+  created: string[];
+  edited: string[];
+  favorited: string[];
+  trashed: string[];
+  deleted: string[];
+  total: number;
+  nowMs: number;
 }
 
 export interface FixtureRequest {
