@@ -226,25 +226,30 @@ fn test() -> Result<()> {
     let mut steps = Steps::default();
     // wasm tests: compiled once, then run by wasm-bindgen-test-runner in each
     // engine through its WebDriver server.
-    let wasm_test = |program: &std::ffi::OsStr, pre: &[&str]| {
-        let mut c = t.command(program);
-        c.args(pre)
-            .args([
-                "test",
-                "--target",
-                "wasm32-unknown-unknown",
-                "-p",
-                "immich-grid",
-            ])
-            .env(
-                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
-                t.wasm_bindgen_test_runner(),
-            )
-            .env("WASM_BINDGEN_USE_BROWSER", "1")
-            // The runner's default of 20 s for a test binary is tight for
-            // Firefox and WebKit on two shared cores.
-            .env("WASM_BINDGEN_TEST_TIMEOUT", "90")
-            .current_dir(&root);
+    let wasm_test = |under_xvfb: bool| {
+        let mut c = if under_xvfb {
+            let mut c = t.command(tools::XVFB_RUN);
+            c.args(XVFB_ARGS).arg("cargo");
+            c
+        } else {
+            t.command("cargo")
+        };
+        c.args([
+            "test",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "immich-grid",
+        ])
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+            t.wasm_bindgen_test_runner(),
+        )
+        .env("WASM_BINDGEN_USE_BROWSER", "1")
+        // The runner's default of 20 s for a test binary is tight for
+        // Firefox and WebKit on two shared cores.
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "90")
+        .current_dir(&root);
         // The runner takes the first driver it finds in the environment:
         // leave it exactly the one of this step.
         for var in DRIVER_VARS {
@@ -252,15 +257,15 @@ fn test() -> Result<()> {
         }
         c
     };
-    sh(wasm_test("cargo".as_ref(), &[]).arg("--no-run"))?;
+    sh(wasm_test(false).arg("--no-run"))?;
     // Chromium: the runner adds --headless and (as root) --no-sandbox itself.
     steps.run("wasm tests, Chromium", || {
-        sh(wasm_test("cargo".as_ref(), &[]).env("CHROMEDRIVER", tools::CHROMEDRIVER))
+        sh(wasm_test(false).env("CHROMEDRIVER", tools::CHROMEDRIVER))
     });
     // Firefox: geckodriver starts Firefox ESR (Debian names it firefox-esr);
     // the runner adds -headless.
     steps.run("wasm tests, Firefox", || {
-        sh(wasm_test("cargo".as_ref(), &[])
+        sh(wasm_test(false)
             .env("GECKODRIVER", t.geckodriver())
             .env("GECKODRIVER_ARGS", format!("--binary={}", tools::FIREFOX)))
     });
@@ -270,7 +275,7 @@ fn test() -> Result<()> {
     // (a fling test saw its 120 ms calm timer fire between frames); the
     // shared-memory renderer draws at the other engines' pace.
     steps.run("wasm tests, WebKit", || {
-        sh(wasm_test(tools::XVFB_RUN.as_ref(), &XVFB_ARGS)
+        sh(wasm_test(true)
             .env("SAFARIDRIVER", tools::WEBKIT_WEBDRIVER)
             .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1"))
     });
