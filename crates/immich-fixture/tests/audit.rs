@@ -39,6 +39,9 @@ async fn deletions_are_listed_after_the_given_time_only() {
     let before = state.read().now_ms() - 1;
     let first = change(&router, json!({"delete": 3})).await;
     let between = first["nowMs"].as_i64().unwrap();
+    // `after` is strict and the audit clock counts milliseconds: the second
+    // deletion must fall in a later millisecond than `between`.
+    tokio::time::sleep(std::time::Duration::from_millis(3)).await;
     let second = change(&router, json!({"delete": 2, "edit": 1})).await;
 
     let a = deletes(
