@@ -9,8 +9,10 @@
 // flickr's justified-layout; (b) decoding a page set of the fixture's real
 // `/api/asset?take=1000` bodies: ours vs JSON.parse; (c) the built app
 // served by the fixture: cold/warm start, bytes, DOM size, long tasks and
-// frames while scrolling fast, memory, app size. Writes results.json and
-// results.md into --out. Everything the app does not expose yet is "n/a".
+// frames while scrolling fast, memory, app size; then cold/warm start at the
+// smallest size in Firefox and WebKit through WebDriver (benchEngine).
+// Writes results.json and results.md into --out. Everything the app does not
+// expose yet is "n/a" (but --smoke fails if a Firefox/WebKit row failed).
 
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -20,6 +22,7 @@ import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
+import { DriverProcess } from '../tests/support/webdriver.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const END2END = resolve(HERE, '..');
@@ -519,6 +522,105 @@ async function benchAppKey(browser, o, n) {
   return r;
 }
 
+/**
+ * Firefox and WebKit, driven through WebDriver (tests/support/webdriver.mjs):
+ * no init script can run before the page's own scripts, so the session uses
+ * `pageLoadStrategy: 'none'` (navigation commands return at once) and the
+ * first script call that reaches the new document installs APP_PROBE there.
+ * Times are `performance.now()` in the page, from its navigation start, as
+ * in Chromium. If a tile (or completion) is already there when the probe
+ * arrives, the install time is taken: an upper bound, marked in the report.
+ */
+const WD_STATE = (probe, n) => {
+  if (window.__benchOld || location.href === 'about:blank') return { old: true };
+  if (!window.__bench) {
+    (0, eval)(`(${probe})()`);
+    const b = window.__bench;
+    const now = performance.now();
+    b.installedAt = now;
+    const t = document.querySelector('[data-testid=tile]');
+    if (t) { const r = t.getBoundingClientRect(); if (r.width > 0 && r.height > 0) { b.firstTile = now; b.firstTileBound = true; } }
+    if (document.querySelector('[data-testid=progress][data-state=current]')) { b.complete = now; b.completeBound = true; }
+  }
+  const b = window.__bench;
+  // The same signals as waitLoaded.
+  const total = document.querySelector('[data-testid=count-total]')?.textContent?.replace(/\D/g, '');
+  if (b.complete == null && total && Number(total) === n) { b.complete = performance.now(); b.source = 'count'; }
+  if (b.complete != null && !b.source) b.source = 'progress';
+  const quiet = b.lastList != null && performance.now() - b.lastList > 3000;
+  return { firstTile: b.firstTile ?? null, complete: b.complete ?? null, source: b.source ?? null,
+    lastList: b.lastList ?? null, quiet, installedAt: b.installedAt,
+    firstTileBound: !!b.firstTileBound, completeBound: !!b.completeBound };
+};
+
+/** waitLoaded for a WebDriver session; throws unless both first tile and completion were seen. */
+async function wdLoaded(s, o, n) {
+  const deadline = Date.now() + o.appTimeoutMs;
+  const probe = APP_PROBE.toString();
+  let state = null;
+  let lastError = null;
+  while (Date.now() < deadline) {
+    try {
+      state = await s.exec(WD_STATE, probe, n);
+      lastError = null;
+    } catch (e) {
+      // A script call can meet a document that is being replaced; the deadline bounds this.
+      lastError = e;
+      state = null;
+    }
+    if (state && !state.old) {
+      if (state.firstTile != null && state.complete != null) return state;
+      if (state.firstTile != null && state.quiet) return { ...state, complete: state.lastList, source: 'last-list-response' };
+    }
+    await sleep(20);
+  }
+  throw new Error(`${s.engine}: not loaded within ${o.appTimeoutMs} ms (last state ${JSON.stringify(state)}${lastError ? `, last error ${lastError.message.split('\n')[0]}` : ''})`);
+}
+
+/** Cold start (a new session: fresh profile) and warm start (refresh) of the app in `engine`. */
+async function benchEngine(o, engine, n) {
+  log(`${engine}: starting a fixture with ${n} assets`);
+  const fx = await startFixture(o, n, ['--app-dir', o.dist, '--demo-session']);
+  let driver = null;
+  let s = null;
+  const r = { engine, assets: n };
+  try {
+    driver = await DriverProcess.start(engine);
+    s = await driver.newSession({ pageLoadStrategy: 'none' });
+    r.browser = s.browser;
+    r.browserName = s.capabilities.browserName ?? engine;
+    r.browserVersion = s.capabilities.browserVersion ?? null;
+    r.viewport = await s.setViewport(1280, 800);
+    const timesOf = (x) => ({ firstTileMs: x.firstTile, completeMs: x.complete, completeSource: x.source,
+      probeAtMs: x.installedAt, firstTileBound: x.firstTileBound, completeBound: x.completeBound });
+    // Cold: the session's fresh profile.
+    await fixtureJson(fx, '/__fixture/requests', 'DELETE');
+    await s.exec(() => { window.__benchOld = true; });
+    await s.goto(fx.url + '/');
+    const cold = await wdLoaded(s, o, n);
+    r.cold = timesOf(cold);
+    await sleep(500);
+    r.coldLog = summariseLog(await fixtureJson(fx, '/__fixture/requests'));
+    log(`${r.browser} ${n} cold: first tile ${fmt(cold.firstTile)} ms, complete ${fmt(cold.complete)} ms (probe at ${fmt(cold.installedAt)} ms)`);
+    // Warm: reload in the same session.
+    await fixtureJson(fx, '/__fixture/requests', 'DELETE');
+    await s.exec(() => { window.__benchOld = true; });
+    await s.refresh();
+    const warm = await wdLoaded(s, o, n);
+    r.warm = timesOf(warm);
+    await sleep(500);
+    r.warmLog = summariseLog(await fixtureJson(fx, '/__fixture/requests'));
+    log(`${r.browser} ${n} warm: first tile ${fmt(warm.firstTile)} ms, complete ${fmt(warm.complete)} ms (probe at ${fmt(warm.installedAt)} ms), /api/asset ${r.warmLog.asset304} x 304, ${r.warmLog.asset200} x 200`);
+  } catch (e) {
+    throw new Error(`${e.message}${driver ? `\n${engine} driver log (end):\n${driver.log().slice(-1500)}` : ''}`);
+  } finally {
+    if (s) await s.close().catch((e) => log(`${engine}: closing the session: ${e.message}`));
+    if (driver) await driver.stop();
+    fx.stop();
+  }
+  return r;
+}
+
 /** Raw and gzip (level 9) size of the app's html/js/css/wasm. */
 function appSize(dist) {
   if (!dist || !existsSync(dist)) return null;
@@ -681,6 +783,39 @@ function markdown(res) {
     const errs = apps.filter((a) => a?.error);
     if (errs.length) L.push('', ...errs.map((a) => `- ${fmtInt(a.assets)} assets: ${a.error}`));
     L.push('');
+    if (res.engines) {
+      const n = Object.values(res.engines)[0]?.assets;
+      const c = res.app[n];
+      const cols = [
+        { name: `Chromium ${m.chromium} (Playwright)`, cold: c?.cold, warm: c?.warm, coldLog: c?.coldLog, warmLog: c?.warmLog, error: c ? c.error : 'not run' },
+        ...[['firefox', 'Firefox ESR'], ['webkit', 'WebKitGTK']].map(([k, label]) => {
+          const e = res.engines[k];
+          return { name: `${label} ${e?.browserVersion ?? ''} (WebDriver)`.replace('  ', ' '), ...e, error: e ? e.error : 'not run' };
+        }),
+      ];
+      const bound = (x, k) => (x?.[k] ? ' ≤' : '');
+      L.push(`### First load and reload in every engine (${fmtInt(n)} assets)`, '');
+      L.push('Chromium: the column above (Playwright; the probe is an init script, so it sees the page from its first script). '
+        + 'Firefox and WebKit: driven through WebDriver (`end2end/tests/support/webdriver.mjs`), a new session (fresh profile) for the cold start, WebDriver "refresh" for the warm start. '
+        + 'WebDriver cannot run a script before the page\'s own, so the same probe is installed by the first script call that reaches the new document (the session uses `pageLoadStrategy: "none"` and polls every ~20 ms; "probe at" says when it got there); '
+        + 'times are `performance.now()` from the navigation start in every engine. A time marked ≤ was already reached when the probe arrived (the probe\'s arrival, an upper bound). Firefox and WebKit give \`performance.now()\` in whole milliseconds here. Single samples.', '');
+      const rows = [
+        ['cold: first tile (ms)', (x) => fmt(x.cold?.firstTileMs, 0) + bound(x.cold, 'firstTileBound')],
+        ['cold: complete (ms)', (x) => fmt(x.cold?.completeMs, 0) + bound(x.cold, 'completeBound') + mark(x.cold)],
+        ['cold: JSON body KB', (x) => fmt(kb(x.coldLog?.jsonBodyBytes), 0)],
+        ['warm: first tile (ms)', (x) => fmt(x.warm?.firstTileMs, 0) + bound(x.warm, 'firstTileBound')],
+        ['warm: complete (ms)', (x) => fmt(x.warm?.completeMs, 0) + bound(x.warm, 'completeBound') + mark(x.warm)],
+        ['warm: `/api/asset` 304 / 200', (x) => `${fmtInt(x.warmLog?.asset304)} / ${fmtInt(x.warmLog?.asset200)}`],
+        ['warm: JSON body KB', (x) => fmt(kb(x.warmLog?.jsonBodyBytes), 0)],
+        ['probe at, cold / warm (ms)', (x) => (x.cold?.probeAtMs == null ? 'init script' : `${fmt(x.cold.probeAtMs, 0)} / ${fmt(x.warm?.probeAtMs, 0)}`)],
+      ];
+      L.push(`| metric | ${cols.map((x) => x.name).join(' | ')} |`);
+      L.push(`|---|${cols.map(() => '---:').join('|')}|`);
+      for (const [label, f] of rows) L.push(`| ${label} | ${cols.map((x) => (x.error ? 'n/a' : f(x))).join(' | ')} |`);
+      const errs = cols.filter((x) => x.error);
+      if (errs.length) L.push('', ...errs.map((x) => `- ${x.name}: ${x.error}`));
+      L.push('');
+    }
     for (const k of Object.values(res.appKey || {})) {
       L.push(`### API key, app and Immich on two origins, Immich under /immich (${fmtInt(k?.assets)} assets)`, '');
       if (k?.error) { L.push(`n/a: ${k.error}`, ''); continue; }
@@ -740,6 +875,21 @@ async function main() {
     await browser.close();
     server.close();
   }
+  // Firefox and WebKit at the smallest size: first load and reload only.
+  let enginesOk = true;
+  if (res.app && Object.keys(res.app).length) {
+    const n = Math.min(...o.appSizes);
+    res.engines = {};
+    for (const engine of ['firefox', 'webkit']) {
+      try {
+        res.engines[engine] = await benchEngine(o, engine, n);
+      } catch (e) {
+        enginesOk = false;
+        log(`engine ${engine}: ${e.message}`);
+        res.engines[engine] = { engine, assets: n, error: e.message.split('\n')[0] };
+      }
+    }
+  }
   res.seconds = (Date.now() - started) / 1000;
   writeFileSync(join(o.out, 'results.json'), JSON.stringify(res, null, 2) + '\n');
   const md = markdown(res);
@@ -747,7 +897,12 @@ async function main() {
   console.log(md);
   log(`done in ${res.seconds.toFixed(0)} s; wrote ${join(o.out, 'results.md')} and results.json`);
   // The bench page must have produced numbers; anything else may be n/a.
-  const ok = Object.values(res.layout || {}).some(Boolean);
+  let ok = Object.values(res.layout || {}).some(Boolean);
+  // The smoke run also needs the every-engine rows (a full run shows n/a).
+  if (o.smoke && !(enginesOk && res.engines && Object.keys(res.engines).length === 2)) {
+    log('smoke: the Firefox/WebKit first-load rows failed');
+    ok = false;
+  }
   process.exit(ok ? 0 : 1);
 }
 

@@ -75,7 +75,8 @@ pub fn bench(opts: &[String]) -> Result<()> {
 
 /// A small run of the benchmark so it cannot rot: 2,000 assets, two samples,
 /// results in a temporary folder, no time thresholds (only "it produced
-/// numbers"). Part of `cargo xtask test`.
+/// numbers", and Firefox's and WebKit's first load and reload must succeed).
+/// Part of `cargo xtask test`.
 pub fn smoke(t: &Tools, built: &Built) -> Result<()> {
     let out = target_dir().join("bench-wasm");
     let z = build_variant(t, &Z, &out)?;
@@ -125,6 +126,11 @@ fn run_node(t: &Tools, built: &Built, wasm_z: &Path, args: &[String]) -> Result<
         .arg("--chromium")
         .arg(crate::tools::CHROMIUM)
         .args(args)
+        // Firefox and WebKit (first load and reload) through WebDriver.
+        .env("FIREFOX_PATH", crate::tools::FIREFOX)
+        .env("GECKODRIVER", t.geckodriver())
+        .env("WEBKIT_WEBDRIVER", crate::tools::WEBKIT_WEBDRIVER)
+        .env("WEBKIT_MINIBROWSER", crate::tools::MINIBROWSER)
         .current_dir(&root))
 }
 

@@ -281,7 +281,10 @@ fn test() -> Result<()> {
     });
 
     let built = build(&t)?;
-    steps.run("benchmark smoke run, Chromium", || bench::smoke(&t, &built));
+    steps.run(
+        "benchmark smoke run (first load also in Firefox, WebKit)",
+        || bench::smoke(&t, &built),
+    );
     let e2e = |project: &str| {
         sh(t.command(t.playwright())
             .args(["test", "--project", project])
