@@ -38,7 +38,7 @@ fn embed_mode() -> bool {
 /// Whether `new` holds `old`'s assets at the same positions (pages were
 /// appended), so the grid may extend its layout instead of rebuilding it.
 fn index_extends(old: &LibraryIndex, new: &LibraryIndex) -> bool {
-    new.len() >= old.len() && (0..old.len()).all(|i| old.id(i) == new.id(i))
+    new.starts_with(old)
 }
 
 /// A header button that opens and closes a panel.

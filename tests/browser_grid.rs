@@ -374,8 +374,8 @@ async fn square_mode_and_layout_timing() {
             width: 952.0,
             ..Default::default()
         },
-        aspects,
-        days,
+        &aspects,
+        &days,
     );
     let t_new = now() - t;
     let t = now();

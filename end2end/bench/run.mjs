@@ -50,6 +50,7 @@ function parseArgs(argv) {
     appTimeoutMs: 180000,
     scrollMs: 3000,
     smoke: false,
+    appOnly: false,
   };
   const num = (s) => s.split(',').filter(Boolean).map((x) => Number(x));
   for (let i = 2; i < argv.length; i++) {
@@ -72,6 +73,8 @@ function parseArgs(argv) {
       case '--app-timeout-ms': o.appTimeoutMs = Number(v()); break;
       case '--scroll-ms': o.scrollMs = Number(v()); break;
       case '--smoke': o.smoke = true; break;
+      // Only the app rows (no layout/decode page, no API-key row, no other engines).
+      case '--app-only': o.appOnly = true; break;
       default: throw new Error(`unknown option ${a}`);
     }
   }
@@ -410,7 +413,13 @@ async function memory(page) {
   try {
     await cdp.send('HeapProfiler.collectGarbage');
     const heap = await cdp.send('Runtime.getHeapUsage');
-    const exposed = await page.evaluate(() => window.__immichGrid?.wasmMemoryBytes ?? null);
+    const hook = (name) => page.evaluate((k) => {
+      const f = window.__immichGrid?.[k];
+      return typeof f === 'function' ? f() : null;
+    }, name);
+    const exposed = await hook('wasmMemoryBytes');
+    const indexBytes = await hook('indexBytes');
+    const assets = await page.evaluate(() => window.__immichGrid?.count?.() ?? null).catch(() => null);
     let wasm = exposed;
     if (wasm == null) {
       wasm = await attempt('wasm memory via CDP', async () => {
@@ -424,7 +433,7 @@ async function memory(page) {
         return sum.result.value;
       });
     }
-    return { jsHeapUsed: heap.usedSize, jsHeapTotal: heap.totalSize, wasmMemory: wasm };
+    return { jsHeapUsed: heap.usedSize, jsHeapTotal: heap.totalSize, wasmMemory: wasm, indexBytes, assets };
   } finally {
     await cdp.detach().catch(() => {});
   }
@@ -464,6 +473,7 @@ async function benchApp(browser, o, n) {
     await sleep(500);
     r.warm = { firstTileMs: warm.firstTile, completeMs: warm.complete, completeSource: warm.source, ...(await sizes()) };
     r.warmLog = summariseLog(await fixtureJson(fx, '/__fixture/requests'));
+    r.memoryWarm = await attempt('memory after reload', () => memory(page));
     log(`app ${n} warm: first tile ${fmt(warm.firstTile)} ms, complete ${fmt(warm.complete)} ms, ${r.warmLog.json304} x 304`);
   } finally {
     await context.close();
@@ -773,6 +783,8 @@ function markdown(res) {
       ['fast scroll: worst / p95 frame (ms)', (a) => a.scroll ? `${fmt(a.scroll.worstFrameMs, 0)} / ${fmt(a.scroll.p95FrameMs, 0)}` : 'n/a'],
       ['JS heap used (MB)', (a) => fmt(mb(a.memory?.jsHeapUsed))],
       ['wasm memory (MB)', (a) => fmt(mb(a.memory?.wasmMemory))],
+      ['wasm memory after the reload (MB)', (a) => fmt(mb(a.memoryWarm?.wasmMemory))],
+      ['index bytes/asset (total; 48 fixed)', (a) => fmt(a.memory?.indexBytes / a.assets, 1)],
     ];
     const mark = (x) => (x?.completeSource === 'last-list-response' ? ' ¹' : x?.completeSource === 'count' ? ' ²' : '');
     const apps = Object.values(res.app);
@@ -858,7 +870,7 @@ async function main() {
   });
   const res = { machine: machine(browser.version()), options: { ...o, fixture: undefined } };
   try {
-    Object.assign(res, await benchPage(browser, o, staticUrl));
+    if (!o.appOnly) Object.assign(res, await benchPage(browser, o, staticUrl));
     res.appSize = appSize(o.dist);
     res.app = {};
     if (o.dist && existsSync(join(o.dist, 'index.html'))) {
@@ -867,7 +879,7 @@ async function main() {
       }
       // The API-key path at the smallest size: one cold/warm row.
       const n = o.appSizes[0];
-      res.appKey = { [n]: await attempt(`app key ${n}`, () => benchAppKey(browser, o, n), null) ?? { assets: n, error: 'failed (see the log)' } };
+      if (!o.appOnly) res.appKey = { [n]: await attempt(`app key ${n}`, () => benchAppKey(browser, o, n), null) ?? { assets: n, error: 'failed (see the log)' } };
     } else {
       log('no --dist with index.html: skipping the app section');
     }
@@ -877,7 +889,7 @@ async function main() {
   }
   // Firefox and WebKit at the smallest size: first load and reload only.
   let enginesOk = true;
-  if (res.app && Object.keys(res.app).length) {
+  if (!o.appOnly && res.app && Object.keys(res.app).length) {
     const n = Math.min(...o.appSizes);
     res.engines = {};
     for (const engine of ['firefox', 'webkit']) {
@@ -897,7 +909,8 @@ async function main() {
   console.log(md);
   log(`done in ${res.seconds.toFixed(0)} s; wrote ${join(o.out, 'results.md')} and results.json`);
   // The bench page must have produced numbers; anything else may be n/a.
-  let ok = Object.values(res.layout || {}).some(Boolean);
+  let ok = o.appOnly ? Object.values(res.app || {}).some((a) => a && !a.error)
+    : Object.values(res.layout || {}).some(Boolean);
   // The smoke run also needs the every-engine rows (a full run shows n/a).
   if (o.smoke && !(enginesOk && res.engines && Object.keys(res.engines).length === 2)) {
     log('smoke: the Firefox/WebKit first-load rows failed');

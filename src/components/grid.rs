@@ -318,18 +318,8 @@ impl Engine {
 
     /// Aspects and day keys of `order[from..]`, in display order.
     fn gather(data: &GridData, from: usize) -> (Vec<f32>, Vec<i32>) {
-        let aspects = data.index.aspects();
-        let days = data.index.local_days();
         let tail = data.order.get(from..).unwrap_or(&[]);
-        let a = tail
-            .iter()
-            .map(|&i| aspects.get(i as usize).copied().unwrap_or(1.0))
-            .collect();
-        let d = tail
-            .iter()
-            .map(|&i| days.get(i as usize).copied().unwrap_or(0))
-            .collect();
-        (a, d)
+        data.index.aspects_and_days(tail)
     }
 
     /// Takes new data; returns the scroll top that keeps the view's top tile.

@@ -26,7 +26,8 @@
 //! every string).
 
 use crate::{
-    index::{parse_uuid, push_lowercase, IndexError, LibraryIndex, RawAsset, RawId},
+    chunk::{Chunk, RawAsset, RawId},
+    index::{parse_uuid, push_lowercase, IndexError, LibraryIndex},
     time::{parse_duration_ms, parse_timestamp_ms},
     AssetFlags, AssetKind,
 };
@@ -95,13 +96,13 @@ const MAX_DEPTH: u32 = 128;
 pub fn decode_page(bytes: &[u8]) -> std::result::Result<LibraryIndex, DecodeError> {
     let mut d = Decoder {
         s: Scan { b: bytes, i: 0 },
-        ix: LibraryIndex::with_capacity(bytes.len() / 1200 + 1),
+        ix: Chunk::with_capacity(bytes.len() / 1200 + 1),
         scratch: Vec::new(),
         key: Vec::new(),
         last_owner: None,
     };
     d.page()?;
-    Ok(d.ix)
+    Ok(LibraryIndex::from_chunk(d.ix))
 }
 
 // ---- the byte scanner -------------------------------------------------------------
@@ -580,7 +581,7 @@ fn base64_into(s: &[u8], out: &mut Vec<u8>) -> bool {
 
 struct Decoder<'a> {
     s: Scan<'a>,
-    ix: LibraryIndex,
+    ix: Chunk,
     scratch: Vec<u8>,
     key: Vec<u8>,
     /// Assets of a page nearly always share their owner: remember the last one to

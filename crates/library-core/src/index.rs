@@ -1,33 +1,19 @@
-//! The compact, struct-of-arrays index of a library.
+//! The compact, chunked index of a library.
 //!
-//! One column per field, so the grid's hot loops (layout over aspect ratios, grouping
-//! over day keys, filters over flags) stream through a few dense arrays instead of
-//! chasing a heap object per asset. Variable-length data (file names, search text,
-//! thumbhashes, ids that are not UUIDs) lives in arenas addressed by end offsets.
+//! The library lives in chunks (see [`crate::chunk`]) of up to a page of assets, one
+//! column per field in each, so the grid's hot loops (layout over aspect ratios,
+//! grouping over day keys, filters over flags) stream through a few dense arrays
+//! instead of chasing a heap object per asset. Variable-length data (file names,
+//! search text, thumbhashes, ids that are not UUIDs) lives in arenas per chunk.
+//! Chunks are shared between indexes (`Arc`), so publishing, merging pages and
+//! applying a delta never copy the whole library.
 
-use std::{
-    collections::{HashMap, HashSet},
-    fmt,
-    ops::Range,
+use std::{collections::HashSet, fmt, sync::Arc};
+
+use crate::{
+    chunk::{Chunk, RawAsset, RawId},
+    time::DAY_MS,
 };
-
-use crate::time::DAY_MS;
-
-/// Bytes of fixed-size columns an asset costs (arenas come on top).
-pub const FIXED_BYTES_PER_ASSET: usize = 16 // id
-    + 8 // local_ms
-    + 8 // file_created_ms
-    + 4 // local day
-    + 4 // aspect
-    + 4 // duration
-    + 2 // owner
-    + 2 // stack count
-    + 2 // flags
-    + 1 // kind
-    + 4 * 3; // arena end offsets: thumbhash, file name, search text
-
-// The budget the grid was designed for: checked at compile time.
-const _: () = assert!(FIXED_BYTES_PER_ASSET <= 64);
 
 /// The type of an asset (`AssetTypeEnum`); values a newer server invents become `Other`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -55,7 +41,7 @@ impl AssetKind {
         }
     }
 
-    fn from_u8(v: u8) -> Self {
+    pub(crate) fn from_u8(v: u8) -> Self {
         match v {
             0 => Self::Image,
             1 => Self::Video,
@@ -83,7 +69,7 @@ impl AssetFlags {
     /// `stackParentId` is not null: the asset is a non-primary member of a stack.
     pub const STACK_CHILD: Self = Self(1 << 5);
     /// The bits above; the others are the index's own bookkeeping.
-    const PUBLIC: u16 = 0x3f;
+    pub(crate) const PUBLIC: u16 = 0x3f;
     /// The id is stored in the fallback arena, not as UUID bytes.
     pub(crate) const FALLBACK_ID: u16 = 1 << 15;
     /// The file name has non-ASCII bytes, so case-insensitive matching must use Unicode.
@@ -319,66 +305,31 @@ impl IdSet {
     }
 }
 
-/// A compact, append-only index of assets in server order (`fileCreatedAt` descending).
+/// Assets a chunk built by [`LibraryIndex::push`] holds at most (a decoded page is one
+/// chunk of its own size).
+pub const CHUNK_ASSETS: usize = 4096;
+
+/// A compact index of assets in server order (`fileCreatedAt` descending), held in
+/// chunks.
+///
+/// Chunks are shared, never copied: cloning an index, merging pages into one and
+/// applying a delta that leaves a chunk untouched all take the chunk's `Arc`, so an
+/// index is published to the grid in O(chunks). A chunk is written only while one
+/// index alone holds it; appending to a shared one starts a new chunk.
 ///
 /// Every accessor that takes a position returns `None` past the end instead of
-/// panicking. Column accessors (`aspects`, `local_days`, …) give whole slices for hot
-/// loops.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// panicking.
+#[derive(Clone, Debug, Default)]
 pub struct LibraryIndex {
-    ids: Vec<[u8; 16]>,
-    local_ms: Vec<i64>,
-    created_ms: Vec<i64>,
-    days: Vec<i32>,
-    aspects: Vec<f32>,
-    durations: Vec<u32>,
-    owners: Vec<u16>,
-    stack_counts: Vec<u16>,
-    flags: Vec<u16>,
-    kinds: Vec<u8>,
-    thumb_ends: Vec<u32>,
-    name_ends: Vec<u32>,
-    search_ends: Vec<u32>,
-    thumb_bytes: Vec<u8>,
-    names: String,
-    search: String,
-    other_ids: String,
-    owner_table: Vec<String>,
-    owner_lookup: HashMap<String, u16>,
+    chunks: Vec<Arc<Chunk>>,
+    /// `ends[k]`: assets in chunks `0..=k`.
+    ends: Vec<usize>,
 }
 
-/// The columns of one asset that the decoder fills in directly (the arenas are
-/// appended by the caller before `commit`).
-pub(crate) struct RawAsset {
-    pub id: RawId,
-    pub local_ms: i64,
-    pub created_ms: i64,
-    pub aspect: f32,
-    pub kind: AssetKind,
-    pub flags: u16,
-    pub stack_count: u16,
-    pub duration_ms: u32,
-    pub owner: u16,
-}
-
-/// An id on its way into the index.
-pub(crate) enum RawId {
-    Uuid([u8; 16]),
-    /// Text already appended to the fallback arena at this range.
-    Other(u32, u32),
-}
-
-fn to_u32(n: usize) -> Result<u32, IndexError> {
-    u32::try_from(n).map_err(|_| IndexError::TooLarge)
-}
-
-fn span(ends: &[u32], i: usize) -> Option<Range<usize>> {
-    let end = *ends.get(i)? as usize;
-    let start = match i.checked_sub(1) {
-        Some(p) => *ends.get(p)? as usize,
-        None => 0,
-    };
-    Some(start..end)
+impl PartialEq for LibraryIndex {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && (0..self.len()).all(|i| self.get(i) == other.get(i))
+    }
 }
 
 impl LibraryIndex {
@@ -387,120 +338,120 @@ impl LibraryIndex {
         Self::default()
     }
 
-    /// An empty index with room for `n` assets in every fixed column.
-    pub fn with_capacity(n: usize) -> Self {
-        let mut s = Self::default();
-        s.reserve(n);
-        s
+    /// An empty index (chunks reserve their own room; kept for callers that know
+    /// the size).
+    pub fn with_capacity(_n: usize) -> Self {
+        Self::default()
     }
 
-    /// Reserves room for `n` more assets in every fixed column.
-    pub fn reserve(&mut self, n: usize) {
-        self.ids.reserve(n);
-        self.local_ms.reserve(n);
-        self.created_ms.reserve(n);
-        self.days.reserve(n);
-        self.aspects.reserve(n);
-        self.durations.reserve(n);
-        self.owners.reserve(n);
-        self.stack_counts.reserve(n);
-        self.flags.reserve(n);
-        self.kinds.reserve(n);
-        self.thumb_ends.reserve(n);
-        self.name_ends.reserve(n);
-        self.search_ends.reserve(n);
+    /// An index of one chunk (empty chunks are dropped).
+    pub(crate) fn from_chunk(mut chunk: Chunk) -> Self {
+        let mut ix = Self::default();
+        if !chunk.is_empty() {
+            chunk.shrink_to_fit();
+            ix.ends.push(chunk.len());
+            ix.chunks.push(Arc::new(chunk));
+        }
+        ix
     }
 
     /// Number of assets.
     pub fn len(&self) -> usize {
-        self.ids.len()
+        self.ends.last().copied().unwrap_or(0)
     }
 
     /// Whether the index holds no asset.
     pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+        self.len() == 0
+    }
+
+    /// Number of chunks.
+    pub fn chunk_count(&self) -> usize {
+        self.chunks.len()
+    }
+
+    /// The chunks in order.
+    pub(crate) fn chunks(&self) -> impl Iterator<Item = &Chunk> {
+        self.chunks.iter().map(|c| &**c)
+    }
+
+    /// The shared chunks in order (for snapshots and for sharing into another index).
+    pub(crate) fn chunk_arcs(&self) -> &[Arc<Chunk>] {
+        &self.chunks
     }
 
     /// Heap bytes held (by capacity, so it is what the allocator really gave out).
+    /// Chunks shared with other indexes are counted here too.
     pub fn memory_bytes(&self) -> usize {
-        self.ids.capacity() * 16
-            + (self.local_ms.capacity() + self.created_ms.capacity()) * 8
-            + self.days.capacity() * 4
-            + self.aspects.capacity() * 4
-            + self.durations.capacity() * 4
-            + (self.owners.capacity() + self.stack_counts.capacity() + self.flags.capacity()) * 2
-            + self.kinds.capacity()
-            + (self.thumb_ends.capacity() + self.name_ends.capacity() + self.search_ends.capacity())
-                * 4
-            + self.thumb_bytes.capacity()
-            + self.names.capacity()
-            + self.search.capacity()
-            + self.other_ids.capacity()
-            + self
-                .owner_table
-                .iter()
-                .map(|s| s.capacity() * 2 + 32)
-                .sum::<usize>()
+        self.chunks.iter().map(|c| c.memory_bytes()).sum::<usize>()
+            + self.chunks.capacity() * std::mem::size_of::<Arc<Chunk>>()
+            + self.ends.capacity() * std::mem::size_of::<usize>()
     }
 
-    /// Gives back spare capacity (after the last page of a load).
+    /// Gives back spare capacity of the chunks this index alone holds.
     pub fn shrink_to_fit(&mut self) {
-        self.ids.shrink_to_fit();
-        self.local_ms.shrink_to_fit();
-        self.created_ms.shrink_to_fit();
-        self.days.shrink_to_fit();
-        self.aspects.shrink_to_fit();
-        self.durations.shrink_to_fit();
-        self.owners.shrink_to_fit();
-        self.stack_counts.shrink_to_fit();
-        self.flags.shrink_to_fit();
-        self.kinds.shrink_to_fit();
-        self.thumb_ends.shrink_to_fit();
-        self.name_ends.shrink_to_fit();
-        self.search_ends.shrink_to_fit();
-        self.thumb_bytes.shrink_to_fit();
-        self.names.shrink_to_fit();
-        self.search.shrink_to_fit();
-        self.other_ids.shrink_to_fit();
+        for c in &mut self.chunks {
+            if let Some(c) = Arc::get_mut(c) {
+                c.shrink_to_fit();
+            }
+        }
+        self.chunks.shrink_to_fit();
+        self.ends.shrink_to_fit();
     }
 
-    /// Reserves exactly the room `segments` need on top of what is held (an upper
-    /// bound when they share ids), so appending them never reallocates.
-    fn reserve_exact_for(&mut self, segments: &[&LibraryIndex]) {
-        let sum = |f: fn(&LibraryIndex) -> usize| segments.iter().map(|s| f(s)).sum::<usize>();
-        let n = sum(LibraryIndex::len);
-        self.ids.reserve_exact(n);
-        self.local_ms.reserve_exact(n);
-        self.created_ms.reserve_exact(n);
-        self.days.reserve_exact(n);
-        self.aspects.reserve_exact(n);
-        self.durations.reserve_exact(n);
-        self.owners.reserve_exact(n);
-        self.stack_counts.reserve_exact(n);
-        self.flags.reserve_exact(n);
-        self.kinds.reserve_exact(n);
-        self.thumb_ends.reserve_exact(n);
-        self.name_ends.reserve_exact(n);
-        self.search_ends.reserve_exact(n);
-        self.thumb_bytes.reserve_exact(sum(|s| s.thumb_bytes.len()));
-        self.names.reserve_exact(sum(|s| s.names.len()));
-        self.search.reserve_exact(sum(|s| s.search.len()));
-        self.other_ids.reserve_exact(sum(|s| s.other_ids.len()));
+    /// The chunk holding position `i`, and `i`'s position in it.
+    fn locate(&self, i: usize) -> Option<(&Chunk, usize)> {
+        let k = self.ends.partition_point(|&e| e <= i);
+        let chunk = self.chunks.get(k)?;
+        let start = match k.checked_sub(1) {
+            Some(p) => *self.ends.get(p)?,
+            None => 0,
+        };
+        Some((chunk, i - start))
     }
 
     // ---- building -------------------------------------------------------------------
 
+    /// The chunk appends go to: the last one while this index alone holds it and it
+    /// has room, else a new one.
+    fn open_chunk(&mut self) -> Result<&mut Chunk, IndexError> {
+        let reuse = self
+            .chunks
+            .last_mut()
+            .is_some_and(|c| c.len() < CHUNK_ASSETS && Arc::get_mut(c).is_some());
+        if !reuse {
+            self.chunks
+                .push(Arc::new(Chunk::with_capacity(CHUNK_ASSETS.min(1024))));
+            self.ends.push(self.len());
+        }
+        // Just checked or just made: `make_mut` never copies here.
+        self.chunks
+            .last_mut()
+            .map(Arc::make_mut)
+            .ok_or(IndexError::TooLarge)
+    }
+
+    /// Counts one asset appended to the last chunk.
+    fn grew(&mut self) {
+        if let Some(e) = self.ends.last_mut() {
+            *e += 1;
+        }
+    }
+
     /// Appends one asset; returns its position. The search text is lowercased.
     pub fn push(&mut self, rec: &AssetRecord<'_>) -> Result<u32, IndexError> {
+        let pos = crate::chunk::to_u32(self.len())?;
+        let c = self.open_chunk()?;
         let id = match parse_uuid(rec.id.as_bytes()) {
             Some(u) => RawId::Uuid(u),
-            None => self.push_other_id(rec.id)?,
+            None => c.push_other_id(rec.id)?,
         };
-        let owner = self.owner_index(rec.owner_id)?;
-        self.thumb_bytes.extend_from_slice(rec.thumbhash);
-        self.names.push_str(rec.file_name);
-        push_lowercase(&mut self.search, rec.search_text);
-        self.commit(RawAsset {
+        let owner = c.owner_index(rec.owner_id)?;
+        let (thumbs, names, search) = c.arenas_mut();
+        thumbs.extend_from_slice(rec.thumbhash);
+        names.push_str(rec.file_name);
+        push_lowercase(search, rec.search_text);
+        c.commit(RawAsset {
             id,
             local_ms: rec.local_ms,
             created_ms: rec.file_created_ms,
@@ -510,107 +461,9 @@ impl LibraryIndex {
             stack_count: rec.stack_count,
             duration_ms: rec.duration_ms,
             owner,
-        })
-    }
-
-    pub(crate) fn push_other_id(&mut self, s: &str) -> Result<RawId, IndexError> {
-        let start = to_u32(self.other_ids.len())?;
-        self.other_ids.push_str(s);
-        let end = to_u32(self.other_ids.len())?;
-        Ok(RawId::Other(start, end - start))
-    }
-
-    /// The owner table position of `owner_id`, adding it when new.
-    pub(crate) fn owner_index(&mut self, owner_id: &str) -> Result<u16, IndexError> {
-        if let Some(&k) = self.owner_lookup.get(owner_id) {
-            return Ok(k);
-        }
-        let k = u16::try_from(self.owner_table.len()).map_err(|_| IndexError::TooManyOwners)?;
-        self.owner_table.push(owner_id.to_owned());
-        self.owner_lookup.insert(owner_id.to_owned(), k);
-        Ok(k)
-    }
-
-    /// Mutable arenas for the decoder, which appends the variable-length parts of an
-    /// asset in place before calling `commit`.
-    pub(crate) fn arenas_mut(&mut self) -> (&mut Vec<u8>, &mut String, &mut String) {
-        (&mut self.thumb_bytes, &mut self.names, &mut self.search)
-    }
-
-    /// Arena lengths: where the next asset's parts start.
-    pub(crate) fn arena_lens(&self) -> (usize, usize, usize) {
-        (self.thumb_bytes.len(), self.names.len(), self.search.len())
-    }
-
-    /// Closes an asset whose arena parts were appended: records the arena ends and the
-    /// fixed columns.
-    pub(crate) fn commit(&mut self, a: RawAsset) -> Result<u32, IndexError> {
-        let pos = to_u32(self.ids.len())?;
-        let thumb_end = to_u32(self.thumb_bytes.len())?;
-        let name_end = to_u32(self.names.len())?;
-        let search_end = to_u32(self.search.len())?;
-        let mut flags = a.flags & AssetFlags::PUBLIC;
-        let id = match a.id {
-            RawId::Uuid(u) => u,
-            RawId::Other(start, len) => {
-                flags |= AssetFlags::FALLBACK_ID;
-                let mut b = [0u8; 16];
-                let (lo, hi) = b.split_at_mut(4);
-                lo.copy_from_slice(&start.to_le_bytes());
-                if let Some(h) = hi.get_mut(..4) {
-                    h.copy_from_slice(&len.to_le_bytes());
-                }
-                b
-            }
-        };
-        let name_start = self.name_ends.last().copied().unwrap_or(0) as usize;
-        if !self
-            .names
-            .as_bytes()
-            .get(name_start..)
-            .is_some_and(<[u8]>::is_ascii)
-        {
-            flags |= AssetFlags::NAME_NON_ASCII;
-        }
-        let aspect = if a.aspect.is_finite() && a.aspect > 0.0 {
-            a.aspect
-        } else {
-            1.0
-        };
-        self.ids.push(id);
-        self.local_ms.push(a.local_ms);
-        self.created_ms.push(a.created_ms);
-        self.days.push(day_of(a.local_ms));
-        self.aspects.push(aspect);
-        self.durations.push(a.duration_ms);
-        self.owners.push(a.owner);
-        self.stack_counts.push(a.stack_count);
-        self.flags.push(flags);
-        self.kinds.push(a.kind as u8);
-        self.thumb_ends.push(thumb_end);
-        self.name_ends.push(name_end);
-        self.search_ends.push(search_end);
+        })?;
+        self.grew();
         Ok(pos)
-    }
-
-    /// Appends every asset of `other` whose id is not in `seen` (adding it), keeping
-    /// `other`'s order. Returns how many were appended.
-    pub fn append_unique(
-        &mut self,
-        other: &LibraryIndex,
-        seen: &mut IdSet,
-    ) -> Result<usize, IndexError> {
-        let mut added = 0;
-        self.reserve(other.len());
-        for i in 0..other.len() {
-            let Some(v) = other.get(i) else { break };
-            if !seen.insert(v.id) {
-                continue;
-            }
-            self.push_view(&v)?;
-            added += 1;
-        }
-        Ok(added)
     }
 
     /// Appends a copy of the asset at `i` of `other`; `Ok(None)` when `i` is out of
@@ -622,79 +475,103 @@ impl LibraryIndex {
         }
     }
 
-    /// Appends a copy of an asset of another index.
     fn push_view(&mut self, v: &AssetView<'_>) -> Result<u32, IndexError> {
-        let id = match v.id {
-            AssetId::Uuid(u) => RawId::Uuid(u),
-            AssetId::Other(s) => self.push_other_id(s)?,
-        };
-        let owner = self.owner_index(v.owner_id)?;
-        self.thumb_bytes.extend_from_slice(v.thumbhash);
-        self.names.push_str(v.file_name);
-        // Already lowercase: copy verbatim.
-        self.search.push_str(v.search_text);
-        self.commit(RawAsset {
-            id,
-            local_ms: v.local_ms,
-            created_ms: v.file_created_ms,
-            aspect: v.aspect,
-            kind: v.kind,
-            flags: v.flags.bits(),
-            stack_count: v.stack_count,
-            duration_ms: v.duration_ms,
-            owner,
-        })
+        let pos = crate::chunk::to_u32(self.len())?;
+        self.open_chunk()?.push_view(v)?;
+        self.grew();
+        Ok(pos)
     }
 
-    /// Concatenates segments in order, keeping the first of any duplicated id.
-    ///
-    /// Every column is reserved once, exactly, from the segments' sizes: growing by
-    /// doubling would hold up to twice the result (and a copy while shrinking), and
-    /// a merge of a large library is the app's memory high-water mark.
+    /// Appends a chunk shared with another index (no copy).
+    pub(crate) fn push_shared(&mut self, chunk: &Arc<Chunk>) {
+        if chunk.is_empty() {
+            return;
+        }
+        // The open chunk is closed: give back its spare room first.
+        if let Some(c) = self.chunks.last_mut().and_then(Arc::get_mut) {
+            c.shrink_to_fit();
+        }
+        let end = self.len() + chunk.len();
+        self.chunks.push(Arc::clone(chunk));
+        self.ends.push(end);
+    }
+
+    /// Appends every asset of `other` whose id is not in `seen` (adding it), keeping
+    /// `other`'s order. Returns how many were appended. A chunk without a duplicate
+    /// is shared, not copied.
+    pub fn append_unique(
+        &mut self,
+        other: &LibraryIndex,
+        seen: &mut IdSet,
+    ) -> Result<usize, IndexError> {
+        let mut added = 0;
+        let mut keep = Vec::new();
+        for chunk in &other.chunks {
+            keep.clear();
+            keep.extend((0..chunk.len()).map(|i| chunk.id(i).is_some_and(|id| seen.insert(id))));
+            if keep.iter().all(|&k| k) {
+                self.push_shared(chunk);
+                added += chunk.len();
+                continue;
+            }
+            for (i, _) in keep.iter().enumerate().filter(|(_, &k)| k) {
+                if let Some(v) = chunk.get(i) {
+                    self.push_view(&v)?;
+                    added += 1;
+                }
+            }
+        }
+        Ok(added)
+    }
+
+    /// Concatenates segments in order, keeping the first of any duplicated id. Chunks
+    /// without a duplicate are shared with the segments.
     pub fn merge<'a>(
         segments: impl IntoIterator<Item = &'a LibraryIndex>,
     ) -> Result<LibraryIndex, IndexError> {
         let segments: Vec<&LibraryIndex> = segments.into_iter().collect();
         let mut out = LibraryIndex::new();
-        out.reserve_exact_for(&segments);
         let mut seen = IdSet::new();
-        seen.uuids.reserve(out.ids.capacity());
+        seen.uuids
+            .reserve(segments.iter().map(|s| s.len()).sum::<usize>());
         for s in segments {
             out.append_unique(s, &mut seen)?;
         }
+        out.shrink_to_fit();
         Ok(out)
+    }
+
+    /// Whether this index begins with `old`'s assets at the same positions (shared
+    /// chunks compare by pointer).
+    pub fn starts_with(&self, old: &LibraryIndex) -> bool {
+        if old.len() > self.len() {
+            return false;
+        }
+        let shared = self
+            .chunks
+            .iter()
+            .zip(&old.chunks)
+            .take_while(|(a, b)| Arc::ptr_eq(a, b))
+            .count();
+        let from = match shared.checked_sub(1) {
+            Some(k) => old.ends.get(k).copied().unwrap_or(0),
+            None => 0,
+        };
+        (from..old.len()).all(|i| self.id(i) == old.id(i))
     }
 
     // ---- reading ------------------------------------------------------------------
 
     /// A view of the asset at `i`.
     pub fn get(&self, i: usize) -> Option<AssetView<'_>> {
-        Some(AssetView {
-            id: self.id(i)?,
-            local_ms: *self.local_ms.get(i)?,
-            local_day: *self.days.get(i)?,
-            file_created_ms: *self.created_ms.get(i)?,
-            aspect: *self.aspects.get(i)?,
-            kind: self.kind(i)?,
-            flags: self.flags(i)?,
-            stack_count: *self.stack_counts.get(i)?,
-            duration_ms: *self.durations.get(i)?,
-            owner_id: self.owner_id(i)?,
-            thumbhash: self.thumbhash(i)?,
-            file_name: self.file_name(i)?,
-            search_text: self.search_text(i)?,
-        })
+        let (c, j) = self.locate(i)?;
+        c.get(j)
     }
 
     /// The id of the asset at `i`.
     pub fn id(&self, i: usize) -> Option<AssetId<'_>> {
-        let raw = self.ids.get(i)?;
-        if self.flags.get(i)? & AssetFlags::FALLBACK_ID == 0 {
-            return Some(AssetId::Uuid(*raw));
-        }
-        let start = u32::from_le_bytes(raw.get(..4)?.try_into().ok()?) as usize;
-        let len = u32::from_le_bytes(raw.get(4..8)?.try_into().ok()?) as usize;
-        self.other_ids.get(start..start + len).map(AssetId::Other)
+        let (c, j) = self.locate(i)?;
+        c.id(j)
     }
 
     /// The id of the asset at `i` as the server wrote it.
@@ -705,122 +582,158 @@ impl LibraryIndex {
     /// The position of the first asset with this id (a linear scan).
     pub fn position(&self, id: &str) -> Option<usize> {
         let want = AssetId::parse(id);
-        match want {
-            AssetId::Uuid(u) => (0..self.len()).find(|&i| {
-                self.ids.get(i) == Some(&u)
-                    && self
-                        .flags
-                        .get(i)
-                        .is_some_and(|f| f & AssetFlags::FALLBACK_ID == 0)
-            }),
-            AssetId::Other(_) => (0..self.len()).find(|&i| self.id(i) == Some(want)),
+        let mut start = 0;
+        for c in &self.chunks {
+            let found = match want {
+                AssetId::Uuid(u) => (0..c.len()).find(|&j| c.is_uuid(j, &u)),
+                AssetId::Other(_) => (0..c.len()).find(|&j| c.id(j) == Some(want)),
+            };
+            if let Some(j) = found {
+                return Some(start + j);
+            }
+            start += c.len();
         }
+        None
     }
 
     /// `localDateTime` of the asset at `i`, ms since the epoch.
     pub fn local_ms(&self, i: usize) -> Option<i64> {
-        self.local_ms.get(i).copied()
+        let (c, j) = self.locate(i)?;
+        c.local_ms(j)
     }
 
     /// `fileCreatedAt` of the asset at `i`, ms since the epoch.
     pub fn file_created_ms(&self, i: usize) -> Option<i64> {
-        self.created_ms.get(i).copied()
+        let (c, j) = self.locate(i)?;
+        c.file_created_ms(j)
     }
 
     /// The local day (days since the epoch) of the asset at `i`.
     pub fn local_day(&self, i: usize) -> Option<i32> {
-        self.days.get(i).copied()
+        self.local_ms(i).map(day_of)
     }
 
     /// Displayed aspect ratio (width / height) of the asset at `i`.
     pub fn aspect(&self, i: usize) -> Option<f32> {
-        self.aspects.get(i).copied()
+        let (c, j) = self.locate(i)?;
+        c.aspect(j)
     }
 
     /// The type of the asset at `i`.
     pub fn kind(&self, i: usize) -> Option<AssetKind> {
-        self.kinds.get(i).map(|&k| AssetKind::from_u8(k))
+        let (c, j) = self.locate(i)?;
+        c.kind(j)
     }
 
     /// The flags of the asset at `i`.
     pub fn flags(&self, i: usize) -> Option<AssetFlags> {
-        self.flags
-            .get(i)
-            .map(|&f| AssetFlags::from_bits_truncate(f))
+        let (c, j) = self.locate(i)?;
+        c.flags(j)
     }
 
     /// `stackCount` of the asset at `i` (0 when null).
     pub fn stack_count(&self, i: usize) -> Option<u16> {
-        self.stack_counts.get(i).copied()
+        let (c, j) = self.locate(i)?;
+        c.stack_count(j)
     }
 
     /// Video duration of the asset at `i` in ms.
     pub fn duration_ms(&self, i: usize) -> Option<u32> {
-        self.durations.get(i).copied()
+        let (c, j) = self.locate(i)?;
+        c.duration_ms(j)
     }
 
     /// `ownerId` of the asset at `i`.
     pub fn owner_id(&self, i: usize) -> Option<&str> {
-        let k = *self.owners.get(i)?;
-        self.owner_table.get(usize::from(k)).map(String::as_str)
+        let (c, j) = self.locate(i)?;
+        c.owner_id(j)
     }
 
     /// Decoded thumbhash of the asset at `i`; empty when the server sent none.
     pub fn thumbhash(&self, i: usize) -> Option<&[u8]> {
-        self.thumb_bytes.get(span(&self.thumb_ends, i)?)
+        let (c, j) = self.locate(i)?;
+        c.thumbhash(j)
     }
 
     /// `originalFileName` of the asset at `i`.
     pub fn file_name(&self, i: usize) -> Option<&str> {
-        self.names.get(span(&self.name_ends, i)?)
+        let (c, j) = self.locate(i)?;
+        c.file_name(j)
     }
 
     /// Lowercase search text of the asset at `i` (fields separated by `\u{1f}`).
     pub fn search_text(&self, i: usize) -> Option<&str> {
-        self.search.get(span(&self.search_ends, i)?)
+        let (c, j) = self.locate(i)?;
+        c.search_text(j)
     }
 
     /// Whether the file name at `i` is pure ASCII (lets filters skip Unicode folding).
+    #[cfg(test)]
     pub(crate) fn name_is_ascii(&self, i: usize) -> bool {
-        self.flags
-            .get(i)
-            .is_some_and(|f| f & AssetFlags::NAME_NON_ASCII == 0)
+        self.locate(i).is_some_and(|(c, j)| c.name_is_ascii(j))
     }
 
-    /// The whole search-text arena and its end offsets (for arena-wide search).
-    pub(crate) fn search_arena(&self) -> (&str, &[u32]) {
-        (&self.search, &self.search_ends)
+    /// Aspects and local days of the assets at `order` (positions, ascending as the
+    /// refinements give them; any order works), for layout. Reads chunk by chunk.
+    pub fn aspects_and_days(&self, order: &[u32]) -> (Vec<f32>, Vec<i32>) {
+        let mut aspects = Vec::with_capacity(order.len());
+        let mut days = Vec::with_capacity(order.len());
+        // The chunk of the last position: consecutive positions rarely leave it.
+        let mut cur: Option<(usize, usize, usize)> = None; // (chunk, start, end)
+        for &p in order {
+            let p = p as usize;
+            let hit = cur.filter(|&(_, s, e)| p >= s && p < e);
+            let (k, s) = match hit {
+                Some((k, s, _)) => (k, s),
+                None => {
+                    let k = self.ends.partition_point(|&e| e <= p);
+                    let s = k
+                        .checked_sub(1)
+                        .and_then(|q| self.ends.get(q).copied())
+                        .unwrap_or(0);
+                    let e = self.ends.get(k).copied().unwrap_or(s);
+                    cur = Some((k, s, e));
+                    (k, s)
+                }
+            };
+            let c = self.chunks.get(k);
+            aspects.push(
+                c.and_then(|c| c.aspect_column().get(p - s).copied())
+                    .unwrap_or(1.0),
+            );
+            days.push(
+                c.and_then(|c| c.local_ms_column().get(p - s).copied())
+                    .map_or(0, day_of),
+            );
+        }
+        (aspects, days)
     }
 
-    /// The whole file-name arena and its end offsets.
-    pub(crate) fn name_arena(&self) -> (&str, &[u32]) {
-        (&self.names, &self.name_ends)
+    /// Every asset's displayed aspect ratio, in order.
+    pub fn aspects(&self) -> Vec<f32> {
+        self.chunks()
+            .flat_map(|c| c.aspect_column().iter().copied())
+            .collect()
     }
 
-    /// Every asset's displayed aspect ratio, in order (for layout).
-    pub fn aspects(&self) -> &[f32] {
-        &self.aspects
+    /// Every asset's local day, in order.
+    pub fn local_days(&self) -> Vec<i32> {
+        self.chunks()
+            .flat_map(|c| c.local_ms_column().iter().map(|&t| day_of(t)))
+            .collect()
     }
 
-    /// Every asset's local day, in order (for grouping).
-    pub fn local_days(&self) -> &[i32] {
-        &self.days
-    }
-
-    /// The owner table: `owner_index` values point into it.
-    pub fn owners(&self) -> &[String] {
-        &self.owner_table
-    }
-
-    /// Raw flag bits per asset (public flags plus internal bits; mask with
-    /// [`AssetFlags::bits`] semantics via [`LibraryIndex::flags`] for one asset).
-    pub(crate) fn raw_flags(&self) -> &[u16] {
-        &self.flags
-    }
-
-    /// Raw kind bytes per asset.
-    pub(crate) fn raw_kinds(&self) -> &[u8] {
-        &self.kinds
+    /// The distinct owner ids, in order of first appearance.
+    pub fn owners(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for c in self.chunks() {
+            for o in c.owner_table() {
+                if !out.contains(&o.as_str()) {
+                    out.push(o);
+                }
+            }
+        }
+        out
     }
 }
 
@@ -892,7 +805,7 @@ mod tests {
         assert!(f.contains(AssetFlags::FAVORITE) && f.contains(AssetFlags::LIVE_PHOTO));
         assert!(!f.contains(AssetFlags::TRASHED));
         assert_eq!(ix.owner_id(2), Some("owner-a"));
-        assert_eq!(ix.owners().len(), 1);
+        assert_eq!(ix.owners(), ["owner-a"]);
         assert_eq!(ix.position("not-a-uuid"), Some(1));
         assert_eq!(ix.position(uuid), Some(0));
         assert_eq!(ix.get(3), None);
@@ -914,24 +827,115 @@ mod tests {
     }
 
     #[test]
-    fn merge_allocates_once_and_exactly() {
-        // 300 pages of 7 assets: doubling growth would leave spare capacity.
-        let pages: Vec<LibraryIndex> = (0..300)
+    fn merge_shares_chunks_without_duplicates() {
+        // 30 pages of 7 assets, page 3 repeating an id of page 2.
+        let pages: Vec<LibraryIndex> = (0..30)
             .map(|p| {
                 let mut ix = LibraryIndex::new();
                 for k in 0..7 {
-                    let id = format!("id-{p}-{k}");
+                    let id = if p == 3 && k == 0 {
+                        "id-2-6".to_owned()
+                    } else {
+                        format!("id-{p}-{k}")
+                    };
                     ix.push(&record(&id, "name.jpg")).unwrap();
                 }
                 ix
             })
             .collect();
         let m = LibraryIndex::merge(&pages).unwrap();
-        assert_eq!(m.len(), 2100);
-        assert_eq!(m.ids.capacity(), m.len());
-        assert_eq!(m.search_ends.capacity(), m.len());
-        assert_eq!(m.names.capacity(), m.names.len());
-        assert_eq!(m.other_ids.capacity(), m.other_ids.len());
+        assert_eq!(m.len(), 209);
+        assert_eq!(m.chunk_count(), 30);
+        for (k, page) in pages.iter().enumerate() {
+            let shared = m
+                .chunk_arcs()
+                .iter()
+                .any(|c| Arc::ptr_eq(c, &page.chunk_arcs()[0]));
+            assert_eq!(shared, k != 3, "page {k}");
+        }
+        assert_eq!(m.id_string(21).as_deref(), Some("id-3-1"));
+        assert_eq!(m.id_string(20).as_deref(), Some("id-2-6"));
+        // A clone shares every chunk, and an index built on it starts with it.
+        let mut grown = m.clone();
+        assert!(grown.starts_with(&m));
+        grown.push(&record("new", "n")).unwrap();
+        assert_eq!(grown.chunk_count(), 31, "a shared chunk is never written");
+        assert_eq!(m.len(), 209);
+        assert!(grown.starts_with(&m) && !m.starts_with(&grown));
+        assert_eq!(grown.file_name(209), Some("n"));
+    }
+
+    #[test]
+    fn chunks_fill_to_their_size_and_read_across_boundaries() {
+        let mut ix = LibraryIndex::new();
+        let n = CHUNK_ASSETS * 2 + 3;
+        for k in 0..n {
+            let id = format!("{k:08x}-4b5a-4978-8695-a4b3c2d1e0f9");
+            let name = format!("IMG_{k}.jpg");
+            ix.push(&AssetRecord {
+                id: &id,
+                owner_id: "o",
+                local_ms: k as i64 * 1000,
+                file_created_ms: k as i64 * 1000 - 3_600_000,
+                file_name: &name,
+                aspect: 1.0 + k as f32,
+                ..AssetRecord::default()
+            })
+            .unwrap();
+        }
+        assert_eq!(ix.chunk_count(), 3);
+        for k in [0, CHUNK_ASSETS - 1, CHUNK_ASSETS, n - 1] {
+            assert_eq!(ix.file_name(k), Some(format!("IMG_{k}.jpg").as_str()));
+            assert_eq!(ix.file_created_ms(k), Some(k as i64 * 1000 - 3_600_000));
+            assert_eq!(ix.position(&ix.id_string(k).unwrap()), Some(k));
+        }
+        assert_eq!(ix.get(n), None);
+        let order = [0, 5, CHUNK_ASSETS as u32, n as u32 - 1, n as u32];
+        let (a, d) = ix.aspects_and_days(&order);
+        assert_eq!(a, [1.0, 6.0, 1.0 + CHUNK_ASSETS as f32, n as f32, 1.0]);
+        assert_eq!(d.len(), 5);
+        assert_eq!(ix.aspects().len(), n);
+    }
+
+    #[test]
+    fn rare_values_and_far_times_round_trip() {
+        let mut ix = LibraryIndex::new();
+        let mut r = record("a", "x");
+        r.file_created_ms = r.local_ms - 40 * DAY_MS; // beyond an i32 of ms
+        ix.push(&r).unwrap();
+        let mut r2 = record("b", "y");
+        r2.stack_count = 0;
+        r2.duration_ms = 0;
+        r2.kind = AssetKind::Audio;
+        ix.push(&r2).unwrap();
+        let v = ix.get(0).unwrap();
+        assert_eq!(v.file_created_ms, r.file_created_ms);
+        assert_eq!((v.stack_count, v.duration_ms), (3, 12_345));
+        assert_eq!(v.kind, AssetKind::Video);
+        let w = ix.get(1).unwrap();
+        assert_eq!((w.stack_count, w.duration_ms), (0, 0));
+        assert_eq!(w.kind, AssetKind::Audio);
+        assert_eq!(w.file_created_ms, r2.file_created_ms);
+        assert_eq!(w.flags, r2.flags);
+    }
+
+    #[test]
+    fn repeated_search_texts_are_stored_once_a_chunk() {
+        let mut ix = LibraryIndex::new();
+        for k in 0..100 {
+            let id = format!("id-{k}");
+            let mut r = record(&id, "n");
+            r.search_text = if k % 2 == 0 {
+                "Paris\u{1f}Canon"
+            } else {
+                "Oslo"
+            };
+            ix.push(&r).unwrap();
+        }
+        assert_eq!(ix.search_text(98), Some("paris\u{1f}canon"));
+        assert_eq!(ix.search_text(99), Some("oslo"));
+        let c = ix.chunks().next().unwrap();
+        assert_eq!(c.search_table().0, "paris\u{1f}canonoslo");
     }
 
     #[test]
@@ -947,8 +951,13 @@ mod tests {
             .unwrap();
         }
         ix.shrink_to_fit();
-        // Fixed columns only (empty strings): within 64 bytes an asset.
-        assert!(ix.memory_bytes() <= 64 * 1000 + 64, "{}", ix.memory_bytes());
+        // Fixed columns only (empty strings): within 48 bytes an asset, plus the
+        // chunk's owner table and one empty search text.
+        assert!(
+            ix.memory_bytes() <= 48 * 1000 + 128,
+            "{}",
+            ix.memory_bytes()
+        );
     }
 
     #[test]

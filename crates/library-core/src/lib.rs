@@ -1,13 +1,16 @@
 //! The library side of immich-grid, with no I/O:
 //!
-//! - [`LibraryIndex`]: a compact struct-of-arrays index of the assets the grid shows
-//!   (≤ 64 bytes an asset plus string and thumbhash arenas);
+//! - [`LibraryIndex`]: a compact index of the assets the grid shows, in shared
+//!   chunks of columns (48 fixed bytes an asset plus string and thumbhash arenas
+//!   per chunk);
 //! - [`decode_page`]: a single-pass byte-level decoder from a `GET /api/asset` body
 //!   straight into a [`LibraryIndex`], without building DTOs;
 //! - [`PageSet`]: the pure state machine of a paged load (skip/take) with ETag
 //!   verification passes, merging pages without duplicates;
 //! - [`refine::apply`]: in-app refinements (type, trash, offline, text, date range);
 //! - [`cache`]: the ETag cache policy over a synchronous key-value store;
+//! - [`snapshot`]: decoded pages as checked binary snapshots, stored instead of
+//!   the raw bodies so a reload does not parse JSON again;
 //! - [`sync`]: delta sync: which pass a load runs, what a delta does to the held
 //!   index, and when to fall back to ETag verification ([`LibrarySync`]).
 //!
@@ -16,20 +19,23 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod cache;
+mod chunk;
 mod decode;
 mod index;
 mod pages;
 pub mod refine;
+pub mod snapshot;
 pub mod sync;
 mod time;
 
 pub use cache::{
     CacheEvent, CacheMode, CachePolicy, CacheScope, InMemoryKv, KvStore, StoreError, UncachedReason,
 };
+pub use chunk::FIXED_BYTES_PER_ASSET;
 pub use decode::{decode_page, DecodeError, DecodeErrorKind};
 pub use index::{
     AssetFlags, AssetId, AssetKind, AssetRecord, AssetView, IdSet, IndexError, LibraryIndex,
-    FIXED_BYTES_PER_ASSET,
+    CHUNK_ASSETS,
 };
 pub use pages::{PageError, PageRequest, PageResponse, PageSet, PageSetPhase};
 pub use refine::{apply, apply_with_counts, FilterCounts, Refinements, TypeFilter};

@@ -4,7 +4,7 @@
 //! passes; from those bits come both the visible list and the counts each filter
 //! leaves (so the UI can label its choices without running the filters again).
 
-use crate::{AssetFlags, AssetKind, LibraryIndex};
+use crate::{chunk::kind_of, index::day_of, AssetFlags, AssetKind, LibraryIndex};
 
 /// Which types to show.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -90,52 +90,55 @@ pub fn apply_with_counts(index: &LibraryIndex, r: &Refinements) -> (Vec<u32>, Fi
     let text_hits = (!needle.is_empty()).then(|| text_hits(index, &needle));
     let from = r.day_from.unwrap_or(i32::MIN);
     let to = r.day_to.unwrap_or(i32::MAX);
-    let flags = index.raw_flags();
-    let kinds = index.raw_kinds();
-    let days = index.local_days();
     let mut visible = Vec::new();
     let mut c = FilterCounts::default();
-    for (i, ((&f, &k), &day)) in flags.iter().zip(kinds).zip(days).enumerate() {
-        let mut pass = 0u8;
-        let is_image = k == AssetKind::Image as u8;
-        let is_video = k == AssetKind::Video as u8;
-        if match r.kind {
-            TypeFilter::All => true,
-            TypeFilter::Photos => is_image,
-            TypeFilter::Videos => is_video,
-        } {
-            pass |= KIND;
-        }
-        if r.show_trashed || f & AssetFlags::TRASHED.bits() == 0 {
-            pass |= TRASH;
-        }
-        if r.show_offline || f & AssetFlags::OFFLINE.bits() == 0 {
-            pass |= OFFLINE;
-        }
-        if day >= from && day <= to {
-            pass |= DATE;
-        }
-        if text_hits
-            .as_ref()
-            .is_none_or(|h| h.get(i).copied().unwrap_or(false))
-        {
-            pass |= TEXT;
-        }
-        c.by_kind += u32::from(pass & KIND != 0);
-        c.by_trashed += u32::from(pass & TRASH != 0);
-        c.by_offline += u32::from(pass & OFFLINE != 0);
-        c.by_text += u32::from(pass & TEXT != 0);
-        c.by_date += u32::from(pass & DATE != 0);
-        if pass | KIND == ALL {
-            c.photos += u32::from(is_image);
-            c.videos += u32::from(is_video);
-        }
-        if pass == ALL {
-            // Index positions fit u32: the index refuses to grow past it.
-            visible.push(i as u32);
+    let mut i = 0usize;
+    for chunk in index.chunks() {
+        for (&f, &t) in chunk.raw_flags().iter().zip(chunk.local_ms_column()) {
+            let k = kind_of(f);
+            let day = day_of(t);
+            let mut pass = 0u8;
+            let is_image = k == AssetKind::Image;
+            let is_video = k == AssetKind::Video;
+            if match r.kind {
+                TypeFilter::All => true,
+                TypeFilter::Photos => is_image,
+                TypeFilter::Videos => is_video,
+            } {
+                pass |= KIND;
+            }
+            if r.show_trashed || f & AssetFlags::TRASHED.bits() == 0 {
+                pass |= TRASH;
+            }
+            if r.show_offline || f & AssetFlags::OFFLINE.bits() == 0 {
+                pass |= OFFLINE;
+            }
+            if day >= from && day <= to {
+                pass |= DATE;
+            }
+            if text_hits
+                .as_ref()
+                .is_none_or(|h| h.get(i).copied().unwrap_or(false))
+            {
+                pass |= TEXT;
+            }
+            c.by_kind += u32::from(pass & KIND != 0);
+            c.by_trashed += u32::from(pass & TRASH != 0);
+            c.by_offline += u32::from(pass & OFFLINE != 0);
+            c.by_text += u32::from(pass & TEXT != 0);
+            c.by_date += u32::from(pass & DATE != 0);
+            if pass | KIND == ALL {
+                c.photos += u32::from(is_image);
+                c.videos += u32::from(is_video);
+            }
+            if pass == ALL {
+                // Index positions fit u32: the index refuses to grow past it.
+                visible.push(i as u32);
+            }
+            i += 1;
         }
     }
-    c.total = u32::try_from(flags.len()).unwrap_or(u32::MAX);
+    c.total = u32::try_from(index.len()).unwrap_or(u32::MAX);
     c.visible = u32::try_from(visible.len()).unwrap_or(u32::MAX);
     (visible, c)
 }
@@ -150,22 +153,35 @@ pub fn apply_with_counts(index: &LibraryIndex, r: &Refinements) -> (Vec<u32>, Fi
 /// is skipped.
 fn text_hits(index: &LibraryIndex, needle: &str) -> Vec<bool> {
     let mut hits = vec![false; index.len()];
-    let (search, search_ends) = index.search_arena();
-    mark_hits(search, search_ends, needle, &mut hits);
-    // File names are stored as sent: fold ASCII case in one copy of the arena (byte
-    // offsets stay the same). A hit there is a hit of the fully lowercased name too;
-    // names with non-ASCII letters may hold more hits, found by a Unicode fold of
-    // their own.
-    let (names, name_ends) = index.name_arena();
-    let mut folded = names.to_owned();
-    folded.make_ascii_lowercase();
-    mark_hits(&folded, name_ends, needle, &mut hits);
-    for (i, hit) in hits.iter_mut().enumerate() {
-        if !*hit && !index.name_is_ascii(i) {
-            *hit = index
-                .file_name(i)
-                .is_some_and(|n| n.to_lowercase().contains(needle));
+    let mut start = 0usize;
+    for chunk in index.chunks() {
+        let n = chunk.len();
+        let Some(out) = hits.get_mut(start..start + n) else {
+            break;
+        };
+        // Distinct search texts first (each is stored once a chunk), then per asset.
+        let (search, search_ends, search_of) = chunk.search_table();
+        let mut distinct = vec![false; search_ends.len()];
+        mark_hits(search, search_ends, needle, &mut distinct);
+        for (h, &e) in out.iter_mut().zip(search_of) {
+            *h = distinct.get(e as usize).copied().unwrap_or(false);
         }
+        // File names are stored as sent: fold ASCII case in one copy of the arena
+        // (byte offsets stay the same). A hit there is a hit of the fully lowercased
+        // name too; names with non-ASCII letters may hold more hits, found by a
+        // Unicode fold of their own.
+        let (names, name_ends) = chunk.name_arena();
+        let mut folded = names.to_owned();
+        folded.make_ascii_lowercase();
+        mark_hits(&folded, name_ends, needle, out);
+        for (j, hit) in out.iter_mut().enumerate() {
+            if !*hit && !chunk.name_is_ascii(j) {
+                *hit = chunk
+                    .file_name(j)
+                    .is_some_and(|n| n.to_lowercase().contains(needle));
+            }
+        }
+        start += n;
     }
     hits
 }

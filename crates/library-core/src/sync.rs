@@ -328,6 +328,10 @@ pub fn apply_delta(
     deleted: &IdSet,
     filter: ViewFilter,
 ) -> Result<(LibraryIndex, DeltaEffect), IndexError> {
+    if changes.is_empty() && deleted.is_empty() {
+        // Nothing changed: the held chunks are the result, shared.
+        return Ok((held.clone(), DeltaEffect::default()));
+    }
     // The newest version of each changed id (a delta holds each id once; keep the
     // first if not).
     let mut changed: HashMap<IdKey, usize> = HashMap::with_capacity(changes.len());
@@ -367,44 +371,71 @@ pub fn apply_delta(
         })
         .collect();
     inserts.sort_by_key(|&c| std::cmp::Reverse(changes.file_created_ms(c).unwrap_or(i64::MIN)));
-    let mut out = LibraryIndex::with_capacity(held.len() + inserts.len());
+    let mut out = LibraryIndex::new();
     let mut next = inserts.iter().copied().peekable();
-    let mut held_ids = IdSet::new();
-    for h in 0..held.len() {
-        let Some(id) = held.id(h) else { continue };
-        let created = held.file_created_ms(h).unwrap_or(i64::MIN);
-        while let Some(c) =
-            next.next_if(|&c| changes.file_created_ms(c).unwrap_or(i64::MIN) > created)
-        {
-            out.push_from(changes, c)?;
-        }
-        held_ids.insert(id);
-        if let Some(&c) = in_place.get(&h) {
-            out.push_from(changes, c)?;
-            effect.replaced += 1;
+    // Held ids that the delta names (to tell inserts from moves).
+    let mut held_changed = IdSet::new();
+    let mut h = 0usize;
+    for chunk in held.chunk_arcs() {
+        let n = chunk.len();
+        // A chunk no change touches (no insert lands before or inside it, no asset
+        // of it changed, moved or deleted) is shared as it is.
+        let next_created = next
+            .peek()
+            .map(|&c| changes.file_created_ms(c).unwrap_or(i64::MIN));
+        let untouched = (0..n).all(|j| {
+            let created = chunk.file_created_ms(j).unwrap_or(i64::MIN);
+            next_created.is_none_or(|t| t <= created)
+                && chunk.id(j).is_some_and(|id| {
+                    !deleted.contains(id) && !changed.contains_key(&IdKey::of(id))
+                })
+        });
+        if untouched {
+            out.push_shared(chunk);
+            h += n;
             continue;
         }
-        let key = IdKey::of(id);
-        if deleted.contains(id) {
-            effect.removed += 1;
-            continue;
-        }
-        if let Some(&c) = changed.get(&key) {
-            if wanted(c) {
-                effect.replaced += 1; // moved: inserted at its new place
-            } else {
-                effect.removed += 1;
+        for _ in 0..n {
+            let at = h;
+            h += 1;
+            let Some(id) = held.id(at) else { continue };
+            let created = held.file_created_ms(at).unwrap_or(i64::MIN);
+            while let Some(c) =
+                next.next_if(|&c| changes.file_created_ms(c).unwrap_or(i64::MIN) > created)
+            {
+                out.push_from(changes, c)?;
             }
-            continue;
+            let key = IdKey::of(id);
+            let changed_here = changed.get(&key).copied();
+            if changed_here.is_some() {
+                held_changed.insert(id);
+            }
+            if let Some(&c) = in_place.get(&at) {
+                out.push_from(changes, c)?;
+                effect.replaced += 1;
+                continue;
+            }
+            if deleted.contains(id) {
+                effect.removed += 1;
+                continue;
+            }
+            if let Some(c) = changed_here {
+                if wanted(c) {
+                    effect.replaced += 1; // moved: inserted at its new place
+                } else {
+                    effect.removed += 1;
+                }
+                continue;
+            }
+            out.push_from(held, at)?;
         }
-        out.push_from(held, h)?;
     }
     for c in next {
         out.push_from(changes, c)?;
     }
     effect.inserted = inserts
         .iter()
-        .filter(|&&c| changes.id(c).is_some_and(|id| !held_ids.contains(id)))
+        .filter(|&&c| changes.id(c).is_some_and(|id| !held_changed.contains(id)))
         .count();
     out.shrink_to_fit();
     Ok((out, effect))
@@ -849,6 +880,7 @@ impl LibrarySync {
 mod tests {
     use super::*;
     use crate::{AssetFlags, AssetRecord};
+    use std::sync::Arc;
 
     /// One asset of the model server.
     #[derive(Clone, Debug, PartialEq)]
@@ -1711,5 +1743,68 @@ mod tests {
         .unwrap();
         assert_eq!(out.len(), 1);
         assert_eq!(effect.removed, 1);
+    }
+
+    #[test]
+    fn delta_shares_the_chunks_it_does_not_touch() {
+        let a = |id: u32, created: i64| A {
+            id,
+            created,
+            updated: 0,
+            fav: false,
+            archived: false,
+            trashed: false,
+        };
+        // Three pages of three (one chunk each), newest first.
+        let pages: Vec<LibraryIndex> = (0..3)
+            .map(|p| {
+                Server::index_of(
+                    &(0..3)
+                        .map(|k| a(p * 3 + k, 100 - i64::from(p * 3 + k)))
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .collect();
+        let held = LibraryIndex::merge(&pages).unwrap();
+        assert_eq!(held.chunk_count(), 3);
+        // Asset 4 (middle chunk) becomes a favourite in place.
+        let mut changed = a(4, 96);
+        changed.fav = true;
+        let changes = Server::index_of(&[changed]);
+        let (out, effect) =
+            apply_delta(&held, &changes, &IdSet::new(), ViewFilter::default()).unwrap();
+        assert_eq!(effect.replaced, 1);
+        let ids: Vec<String> = (0..out.len()).map(|i| out.id_string(i).unwrap()).collect();
+        let want: Vec<String> = (0..9).map(|k| format!("asset-{k}")).collect();
+        assert_eq!(ids, want);
+        assert!(out.flags(4).unwrap().contains(AssetFlags::FAVORITE));
+        let shared = |k: usize| {
+            out.chunk_arcs()
+                .iter()
+                .any(|c| Arc::ptr_eq(c, &held.chunk_arcs()[k]))
+        };
+        assert!(shared(0) && !shared(1) && shared(2));
+        // An empty delta shares everything.
+        let (same, effect) = apply_delta(
+            &held,
+            &LibraryIndex::new(),
+            &IdSet::new(),
+            ViewFilter::default(),
+        )
+        .unwrap();
+        assert!(effect.is_empty());
+        assert!((0..3).all(|k| Arc::ptr_eq(&same.chunk_arcs()[k], &held.chunk_arcs()[k])));
+        // A new asset older than everything lands in a new chunk at the end; the
+        // held chunks stay shared.
+        let (grown, effect) = apply_delta(
+            &held,
+            &Server::index_of(&[a(50, 1)]),
+            &IdSet::new(),
+            ViewFilter::default(),
+        )
+        .unwrap();
+        assert_eq!(effect.inserted, 1);
+        assert_eq!(grown.id_string(9).as_deref(), Some("asset-50"));
+        assert!((0..3).all(|k| Arc::ptr_eq(&grown.chunk_arcs()[k], &held.chunk_arcs()[k])));
     }
 }
