@@ -51,6 +51,8 @@ function parseArgs(argv) {
     scrollMs: 3000,
     smoke: false,
     appOnly: false,
+    coldConcurrency: [],
+    quietMs: 3000,
   };
   const num = (s) => s.split(',').filter(Boolean).map((x) => Number(x));
   for (let i = 2; i < argv.length; i++) {
@@ -75,6 +77,11 @@ function parseArgs(argv) {
       case '--smoke': o.smoke = true; break;
       // Only the app rows (no layout/decode page, no API-key row, no other engines).
       case '--app-only': o.appOnly = true; break;
+      // Cold loads of the smallest app size with 1..4 pages in flight each.
+      case '--cold-concurrency': o.coldConcurrency = num(v()); break;
+      // How long without an asset-list response counts as done when the app
+      // never reports "current" (a publish of millions of assets can take longer).
+      case '--quiet-ms': o.quietMs = Number(v()); break;
       default: throw new Error(`unknown option ${a}`);
     }
   }
@@ -277,17 +284,17 @@ async function waitLoaded(page, o, expectTotal) {
   const deadline = Date.now() + o.appTimeoutMs;
   let state = null;
   while (Date.now() < deadline) {
-    state = await page.evaluate((n) => {
+    state = await page.evaluate(([n, quietMs]) => {
       const b = window.__bench || {};
       // Second signal: a total count equal to the library's size.
       const total = document.querySelector('[data-testid=count-total]')?.textContent?.replace(/\D/g, '');
       if (b.complete == null && total && Number(total) === n) { b.complete = performance.now(); b.source = 'count'; }
       if (b.complete != null && !b.source) b.source = 'progress';
       // Last resort: tiles shown and no asset-list response for 3 s.
-      const quiet = b.lastList != null && performance.now() - b.lastList > 3000;
+      const quiet = b.lastList != null && performance.now() - b.lastList > quietMs;
       return { firstTile: b.firstTile ?? null, complete: b.complete ?? null, source: b.source ?? null,
         lastList: b.lastList ?? null, quiet };
-    }, expectTotal).catch(() => null);
+    }, [expectTotal, o.quietMs]).catch(() => null);
     if (state && state.firstTile != null && state.complete != null) break;
     if (state && state.firstTile != null && state.quiet) {
       state = { ...state, complete: state.lastList, source: 'last-list-response' };
@@ -437,6 +444,34 @@ async function memory(page) {
   } finally {
     await cdp.detach().catch(() => {});
   }
+}
+
+/** Cold loads of n assets, one fresh profile per pages-in-flight setting. */
+async function benchColdConcurrency(browser, o, n) {
+  log(`cold concurrency: starting a fixture with ${n} assets`);
+  const fx = await startFixture(o, n, ['--app-dir', o.dist, '--demo-session']);
+  const out = {};
+  try {
+    for (const c of o.coldConcurrency) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      try {
+        await context.addInitScript((k) => localStorage.setItem('immich-grid:concurrency', String(k)), c);
+        await context.addInitScript(APP_PROBE);
+        const page = await context.newPage();
+        await fixtureJson(fx, '/__fixture/requests', 'DELETE');
+        await page.goto(fx.url + '/', { waitUntil: 'commit' });
+        const cold = await waitLoaded(page, o, n);
+        const log_ = summariseLog(await fixtureJson(fx, '/__fixture/requests'));
+        out[c] = { firstTileMs: cold.firstTile, completeMs: cold.complete, completeSource: cold.source, assetPages: log_.assetPages, load: loadavg()[0] };
+        log(`cold ${n} with ${c} in flight: complete ${fmt(cold.complete)} ms (${cold.source}), ${log_.assetPages} pages, load ${loadavg()[0].toFixed(1)}`);
+      } finally {
+        await context.close();
+      }
+    }
+  } finally {
+    fx.stop();
+  }
+  return out;
 }
 
 async function benchApp(browser, o, n) {
@@ -673,6 +708,7 @@ function markdown(res) {
   L.push('', 'Reproduce: `cargo xtask bench --sizes ' + res.options.sizes.join(',') + '` (writes this file and results.json). Times are medians of several samples; a ratio "X ÷ ours" above 1 means ours is faster. The machine is shared (see the load average), so treat small differences as noise.', '');
   L.push('Our wasm builds: **z** = `--release` (opt-level "z", LTO, as the app ships) + `wasm-opt -Oz`; **o3** = `--profile release-native` (opt-level 3) + `wasm-opt -O3`.', '');
 
+  if (!res.options.appOnly) {
   // (a)
   L.push('## Layout', '');
   L.push(`N tiles (seeded mix of photo shapes, 3% panoramas), width ${res.options.width} px, target row height ${res.options.rowHeight} px, gap 4 px, `
@@ -757,6 +793,7 @@ function markdown(res) {
     L.push('');
   }
 
+  }
   // (c)
   L.push('## App', '');
   const s = res.appSize;
@@ -784,7 +821,7 @@ function markdown(res) {
       ['JS heap used (MB)', (a) => fmt(mb(a.memory?.jsHeapUsed))],
       ['wasm memory (MB)', (a) => fmt(mb(a.memory?.wasmMemory))],
       ['wasm memory after the reload (MB)', (a) => fmt(mb(a.memoryWarm?.wasmMemory))],
-      ['index bytes/asset (total; 48 fixed)', (a) => fmt(a.memory?.indexBytes / a.assets, 1)],
+      ['index bytes/asset (total; 48 fixed)', (a) => fmt(a.memory?.indexBytes / (a.memory?.assets || a.assets), 1)],
     ];
     const mark = (x) => (x?.completeSource === 'last-list-response' ? ' ¹' : x?.completeSource === 'count' ? ' ²' : '');
     const apps = Object.values(res.app);
@@ -795,6 +832,13 @@ function markdown(res) {
     const errs = apps.filter((a) => a?.error);
     if (errs.length) L.push('', ...errs.map((a) => `- ${fmtInt(a.assets)} assets: ${a.error}`));
     L.push('');
+    const cc = res.coldConcurrency;
+    if (cc?.runs) {
+      L.push(`Cold load of ${fmtInt(cc.assets)} assets by pages in flight (\`localStorage["immich-grid:concurrency"]\`, a fresh profile each, one fixture):`, '');
+      L.push('| pages in flight | complete (ms) | `/api/asset` requests | load average |', '|---:|---:|---:|---:|');
+      for (const [k, r] of Object.entries(cc.runs)) L.push(`| ${k} | ${fmt(r.completeMs, 0)}${mark(r)} | ${fmtInt(r.assetPages)} | ${fmt(r.load, 1)} |`);
+      L.push('');
+    }
     if (res.engines) {
       const n = Object.values(res.engines)[0]?.assets;
       const c = res.app[n];
@@ -876,6 +920,10 @@ async function main() {
     if (o.dist && existsSync(join(o.dist, 'index.html'))) {
       for (const n of o.appSizes) {
         res.app[n] = await attempt(`app ${n}`, () => benchApp(browser, o, n), null) ?? { assets: n, error: 'failed (see the log)' };
+      }
+      if (o.coldConcurrency.length) {
+        const n = Math.min(...o.appSizes);
+        res.coldConcurrency = { assets: n, runs: await attempt('cold concurrency', () => benchColdConcurrency(browser, o, n), null) };
       }
       // The API-key path at the smallest size: one cold/warm row.
       const n = o.appSizes[0];

@@ -12,7 +12,7 @@
 //! request's `onsuccess`/`onerror`); writes wait for the transaction's
 //! `complete`, which is when the data is durable and when quota errors surface.
 
-use std::{cell::RefCell, rc::Rc};
+use std::{cell::RefCell, future::Future, rc::Rc};
 
 use js_sys::{Array, Function, Promise, Uint8Array};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
@@ -126,6 +126,33 @@ impl BodyStore {
         value.dyn_into::<Uint8Array>().ok().map(|a| a.to_vec())
     }
 
+    /// The bodies stored under `keys`, in order, read in one transaction with
+    /// every request issued at once (one round trip to the storage process
+    /// instead of one per key). An entry is `None` as for [`BodyStore::get`].
+    pub async fn get_many(&self, keys: &[String]) -> Vec<Option<Vec<u8>>> {
+        let Ok((_tx, store)) = self.store(IdbTransactionMode::Readonly) else {
+            return vec![None; keys.len()];
+        };
+        let pending: Vec<_> = keys
+            .iter()
+            .map(|k| {
+                store
+                    .get(&JsValue::from_str(k))
+                    .ok()
+                    .map(|r| request_done(&r))
+            })
+            .collect();
+        let mut out = Vec::with_capacity(keys.len());
+        for p in pending {
+            let value = match p {
+                Some(f) => f.await.ok(),
+                None => None,
+            };
+            out.push(value.and_then(|v| v.dyn_into::<Uint8Array>().ok().map(|a| a.to_vec())));
+        }
+        out
+    }
+
     /// Stores `bytes` under `key`, replacing what was there; resolves once durable.
     pub async fn put(&self, key: &str, bytes: &[u8]) -> Result<(), BodyStoreError> {
         let (tx, store) = self.store(IdbTransactionMode::Readwrite)?;
@@ -206,7 +233,11 @@ fn deferred() -> (Promise, Function, Function) {
 }
 
 /// Waits for an IDB request: its `result` on success, its `error` on failure.
-async fn request_done(req: &IdbRequest) -> Result<JsValue, JsValue> {
+///
+/// The handlers are attached when this is called, not when the future is first
+/// polled, so several requests can be issued and then awaited in turn without
+/// losing an event that fires in between.
+fn request_done(req: &IdbRequest) -> impl Future<Output = Result<JsValue, JsValue>> {
     let (promise, resolve, reject) = deferred();
     let on_ok = Closure::<dyn FnMut(Event)>::new({
         let req = req.clone();
@@ -232,7 +263,7 @@ async fn request_done(req: &IdbRequest) -> Result<JsValue, JsValue> {
     });
     req.set_onsuccess(Some(on_ok.as_ref().unchecked_ref()));
     req.set_onerror(Some(on_err.as_ref().unchecked_ref()));
-    let _handlers = Handlers {
+    let handlers = Handlers {
         detach: Box::new({
             let req = req.clone();
             move || {
@@ -242,7 +273,10 @@ async fn request_done(req: &IdbRequest) -> Result<JsValue, JsValue> {
         }),
         _closures: vec![on_ok, on_err],
     };
-    JsFuture::from(promise).await
+    async move {
+        let _handlers = handlers;
+        JsFuture::from(promise).await
+    }
 }
 
 /// Waits for a write transaction to commit; its error (quota!) on abort.

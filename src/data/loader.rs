@@ -63,7 +63,9 @@ use super::{
 pub struct LoaderOptions {
     /// Assets per page (`take`), at least 1. Default 1000 (~1.5 MB of JSON).
     pub page_size: u32,
-    /// Requests in flight at once, 1 to 4. Default 3.
+    /// Requests in flight at once, 1 to 4. Default 3 (chosen by measurement,
+    /// see README); `localStorage["immich-grid:concurrency"]` overrides it for
+    /// benchmarks.
     pub concurrency: usize,
     /// Use the caches (localStorage ETags + IndexedDB bodies). Default true.
     pub use_cache: bool,
@@ -73,7 +75,7 @@ impl Default for LoaderOptions {
     fn default() -> Self {
         Self {
             page_size: 1000,
-            concurrency: 3,
+            concurrency: concurrency_override().unwrap_or(3),
             use_cache: true,
         }
     }
@@ -1270,47 +1272,64 @@ impl Cache {
         };
         let mut pages = Vec::new();
         let limit = self.max_pages.map_or(u64::MAX, |m| m as u64);
-        for page in 0..limit {
-            if stop.get() {
+        // Pages are read in batches, each in one IndexedDB transaction: a
+        // million assets are a thousand pages, and one round trip each to the
+        // storage process would cost seconds. The first batch is small so the
+        // first page shows at once.
+        let mut page = 0u64;
+        let mut batch = 4u64;
+        'read: while page < limit && !stop.get() {
+            let mut wanted = Vec::new();
+            for p in page..limit.min(page + batch) {
+                let skip = self.start + p * u64::from(self.take);
+                let canonical = page_query(query, skip, self.take).canonical();
+                let etag = policy.borrow_mut().if_none_match(&self.scope, &canonical);
+                let Some(etag) = etag else { break };
+                wanted.push((p, canonical, etag));
+            }
+            if wanted.is_empty() {
                 break;
             }
-            let skip = self.start + page * u64::from(self.take);
-            let canonical = page_query(query, skip, self.take).canonical();
-            let etag = policy.borrow_mut().if_none_match(&self.scope, &canonical);
-            let Some(etag) = etag else { break };
-            let body_key = CachePolicy::<Kv>::body_key(&self.scope, &canonical);
-            let stored = bodies.get(&body_key).await;
-            // The page's snapshot, checked whole and against the ETag it was
-            // built from; an older raw body or a corrupt one is refused.
-            let decoded = stored.and_then(|b| match snapshot::decode(&b, &etag) {
-                Ok(assets) => Some(assets),
-                Err(e) => {
-                    log(&format!("cached page {page} refused: {e}"));
-                    None
+            let keys: Vec<String> = wanted
+                .iter()
+                .map(|(_, c, _)| CachePolicy::<Kv>::body_key(&self.scope, c))
+                .collect();
+            let stored = bodies.get_many(&keys).await;
+            let full = wanted.len() as u64 == batch;
+            for ((p, canonical, etag), stored) in wanted.into_iter().zip(stored) {
+                if stop.get() {
+                    break 'read;
                 }
-            });
-            let Some(mut assets) = decoded else {
-                if !stop.get() {
+                // The page's snapshot, checked whole and against the ETag it
+                // was built from; an older raw body or a corrupt one is refused.
+                let decoded = stored.and_then(|b| match snapshot::decode(&b, &etag) {
+                    Ok(assets) => Some(assets),
+                    Err(e) => {
+                        log(&format!("cached page {p} refused: {e}"));
+                        None
+                    }
+                });
+                let Some(assets) = decoded else {
                     // Missing or corrupt: drop the ETag; the page is fetched whole.
                     self.body_missing(&canonical).await;
+                    break 'read;
+                };
+                let short = assets.len() < self.take as usize;
+                if pages.is_empty() {
+                    // The first page on screen as soon as the user is confirmed;
+                    // the rest follow as read.
+                    gate.offer(assets.clone(), &self.w);
                 }
-                break;
-            };
-            if stop.get() {
-                break;
+                pages.push((assets, Some(etag)));
+                if short {
+                    break 'read;
+                }
             }
-            // Held until the load ends: without the decoder's slack.
-            assets.shrink_to_fit();
-            let short = assets.len() < self.take as usize;
-            if pages.is_empty() {
-                // The first page on screen as soon as the user is confirmed;
-                // the rest follow as read.
-                gate.offer(assets.clone(), &self.w);
-            }
-            pages.push((assets, Some(etag)));
-            if short {
+            if !full {
                 break;
             }
+            page += batch;
+            batch = 64;
         }
         self.drain_events().await;
         pages
@@ -1455,6 +1474,17 @@ async fn expected_total(
     let live = live.await.ok()?;
     let trashed = trashed.await.ok()?;
     u64::try_from(live.total.saturating_add(trashed.total)).ok()
+}
+
+/// Pages in flight asked for by `localStorage["immich-grid:concurrency"]`
+/// (1 to 4), so a benchmark can compare them on one build.
+fn concurrency_override() -> Option<usize> {
+    let v = web_sys::window()?
+        .local_storage()
+        .ok()??
+        .get_item("immich-grid:concurrency")
+        .ok()??;
+    v.trim().parse().ok().filter(|n| (1..=4).contains(n))
 }
 
 // ---- pure helpers (tested natively) ---------------------------------------------

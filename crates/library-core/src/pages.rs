@@ -10,7 +10,9 @@
 //! The glue drives it: `next_request` says what to fetch, `on_response` /
 //! `on_failure` feed answers back, `merged` gives the index. Nothing here does I/O.
 
-use crate::{IndexError, LibraryIndex};
+use std::cell::RefCell;
+
+use crate::{IdSet, IndexError, LibraryIndex};
 
 /// One request the glue should send: `GET /api/asset?skip=..&take=..`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,6 +109,10 @@ pub struct PageSet {
     /// Whether the first pass is followed by verification passes on its own.
     verify: bool,
     phase: PageSetPhase,
+    /// The merged prefix as of the last call: pages merged, the index, the ids
+    /// seen. Extended by the pages held since, so publishing during a load
+    /// costs the new pages, not the library; dropped when a merged page changes.
+    prefix: RefCell<Option<(usize, LibraryIndex, IdSet)>>,
 }
 
 impl PageSet {
@@ -127,6 +133,7 @@ impl PageSet {
             changed: false,
             verify: true,
             phase: PageSetPhase::Loading,
+            prefix: RefCell::new(None),
         }
     }
 
@@ -167,6 +174,7 @@ impl PageSet {
         self.max_pages = Some(n);
         if self.slots.len() > n {
             self.slots.truncate(n);
+            self.touched(n);
         }
         if self.slots.len() == n && self.end.is_none_or(|e| e >= n) {
             self.end = Some(n - 1);
@@ -328,6 +336,7 @@ impl PageSet {
                 slot.assets = Some(assets);
                 slot.etag = etag;
                 slot.done_pass = Some(pass);
+                self.touched(page);
                 let last_allowed = self.max_pages.is_some_and(|m| page + 1 >= m);
                 if n < take || last_allowed {
                     if self.end != Some(page) {
@@ -335,6 +344,7 @@ impl PageSet {
                     }
                     self.end = Some(page);
                     self.slots.truncate(page + 1);
+                    self.touched(page + 1);
                 } else if self.end == Some(page) {
                     // The last page filled up: the library grew, read on.
                     self.end = None;
@@ -370,9 +380,20 @@ impl PageSet {
         }
     }
 
+    /// Forgets the merged prefix when it holds page `page` or a later one.
+    fn touched(&self, page: usize) {
+        let mut p = self.prefix.borrow_mut();
+        if p.as_ref().is_some_and(|(done, _, _)| *done > page) {
+            *p = None;
+        }
+    }
+
     /// The pages merged in order, the first of any duplicated id kept. Available at
     /// any time (a partial load gives what is held so far).
     pub fn merged(&self) -> Result<LibraryIndex, PageError> {
+        if self.slots.iter().all(|s| s.assets.is_some()) {
+            return self.merged_prefix();
+        }
         let mut out = LibraryIndex::merge(self.slots.iter().filter_map(|s| s.assets.as_ref()))?;
         out.shrink_to_fit();
         Ok(out)
@@ -383,12 +404,27 @@ impl PageSet {
     /// out of order (page 2 before page 1) never put a later page's assets
     /// at an earlier page's positions, so what is shown only ever grows at
     /// its end until the load verifies it. Once every page is held it equals
-    /// [`PageSet::merged`].
+    /// [`PageSet::merged`]. Pages merged by an earlier call are not merged
+    /// again (the result shares their chunks).
     pub fn merged_prefix(&self) -> Result<LibraryIndex, PageError> {
-        let held = self.slots.iter().map_while(|s| s.assets.as_ref());
-        let mut out = LibraryIndex::merge(held)?;
-        out.shrink_to_fit();
-        Ok(out)
+        let held: Vec<&LibraryIndex> = self.slots.iter().map_while(|s| s.assets.as_ref()).collect();
+        let mut cache = self.prefix.borrow_mut();
+        if cache
+            .as_ref()
+            .is_some_and(|(done, _, _)| *done > held.len())
+        {
+            *cache = None;
+        }
+        let (done, ix, seen) = cache.get_or_insert_with(|| (0, LibraryIndex::new(), IdSet::new()));
+        for page in held.get(*done..).unwrap_or(&[]) {
+            if let Err(e) = ix.append_unique(page, seen) {
+                *cache = None;
+                return Err(e.into());
+            }
+        }
+        *done = held.len();
+        ix.shrink_to_fit();
+        Ok(ix.clone())
     }
 
     /// Assets in the pages [`PageSet::merged_prefix`] would merge (before
@@ -554,6 +590,38 @@ mod tests {
         set.on_response(1, server.answer(&b)).unwrap();
         assert!(set.merged_prefix().unwrap().is_empty());
         assert_eq!(set.merged().unwrap().len(), 10);
+    }
+
+    #[test]
+    fn incremental_prefix_equals_a_fresh_merge_through_changes() {
+        // Creates and deletes land during the load and the verification passes;
+        // after every answer the cached, extended prefix must equal a merge of
+        // the held prefix from scratch.
+        let mut server = Server::new(73);
+        let mut set = PageSet::new(10).with_max_in_flight(3);
+        let mut pending: Vec<PageRequest> = Vec::new();
+        let mut answered = 0;
+        loop {
+            while let Some(r) = set.next_request() {
+                pending.push(r);
+            }
+            let Some(r) = pending.pop() else { break };
+            match answered {
+                2 | 9 => server.insert_at(0),
+                5 | 14 => server.delete_at(12),
+                _ => {}
+            }
+            let resp = server.answer(&r);
+            set.on_response(r.page, resp).unwrap();
+            answered += 1;
+            let cached = set.merged_prefix().unwrap();
+            let fresh =
+                LibraryIndex::merge(set.slots.iter().map_while(|s| s.assets.as_ref())).unwrap();
+            assert_eq!(ids_of(&cached), ids_of(&fresh), "after answer {answered}");
+            assert!(answered < 1000, "runaway load");
+        }
+        assert_eq!(set.phase(), PageSetPhase::Complete);
+        assert_eq!(ids_of(&set.merged().unwrap()), server.ids);
     }
 
     #[test]

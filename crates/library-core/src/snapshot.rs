@@ -14,7 +14,7 @@
 
 use std::sync::Arc;
 
-use crate::{chunk::Chunk, index::LibraryIndex};
+use crate::{chunk::Chunk, index::LibraryIndex, AssetFlags};
 
 /// Magic bytes and the format version (bump the version when the layout changes:
 /// older snapshots are then refused and their pages fetched again).
@@ -301,13 +301,17 @@ fn decode_chunk(r: &mut Reader<'_>) -> Result<Chunk, SnapshotError> {
     if !fits {
         return Err(SnapshotError::Invalid("offsets out of range"));
     }
-    // Every asset must read back whole (ids and strings on character boundaries).
-    let whole = (0..n).all(|i| {
-        c.id(i).is_some()
-            && c.file_name(i).is_some()
-            && c.search_text(i).is_some()
-            && c.thumbhash(i).is_some()
-    });
+    // Every string must read back whole: the arenas are valid UTF-8, so a span
+    // is valid when both its ends are character boundaries (the starts are the
+    // previous ends); ids of other shapes must lie inside their arena.
+    let boundaries =
+        |text: &str, ends: &[u32]| ends.iter().all(|&e| text.is_char_boundary(e as usize));
+    let whole = boundaries(&c.names, &c.name_ends)
+        && boundaries(&c.search, &c.search_ends)
+        && c.flags
+            .iter()
+            .enumerate()
+            .all(|(i, &f)| f & AssetFlags::FALLBACK_ID == 0 || c.id(i).is_some());
     if !whole {
         return Err(SnapshotError::Invalid("a string is cut"));
     }
@@ -317,7 +321,7 @@ fn decode_chunk(r: &mut Reader<'_>) -> Result<Chunk, SnapshotError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{decode_page, AssetFlags, AssetKind, AssetRecord, DAY_MS};
+    use crate::{decode_page, AssetKind, AssetRecord, DAY_MS};
 
     fn sample() -> LibraryIndex {
         let mut ix = LibraryIndex::new();
