@@ -216,6 +216,20 @@ async fn body_store_put_get_delete_keys() {
     let mut keys = store.keys().await.unwrap();
     keys.sort();
     assert_eq!(keys, ["a", "b"]);
+    // Many at once, in one transaction, in the order asked (absent ones None).
+    let many = store
+        .get_many(&["b".into(), "zz".into(), "a".into(), "b".into()])
+        .await;
+    assert_eq!(
+        many,
+        [
+            Some(b"".to_vec()),
+            None,
+            Some(b"replaced".to_vec()),
+            Some(b"".to_vec())
+        ]
+    );
+    assert!(store.get_many(&[]).await.is_empty());
     store.delete("a").await.unwrap();
     store.delete("never-there").await.unwrap();
     assert_eq!(store.get("a").await, None);
