@@ -114,6 +114,31 @@ pub enum Fetched {
     NotModified,
 }
 
+/// What one GET sends (see [`Client::plan`]). Its `Debug` hides the key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RequestPlan {
+    /// The full URL.
+    pub url: String,
+    /// Headers by name: `x-api-key` (the key: only ever here), `If-None-Match`.
+    pub headers: Vec<(&'static str, String)>,
+    /// `credentials: include` (a cookie session) or `omit` (a key).
+    pub send_cookies: bool,
+    /// Cache mode `no-cache` (a conditional request).
+    pub revalidate: bool,
+}
+
+impl std::fmt::Debug for RequestPlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| *n).collect();
+        f.debug_struct("RequestPlan")
+            .field("url", &self.url)
+            .field("headers", &names)
+            .field("send_cookies", &self.send_cookies)
+            .field("revalidate", &self.revalidate)
+            .finish()
+    }
+}
+
 /// Query of `GET /api/asset/statistics`: all optional.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StatsQuery {
@@ -427,6 +452,35 @@ impl Client {
         self.read(resp, etag, limit).await
     }
 
+    /// What a GET of `route` sends: the URL, the headers and whether cookies
+    /// go along. Pure, so the credential handling is tested natively.
+    pub fn plan(&self, route: &Route, etag: Option<&str>) -> RequestPlan {
+        let mut headers = Vec::new();
+        let send_cookies = match &self.auth {
+            Auth::Cookie => true,
+            // With a key, send no cookie: Immich checks a session cookie before
+            // the key, so a stale login of another user would win over the key.
+            Auth::ApiKey(key) => {
+                headers.push(("x-api-key", key.expose().to_owned()));
+                false
+            }
+        };
+        if let Some(etag) = etag {
+            headers.push(("If-None-Match", etag.to_owned()));
+        }
+        RequestPlan {
+            url: route.url(&self.server),
+            headers,
+            send_cookies,
+            // With a page-set `If-None-Match`, the Fetch standard turns the cache
+            // mode "default" into "no-store", and Firefox and WebKit then add
+            // `Cache-Control: no-cache`, to which Immich never answers 304.
+            // "no-cache" makes every engine send `max-age=0` instead, which it
+            // honours (measured table: ../shared/immich-api/README.md).
+            revalidate: etag.is_some(),
+        }
+    }
+
     /// Sends one GET of `route` on this client's server. The only place
     /// requests are made: the URL comes from [`Route::url`]; a key travels
     /// only in its header, with no cookies.
@@ -436,37 +490,30 @@ impl Client {
         etag: Option<&str>,
         signal: Option<&AbortSignal>,
     ) -> Result<Response, ApiError> {
-        let url = route.url(&self.server);
+        let plan = self.plan(route, etag);
+        let url = plan.url;
         // The request is built by hand rather than with `Request::get(url)`:
         // gloo-net 0.6 appends a stray `&` to a URL that already has a query.
         let init = web_sys::RequestInit::new();
         init.set_method("GET");
         init.set_signal(signal);
         let headers = web_sys::Headers::new().map_err(|e| self.js_error(&e))?;
-        match &self.auth {
-            Auth::Cookie => init.set_credentials(RequestCredentials::Include),
-            // With a key, send no cookie: Immich checks a session cookie before
-            // the key, so a stale login of another user would win over the key.
-            Auth::ApiKey(key) => {
-                init.set_credentials(RequestCredentials::Omit);
-                headers.set("x-api-key", key.expose()).map_err(|_| {
-                    // The browser's message could quote the value: say it ourselves.
-                    ApiError::Invalid("the API key holds characters a header cannot carry".into())
-                })?;
-            }
-        }
-        if let Some(etag) = etag {
-            headers
-                .set("If-None-Match", etag)
-                .map_err(|_| ApiError::Invalid("the stored ETag is not a valid header".into()))?;
+        init.set_credentials(if plan.send_cookies {
+            RequestCredentials::Include
+        } else {
+            RequestCredentials::Omit
+        });
+        for (name, value) in &plan.headers {
+            headers.set(name, value).map_err(|_| {
+                // The browser's message could quote the value: say it ourselves.
+                ApiError::Invalid(match *name {
+                    "x-api-key" => "the API key holds characters a header cannot carry".into(),
+                    _ => "the stored ETag is not a valid header".into(),
+                })
+            })?;
         }
         init.set_headers(&headers);
-        // With a page-set `If-None-Match`, the Fetch standard turns the cache
-        // mode "default" into "no-store", and Firefox and WebKit then add
-        // `Cache-Control: no-cache`, to which Immich never answers 304.
-        // "no-cache" makes every engine send `max-age=0` instead, which it
-        // honours (measured table: ../shared/immich-api/README.md).
-        if etag.is_some() {
+        if plan.revalidate {
             init.set_cache(web_sys::RequestCache::NoCache);
         }
         let raw = web_sys::Request::new_with_str_and_init(&url, &init)

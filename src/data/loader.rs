@@ -706,7 +706,7 @@ impl Run {
                 .and_then(|kv| kv.get(&user_key).ok().flatten()),
             _ => None,
         };
-        let early_scope = remembered.as_deref().map(|id| CacheScope::new(&server, id));
+        let early_scope = remembered.as_deref().map(|id| cache_scope(&client, id));
         // Set when `me` did not confirm the remembered user: early reads stop.
         let wrong_user = Cell::new(false);
         // The first cached page waits here until `me` confirms the user.
@@ -785,7 +785,7 @@ impl Run {
             }
         }
 
-        let scope = CacheScope::new(&server, &user.id);
+        let scope = cache_scope(&client, &user.id);
         let record_key = SyncRecord::key(&scope, &view_canonical(&query, take));
         let cache = Cache {
             policy,
@@ -1455,6 +1455,12 @@ pub fn last_user_key(server: &str, auth_mode: &str) -> String {
     format!("{}last-user:{scope}", library_core::cache::KEY_PREFIX)
 }
 
+/// The cache scope of `user_id` on `client`'s server: the server's full
+/// address and the user, nothing of the credentials.
+fn cache_scope(client: &Client, user_id: &str) -> CacheScope {
+    CacheScope::new(client.server().as_str(), user_id)
+}
+
 /// The sign-in mode's name in [`last_user_key`].
 fn auth_mode(auth: &Auth) -> &'static str {
     match auth {
@@ -1650,6 +1656,44 @@ mod tests {
         let entry = CachePolicy::<InMemoryKv>::entry_key(&scope, "skip=0&take=1000");
         assert_eq!(entry_key_of_body(&body), Some(entry));
         assert_eq!(entry_key_of_body("other-app:body:x"), None);
+    }
+
+    #[test]
+    fn nothing_a_key_session_caches_holds_the_key() {
+        use crate::data::session::{ApiKey, ServerUrl};
+        const KEY: &str = "k3y-SECRET-0123456789abcdef";
+        let session = Session {
+            server: ServerUrl::parse("https://p.example/immich").unwrap(),
+            auth: Auth::ApiKey(ApiKey::new(KEY).unwrap()),
+            remember: false,
+        };
+        // Everything the loader writes to storage, made the way a run makes it.
+        let client = Client::new(&session);
+        let scope = cache_scope(&client, "user-1");
+        let query = AssetQuery::default();
+        let canonical = page_query(&query, 0, 1000).canonical();
+        let mut policy = CachePolicy::new(InMemoryKv::new());
+        assert!(policy.on_200(&scope, &canonical, Some("\"e-1\""), 10));
+        policy.on_body_stored(&scope, &canonical);
+        assert_eq!(
+            policy.if_none_match(&scope, &canonical).as_deref(),
+            Some("\"e-1\"")
+        );
+        let mut written: Vec<String> = Vec::new();
+        for k in policy.store().keys() {
+            written.push(policy.store().get(&k).unwrap().unwrap_or_default());
+            written.push(k);
+        }
+        written.push(CachePolicy::<InMemoryKv>::body_key(&scope, &canonical));
+        written.push(SyncRecord::key(&scope, &view_canonical(&query, 1000)));
+        written.push(SyncRecord::new(0, "1.103.1", "user-1").to_json());
+        written.push(last_user_key(client.server().as_str(), auth_mode(client.auth())));
+        // The scope names the server and the user (the test sees real keys) ...
+        assert!(written.iter().any(|w| w.contains("p.example/immich") && w.contains("user-1")));
+        // ... and nothing of the key.
+        for w in &written {
+            assert!(!w.contains(KEY) && !w.contains("SECRET"), "{w}");
+        }
     }
 
     #[test]
