@@ -35,6 +35,7 @@ use std::{
     rc::Rc,
     sync::Arc,
     task::Poll,
+    time::Duration,
 };
 
 use immich_api::{is_uuid_v4, AssetQuery, AuditDeletesResponseDto, UserResponseDto};
@@ -45,13 +46,14 @@ use library_core::{
     PageError, PageRequest, PageResponse, PageSet, PageSetPhase, Plan, PlanInput, StoreError,
     SyncEnd, SyncPhase, SyncRecord, SyncRequest, UncachedReason, ViewFilter,
 };
+use library_core::retry::{Failure, PageDecision, PageRetries};
 // wasm-bindgen-futures' spawner needs no executor set up first (tests, early use).
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{AbortController, AbortSignal};
 
 use super::{
     bodies::{BodyStore, BodyStoreError},
-    client::{ApiError, Client, Fetched, StatsQuery},
+    client::{sleep, ApiError, Client, Fetched, StatsQuery},
     kv::WebStorageKv,
     session::{Auth, Session},
 };
@@ -117,6 +119,9 @@ pub struct Library {
     pub from_cache: ReadSignal<bool>,
     /// Why caching is off, when it is (storage disabled or full), in plain words.
     pub cache_note: ReadSignal<Option<String>>,
+    /// What the server did wrong that the load is working around (pages set
+    /// aside and retried), in plain words; `None` when all is well.
+    pub fault_note: ReadSignal<Option<String>>,
     /// The signed-in user, once `/api/user/me` answered.
     pub user: ReadSignal<Option<UserResponseDto>>,
     /// The filters being loaded (`skip`/`take` are the loader's own and ignored).
@@ -132,6 +137,7 @@ struct Writers {
     status: WriteSignal<LoadStatus>,
     from_cache: WriteSignal<bool>,
     cache_note: WriteSignal<Option<String>>,
+    fault_note: WriteSignal<Option<String>>,
     user: WriteSignal<Option<UserResponseDto>>,
     query: WriteSignal<AssetQuery>,
 }
@@ -255,6 +261,7 @@ impl Library {
         let (status, w_status) = signal(LoadStatus::Idle);
         let (from_cache, w_from_cache) = signal(false);
         let (cache_note, w_cache_note) = signal(None);
+        let (fault_note, w_fault_note) = signal(None);
         let (user, w_user) = signal(None);
         let (query_r, w_query) = signal(query.clone());
         let inner = Inner {
@@ -284,6 +291,7 @@ impl Library {
             status,
             from_cache,
             cache_note,
+            fault_note,
             user,
             query: query_r,
             writers: Writers {
@@ -292,6 +300,7 @@ impl Library {
                 status: w_status,
                 from_cache: w_from_cache,
                 cache_note: w_cache_note,
+                fault_note: w_fault_note,
                 user: w_user,
                 query: w_query,
             },
@@ -511,6 +520,7 @@ impl Library {
             self.writers.from_cache.try_set(false);
         }
         self.writers.progress.try_set(Progress::default());
+        self.writers.fault_note.try_set(None);
         // Said at once, so nobody reads the previous run's `Current` meanwhile.
         self.writers.status.try_set(LoadStatus::Loading);
         let run = Run {
@@ -547,6 +557,8 @@ enum Done {
     Changes(Result<Fetched, ApiError>),
     Deletes(Result<AuditDeletesResponseDto, ApiError>),
     Count(Option<u64>),
+    /// A set-aside page's delay is over: ask it again.
+    Wake(usize),
 }
 
 /// A request's future in the in-flight set.
@@ -634,6 +646,7 @@ fn feed_delta(sync: &mut LibrarySync, done: Done, w: &Writers) -> Result<(), ()>
             sync.on_count(n);
         }
         Done::Page(req, _) => sync.on_page_failure(req.page),
+        Done::Wake(page) => sync.retry_page(page),
     }
     Ok(())
 }
@@ -642,8 +655,14 @@ fn feed_delta(sync: &mut LibrarySync, done: Done, w: &Writers) -> Result<(), ()>
 fn describe(e: &ApiError) -> String {
     match e {
         ApiError::Unauthorized { .. } => {
-            "The server refused the credentials: sign in to Immich again or check the API key."
+            "The server no longer accepts the credentials (the API key may have been revoked, \
+             or the Immich session ended). What is shown stays; sign in to Immich again or \
+             reconnect with a valid key, then press Retry."
                 .to_owned()
+        }
+        ApiError::Busy { .. } | ApiError::Timeout => {
+            let words = library_core::retry::failure_words(e.failure());
+            format!("{}{}.", words[..1].to_uppercase(), &words[1..])
         }
         ApiError::Network {
             cross_origin: true, ..
@@ -916,6 +935,7 @@ impl Run {
         let query = &target.query;
         let mut in_flight: Vec<InFlight> = Vec::new();
         let mut record_dropped = false;
+        let mut retries = PageRetries::new();
         loop {
             while let Some(req) = sync.next_request() {
                 in_flight.push(target.send(req));
@@ -942,13 +962,26 @@ impl Run {
                             }
                         }
                         Ok(Fetched::Fresh { etag, body }) => {
-                            let mut assets = decode_page(&body).map_err(|e| {
-                                format!(
-                                    "The server's answer for assets {}–{} could not be read ({e}).",
-                                    req.skip,
-                                    req.skip + u64::from(req.take)
-                                )
-                            })?;
+                            let mut assets = match decode_page(&body) {
+                                Ok(a) => a,
+                                Err(e) => {
+                                    log(&format!("page {}: {e}", req.page));
+                                    let failure = if body.trim_ascii_start().starts_with(b"<") {
+                                        // A web page where JSON belongs: a proxy's error page.
+                                        Failure::Server(502)
+                                    } else {
+                                        Failure::Undecodable
+                                    };
+                                    self.set_aside(&mut sync, &mut retries, &req, failure, &mut in_flight)?;
+                                    publisher.dirty = true;
+                                    self.publish(&sync, publisher, true);
+                                    continue;
+                                }
+                            };
+                            if retries.any() {
+                                retries.on_success(req.page);
+                                self.note_faults(&retries);
+                            }
                             if !record_dropped {
                                 // The pages change under the record: it holds
                                 // again only once this run ends sound.
@@ -971,9 +1004,16 @@ impl Run {
                         }
                         Err(ApiError::Aborted) => return Ok(()),
                         Err(e) => {
-                            sync.on_page_failure(req.page);
                             // The client already retried transient failures.
-                            return Err(describe(&e));
+                            log(&format!("page {}: {e}", req.page));
+                            if e.failure() == Failure::Unauthorized {
+                                sync.on_page_failure(req.page);
+                                return Err(describe(&e));
+                            }
+                            self.set_aside(&mut sync, &mut retries, &req, e.failure(), &mut in_flight)?;
+                            publisher.dirty = true;
+                            self.publish(&sync, publisher, true);
+                            continue;
                         }
                     }
                 }
@@ -1057,6 +1097,51 @@ impl Run {
         }
         self.w.status.try_set(LoadStatus::Current);
         Ok(())
+    }
+
+    /// Page `req` failed with `failure`: set it aside, say so, and ask it
+    /// again after the policy's delay (a wake-up among the requests in
+    /// flight). `Err` when the load must stop.
+    fn set_aside(
+        &self,
+        sync: &mut LibrarySync,
+        retries: &mut PageRetries,
+        req: &PageRequest,
+        failure: Failure,
+        in_flight: &mut Vec<InFlight>,
+    ) -> Result<(), String> {
+        match retries.on_failure(req.page, failure) {
+            PageDecision::Stop => {
+                sync.on_page_failure(req.page);
+                Err(describe(&ApiError::Unauthorized {
+                    message: String::new(),
+                }))
+            }
+            PageDecision::Aside { after_ms } => {
+                sync.set_page_aside(req.page);
+                let page = req.page;
+                in_flight.push(Box::pin(async move {
+                    sleep(Duration::from_millis(after_ms)).await;
+                    Done::Wake(page)
+                }));
+                let first = req.skip + 1;
+                let last = req.skip + u64::from(req.take);
+                let secs = after_ms.div_ceil(1000);
+                self.w.fault_note.try_set(Some(format!(
+                    "Assets {first}–{last} could not be loaded: {}. Showing the rest; trying \
+                     again in {secs} s.",
+                    library_core::retry::failure_words(failure)
+                )));
+                Ok(())
+            }
+        }
+    }
+
+    /// Clears the fault note once no page is set aside.
+    fn note_faults(&self, retries: &PageRetries) {
+        if !retries.any() {
+            self.w.fault_note.try_set(None);
+        }
     }
 
     /// Publishes the sync's current index when due (or when `force`d).
@@ -1662,13 +1747,12 @@ mod tests {
     fn nothing_a_key_session_caches_holds_the_key() {
         use crate::data::session::{ApiKey, ServerUrl};
         const KEY: &str = "k3y-SECRET-0123456789abcdef";
-        let session = Session {
-            server: ServerUrl::parse("https://p.example/immich").unwrap(),
-            auth: Auth::ApiKey(ApiKey::new(KEY).unwrap()),
-            remember: false,
-        };
         // Everything the loader writes to storage, made the way a run makes it.
-        let client = Client::new(&session);
+        let client = Client::with(
+            ServerUrl::parse("https://p.example/immich").unwrap(),
+            Auth::ApiKey(ApiKey::new(KEY).unwrap()),
+            true,
+        );
         let scope = cache_scope(&client, "user-1");
         let query = AssetQuery::default();
         let canonical = page_query(&query, 0, 1000).canonical();

@@ -66,12 +66,7 @@ impl ThumbSource {
     fn client(&self) -> Option<Client> {
         let server = self.server.clone()?;
         let key = self.api_key.clone()?;
-        let session = Session {
-            server,
-            auth: Auth::ApiKey(key),
-            remember: false,
-        };
-        Some(Client::new(&session).with_cross_origin(self.cross_origin))
+        Some(Client::with(server, Auth::ApiKey(key), self.cross_origin))
     }
 }
 
