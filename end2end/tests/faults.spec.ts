@@ -142,6 +142,16 @@ test('401 in the middle of a session: says so, keeps the grid, recovers on Retry
   await expectRecovered(app, server);
 });
 
+test('a server down at the start: said in words, and the app tries again by itself', async ({ page, server }) => {
+  // `/api/user/me` fails the first try and its three quick retries.
+  await server.faults({ path: '/api/user/me', status: 503, times: 4 });
+  const app = await open(page, server);
+  await expect(app.progress).toHaveAttribute('data-state', 'error', { timeout: 30_000 });
+  await expect(page.getByTestId('status-text')).toContainText('The server is busy or restarting. Trying again in 2 s.');
+  // No click: it recovers on its own.
+  await expectRecovered(app, server);
+});
+
 test('pages shifting while loading: the app ends with exactly the server set', async ({ page, server }) => {
   await server.faults({ ...PAGE2, latencyMs: 1500, times: 1 });
   const app = await open(page, server);

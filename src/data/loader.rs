@@ -40,13 +40,13 @@ use std::{
 
 use immich_api::{is_uuid_v4, AssetQuery, AuditDeletesResponseDto, UserResponseDto};
 use leptos::prelude::*;
+use library_core::retry::{Failure, PageDecision, PageRetries};
 use library_core::{
     decode_page, delta_applies, plan as sync_plan, watermark_from_date, CacheEvent, CacheMode,
     CachePolicy, CacheScope, DeltaFailure, InMemoryKv, KvStore, LibraryIndex, LibrarySync,
     PageError, PageRequest, PageResponse, PageSet, PageSetPhase, Plan, PlanInput, StoreError,
     SyncEnd, SyncPhase, SyncRecord, SyncRequest, UncachedReason, ViewFilter,
 };
-use library_core::retry::{Failure, PageDecision, PageRetries};
 // wasm-bindgen-futures' spawner needs no executor set up first (tests, early use).
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{AbortController, AbortSignal};
@@ -169,6 +169,8 @@ struct Inner {
     background: bool,
     /// When the last background sync started (`Date.now()` ms).
     last_background_ms: f64,
+    /// Runs restarted by themselves in a row after a transient failure.
+    auto_retries: u32,
 }
 
 /// The shown index is current as of `since_ms` (server time): what a
@@ -284,6 +286,7 @@ impl Library {
             synced: None,
             background: false,
             last_background_ms: 0.0,
+            auto_retries: 0,
         };
         Self {
             index,
@@ -528,12 +531,35 @@ impl Library {
             generation,
             signal: controller.map(|c| c.signal()),
             w: self.writers,
+            failure: Cell::new(None),
         };
+        let library = *self;
         spawn_local(async move {
-            if let Err(message) = run.go().await {
-                if run.is_current() {
-                    run.w.status.try_set(LoadStatus::Error(message));
+            match run.go().await {
+                Err(message) if run.is_current() => {
+                    // A server that is down or busy: try again by itself, later
+                    // and later, until it answers (or the person acts first).
+                    let again = run.failure.get().filter(|f| f.is_transient()).map(|_| {
+                        let mut i = run.inner.borrow_mut();
+                        i.auto_retries = i.auto_retries.saturating_add(1);
+                        library_core::retry::ASIDE_FIRST_MS
+                            .saturating_mul(1 << (i.auto_retries - 1).min(5))
+                            .min(library_core::retry::ASIDE_MAX_MS)
+                    });
+                    let said = match again {
+                        Some(ms) => format!("{message} Trying again in {} s.", ms.div_ceil(1000)),
+                        None => message,
+                    };
+                    run.w.status.try_set(LoadStatus::Error(said));
+                    if let Some(ms) = again {
+                        sleep(Duration::from_millis(ms)).await;
+                        if run.inner.borrow().generation == run.generation {
+                            library.restart(false);
+                        }
+                    }
                 }
+                Ok(()) if run.is_current() => run.inner.borrow_mut().auto_retries = 0,
+                _ => {}
             }
         });
     }
@@ -549,6 +575,8 @@ struct Run {
     generation: u64,
     signal: Option<AbortSignal>,
     w: Writers,
+    /// Why the run stopped, when a request failed.
+    failure: Cell<Option<Failure>>,
 }
 
 /// What finished among the requests in flight.
@@ -789,7 +817,10 @@ impl Run {
         let (user, server_now) = match me {
             Ok(u) => u,
             Err(ApiError::Aborted) => return Ok(()),
-            Err(e) => return Err(describe(&e)),
+            Err(e) => {
+                self.failure.set(Some(e.failure()));
+                return Err(describe(&e));
+            }
         };
         if !self.is_current() {
             return Ok(());
@@ -972,7 +1003,13 @@ impl Run {
                                     } else {
                                         Failure::Undecodable
                                     };
-                                    self.set_aside(&mut sync, &mut retries, &req, failure, &mut in_flight)?;
+                                    self.set_aside(
+                                        &mut sync,
+                                        &mut retries,
+                                        &req,
+                                        failure,
+                                        &mut in_flight,
+                                    )?;
                                     publisher.dirty = true;
                                     self.publish(&sync, publisher, true);
                                     continue;
@@ -1010,7 +1047,13 @@ impl Run {
                                 sync.on_page_failure(req.page);
                                 return Err(describe(&e));
                             }
-                            self.set_aside(&mut sync, &mut retries, &req, e.failure(), &mut in_flight)?;
+                            self.set_aside(
+                                &mut sync,
+                                &mut retries,
+                                &req,
+                                e.failure(),
+                                &mut in_flight,
+                            )?;
                             publisher.dirty = true;
                             self.publish(&sync, publisher, true);
                             continue;
@@ -1771,9 +1814,14 @@ mod tests {
         written.push(CachePolicy::<InMemoryKv>::body_key(&scope, &canonical));
         written.push(SyncRecord::key(&scope, &view_canonical(&query, 1000)));
         written.push(SyncRecord::new(0, "1.103.1", "user-1").to_json());
-        written.push(last_user_key(client.server().as_str(), auth_mode(client.auth())));
+        written.push(last_user_key(
+            client.server().as_str(),
+            auth_mode(client.auth()),
+        ));
         // The scope names the server and the user (the test sees real keys) ...
-        assert!(written.iter().any(|w| w.contains("p.example/immich") && w.contains("user-1")));
+        assert!(written
+            .iter()
+            .any(|w| w.contains("p.example/immich") && w.contains("user-1")));
         // ... and nothing of the key.
         for w in &written {
             assert!(!w.contains(KEY) && !w.contains("SECRET"), "{w}");

@@ -739,7 +739,11 @@ mod tests {
         assert_eq!(set.phase(), PageSetPhase::Loading);
         assert!(!set.is_finished());
         let shown = ids_of(&set.merged_prefix().unwrap());
-        let want: Vec<u32> = server.ids[..10].iter().chain(&server.ids[20..]).copied().collect();
+        let want: Vec<u32> = server.ids[..10]
+            .iter()
+            .chain(&server.ids[20..])
+            .copied()
+            .collect();
         assert_eq!(shown, want);
         assert_eq!(set.prefix_assets(), 25);
         // Asked again later: it answers, and the load ends with every asset.

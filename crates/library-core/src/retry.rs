@@ -191,7 +191,11 @@ mod tests {
         assert_eq!(quick_retry(busy(None), 1), Some(500));
         // Too long to wait inside a request: the page is set aside instead.
         assert_eq!(quick_retry(busy(Some(60_000)), 0), None);
-        for f in [Failure::Unauthorized, Failure::Undecodable, Failure::Permanent] {
+        for f in [
+            Failure::Unauthorized,
+            Failure::Undecodable,
+            Failure::Permanent,
+        ] {
             assert_eq!(quick_retry(f, 0), None, "{f:?}");
         }
     }
@@ -203,7 +207,9 @@ mod tests {
             PageDecision::Aside { after_ms } => after_ms,
             PageDecision::Stop => u64::MAX,
         };
-        let seq: Vec<u64> = (0..8).map(|_| ms(r.on_failure(3, Failure::Undecodable))).collect();
+        let seq: Vec<u64> = (0..8)
+            .map(|_| ms(r.on_failure(3, Failure::Undecodable)))
+            .collect();
         assert_eq!(seq, [2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000]);
         assert_eq!(r.failing().collect::<Vec<_>>(), [3]);
         // Another page has its own count.
@@ -243,7 +249,10 @@ mod tests {
             parse_retry_after("Tue, 14 Nov 2023 22:13:50 GMT", now),
             Some(30_000)
         );
-        assert_eq!(parse_retry_after("Tue, 14 Nov 2023 22:00:00 GMT", now), Some(0));
+        assert_eq!(
+            parse_retry_after("Tue, 14 Nov 2023 22:00:00 GMT", now),
+            Some(0)
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ mod common;
 
 use common::gen::{generate, Rng};
 use immich_api::{AssetResponseDto, AssetTypeEnum};
-use library_core::{decode_page, AssetFlags, DecodeErrorKind, AssetKind, LibraryIndex};
+use library_core::{decode_page, AssetFlags, AssetKind, DecodeErrorKind, LibraryIndex};
 
 fn b64(s: &str) -> Vec<u8> {
     let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
