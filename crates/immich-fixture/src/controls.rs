@@ -259,8 +259,9 @@ pub async fn faults_layer(State(state): State<AppState>, req: Request, next: Nex
         let mut damaged = bytes.to_vec();
         let mid = damaged.len() / 2;
         let end = (mid + 8).min(damaged.len());
+        // A control byte is invalid JSON inside a string and outside one.
         for b in damaged.get_mut(mid..end).into_iter().flatten() {
-            *b = b'#';
+            *b = 0x01;
         }
         parts.status = StatusCode::OK;
         parts
