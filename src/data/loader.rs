@@ -1231,9 +1231,12 @@ impl Run {
                 b
             }
         };
-        let note = match (policy.borrow().mode(), &bodies) {
-            (CacheMode::Uncached(reason), _) => Some(uncached_words(reason)),
-            (_, None) => Some(
+        // No IndexedDB, or no localStorage (disabled, or throwing on access):
+        // nothing outlives the page.
+        let unavailable = bodies.is_none() || matches!(policy.borrow().store(), Kv::Memory(_));
+        let note = match policy.borrow().mode() {
+            CacheMode::Uncached(reason) => Some(uncached_words(reason)),
+            _ if unavailable => Some(
                 "Browser storage is unavailable: the library is loaded in full each time."
                     .to_owned(),
             ),
