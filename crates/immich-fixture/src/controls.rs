@@ -62,6 +62,9 @@ pub struct Fault {
     pub corrupt: bool,
     /// Send the headers, then drop the connection before any body byte.
     pub drop: bool,
+    /// Run the route, then rewrite a `GET /api/asset` answer with hostile
+    /// data (see [`hostile_page`]); the same input gives the same output.
+    pub hostile: bool,
 }
 
 /// One logged request. Credentials are never logged, only their kind.
@@ -235,6 +238,17 @@ pub async fn faults_layer(State(state): State<AppState>, req: Request, next: Nex
         return res;
     }
     let res = next.run(req).await;
+    if fault.hostile && res.status() == StatusCode::OK {
+        let (mut parts, body) = res.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+            return Response::from_parts(parts, Body::empty());
+        };
+        let out = hostile_page(&bytes).unwrap_or_else(|| bytes.to_vec());
+        parts
+            .headers
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(out.len()));
+        return Response::from_parts(parts, Body::from(out));
+    }
     if !fault.truncate && !fault.stall && !fault.corrupt && !fault.drop {
         return match fault
             .content_type
@@ -304,6 +318,77 @@ pub async fn faults_layer(State(state): State<AppState>, req: Request, next: Nex
         }
     });
     Response::from_parts(parts, Body::from_stream(chunks))
+}
+
+/// A listing rewritten with hostile data, deterministic by position: markup
+/// and script in names, descriptions, cities, tags and people; right-to-left
+/// overrides and zero-width characters; 10 KB strings; zero, negative,
+/// "NaN", huge and missing dimensions; broken thumbhashes; unknown enum
+/// values; a duplicate key; and the page's first asset repeated at its end
+/// (a duplicate id). `None` when the body is not a JSON array.
+pub fn hostile_page(body: &[u8]) -> Option<Vec<u8>> {
+    use serde_json::{json, Value};
+    let mut list: Vec<Value> = serde_json::from_slice(body).ok()?;
+    let first = list.first().cloned();
+    for (i, a) in list.iter_mut().enumerate() {
+        let Some(o) = a.as_object_mut() else { continue };
+        o.entry("exifInfo").or_insert_with(|| json!({}));
+        let set_exif = |k: &str, v: Value| (k.to_owned(), v);
+        let mut exif_updates: Vec<(String, Value)> = Vec::new();
+        match i % 7 {
+            0 => {
+                o.insert(
+                    "originalFileName".into(),
+                    json!("<img src=x onerror=\"window.__pwned=1\">\u{202e}gpj.exe"),
+                );
+            }
+            1 => {
+                exif_updates.push(set_exif("city", json!("<script>window.__pwned=1</script>")));
+                exif_updates.push(set_exif("description", json!("ж".repeat(5_120))));
+            }
+            2 => {
+                exif_updates.push(set_exif("exifImageWidth", json!(0)));
+                exif_updates.push(set_exif("exifImageHeight", json!(-5)));
+                o.insert(
+                    "tags".into(),
+                    json!([{"id": "t1", "name": "<b>tag</b>", "value": "<b>tag</b>", "type": "OBJECT", "userId": "u"}]),
+                );
+            }
+            3 => {
+                exif_updates.push(set_exif("exifImageWidth", json!(1e308)));
+                exif_updates.push(set_exif("exifImageHeight", Value::Null));
+                o.insert("thumbhash".into(), json!("!!!not base64"));
+            }
+            4 => {
+                o.insert("type".into(), json!("HOLOGRAM"));
+                o.insert(
+                    "people".into(),
+                    json!([{"id": "p1", "name": "<i>Bob</i>\u{200b}\u{200f}", "faces": []}]),
+                );
+            }
+            5 => {
+                o.insert(
+                    "originalFileName".into(),
+                    json!(format!("{}\u{200b}\u{feff}.jpg", "A".repeat(10_240))),
+                );
+                exif_updates.push(set_exif("exifImageWidth", json!("NaN")));
+            }
+            _ => {
+                o.remove("exifInfo");
+            }
+        }
+        if let Some(e) = o.get_mut("exifInfo").and_then(Value::as_object_mut) {
+            for (k, v) in exif_updates {
+                e.insert(k, v);
+            }
+        }
+    }
+    if let Some(f) = first {
+        list.push(f);
+    }
+    let text = serde_json::to_string(&list).ok()?;
+    // A duplicate key in the first asset: the later one counts (as in JSON.parse).
+    Some(text.replacen("[{\"", "[{\"originalFileName\":\"dup-key-first.jpg\",\"", 1).into_bytes())
 }
 
 async fn add_fault(State(state): State<AppState>, Json(fault): Json<Fault>) -> Response {
