@@ -959,10 +959,19 @@ async function main() {
   // The bench page must have produced numbers; anything else may be n/a.
   let ok = o.appOnly ? Object.values(res.app || {}).some((a) => a && !a.error)
     : Object.values(res.layout || {}).some(Boolean);
-  // The smoke run also needs the every-engine rows (a full run shows n/a).
+  // The smoke run also needs the every-engine rows (a full run shows n/a),
+  // and every app row: each size in Chromium, and the API-key row.
   if (o.smoke && !(enginesOk && res.engines && Object.keys(res.engines).length === 2)) {
     log('smoke: the Firefox/WebKit first-load rows failed');
     ok = false;
+  }
+  if (o.smoke) {
+    const rows = [...Object.values(res.app || {}), ...Object.values(res.appKey || {})];
+    const failed = rows.filter((r) => !r || r.error);
+    if (!o.dist || rows.length < o.appSizes.length + 1 || failed.length) {
+      log(`smoke: the app section failed (${rows.length} rows, ${failed.length} failed: ${failed.map((r) => r?.error).join('; ')})`);
+      ok = false;
+    }
   }
   process.exit(ok ? 0 : 1);
 }

@@ -3,6 +3,7 @@
 // link; back and forward restore it.
 import { test, expect, FixtureServer } from './support/server';
 import { AppPage } from './support/app';
+import { serverAssets } from './support/content';
 import type { Page } from '@playwright/test';
 
 test.use({ fixtureOptions: { assets: 1500 } });
@@ -49,7 +50,11 @@ test('explicit pages send skip and take', async ({ page, server }) => {
   const app = new AppPage(page);
   await app.open(`${server.url}/?take=100&paged=1`);
   await app.waitCurrent();
-  expect(await app.shown()).toBeLessThanOrEqual(100);
+  // Exactly the server's first page of 100, in its order.
+  const first = (await serverAssets(server, 'skip=0&take=100')).map((a) => a.id);
+  expect(first.length).toBe(100);
+  expect(await app.loadedIds()).toEqual(first);
+  expect(await app.shown()).toBeGreaterThan(0);
   await openFilters(page);
   await server.clearRequests();
   await page.getByTestId('page-next').click();
@@ -57,6 +62,10 @@ test('explicit pages send skip and take', async ({ page, server }) => {
   const queries = await pageQueries(server);
   expect(queries.length).toBeGreaterThan(0);
   for (const q of queries) expect(q).toMatch(/skip=100&take=100/);
+  // And then exactly the second page.
+  const second = (await serverAssets(server, 'skip=100&take=100')).map((a) => a.id);
+  expect(second.length).toBe(100);
+  expect(await app.loadedIds()).toEqual(second);
 });
 
 test("a partner's library through userId", async ({ page, server }) => {
@@ -73,6 +82,13 @@ test("a partner's library through userId", async ({ page, server }) => {
   const queries = await pageQueries(server);
   expect(queries.length).toBeGreaterThan(0);
   for (const q of queries) expect(q).toContain(`userId=${alice.id}`);
+  // Alice's library, all of it and nothing else: every asset hers.
+  const hers = await serverAssets(server, `userId=${alice.id}`);
+  expect(hers.length).toBeGreaterThan(0);
+  for (const a of hers as any[]) expect(a.ownerId).toBe(alice.id);
+  const mine = new Set((await serverAssets(server)).map((a) => a.id));
+  expect(await app.loadedIds()).toEqual(hers.map((a) => a.id));
+  for (const id of await app.loadedIds()) expect(mine.has(id), id).toBe(false);
   expect(await app.shown()).toBeGreaterThan(0);
 });
 

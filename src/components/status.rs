@@ -88,6 +88,7 @@ pub fn StatusBar(library: Library) -> impl IntoView {
                 </button>
             </Show>
             {move || library.cache_note.get().map(|n| view! { <span class="ig-note" data-testid="cache-note">{n}</span> })}
+            {move || library.fault_note.get().map(|n| view! { <span class="ig-note" data-testid="fault-note">{n}</span> })}
         </div>
     }
 }

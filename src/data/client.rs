@@ -14,10 +14,15 @@
 //! - sizes: every body is read against a limit ([`super::limits`]): the
 //!   `Content-Length` first, then a count while the body streams in;
 //! - cancellation: every call takes an optional `AbortSignal`;
-//! - retries: network failures and `5xx` are retried [`RETRIES`] times with
-//!   exponential backoff; `4xx` and aborts are not.
+//! - retries: network failures, stalled answers, `5xx` and `429` are retried
+//!   [`RETRIES`] times, waiting the server's `Retry-After` when it gives one,
+//!   else with exponential backoff (library-core's `retry::quick_retry`);
+//!   other `4xx` and aborts are not;
+//! - stalls: an answer whose headers take longer than [`HEADERS_TIMEOUT`],
+//!   or whose body pauses longer than [`BODY_IDLE_TIMEOUT`], is cancelled
+//!   as [`ApiError::Timeout`] (and retried).
 
-use std::time::Duration;
+use std::{future::Future, pin::pin, task::Poll, time::Duration};
 
 use gloo_net::http::{Request, Response};
 use immich_api::{
@@ -30,6 +35,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, RequestCredentials};
 
+use library_core::retry::{self, Failure};
+
 use super::{
     limits::{self, TooLarge},
     session::{Auth, ServerUrl, Session},
@@ -39,7 +46,12 @@ use super::{
 /// How many times a network failure or `5xx` is retried (so up to 4 attempts).
 pub const RETRIES: u32 = 3;
 /// The first retry's delay; each further retry doubles it (250, 500, 1000 ms).
-pub const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+pub const FIRST_BACKOFF: Duration = Duration::from_millis(library_core::retry::QUICK_FIRST_MS);
+/// Longest wait for an answer's headers (a server paging 100,000 assets may
+/// take a while before its first byte).
+pub const HEADERS_TIMEOUT: Duration = Duration::from_secs(90);
+/// Longest pause while a body arrives.
+pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// A failed API call.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -57,6 +69,19 @@ pub enum ApiError {
     /// The request was cancelled through its `AbortSignal`.
     #[error("the request was cancelled")]
     Aborted,
+    /// The answer stalled: no headers, or a body that stopped arriving.
+    #[error("the server stopped answering")]
+    Timeout,
+    /// `503` or `429`: busy, restarting or rate limiting.
+    #[error("the server is busy ({status}): {message}")]
+    Busy {
+        /// The HTTP status.
+        status: u16,
+        /// Immich's message, or the status text.
+        message: String,
+        /// The `Retry-After` header, in ms, when readable.
+        retry_after_ms: Option<u64>,
+    },
     /// `401`: no session, or the API key was refused.
     #[error("the server refused the credentials: {message}")]
     Unauthorized {
@@ -90,12 +115,28 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// Whether retrying may help: network failures and `5xx`.
+    /// Whether retrying may help: network failures, stalls, `5xx`, `429`.
     pub fn is_transient(&self) -> bool {
+        self.failure().is_transient()
+    }
+
+    /// The failure as library-core's retry policy sees it.
+    pub fn failure(&self) -> Failure {
         match self {
-            ApiError::Network { .. } => true,
-            ApiError::Status { status, .. } => *status >= 500,
-            _ => false,
+            ApiError::Network { .. } => Failure::Network,
+            ApiError::Timeout => Failure::Timeout,
+            ApiError::Busy {
+                status,
+                retry_after_ms,
+                ..
+            } => Failure::Busy {
+                status: *status,
+                retry_after_ms: *retry_after_ms,
+            },
+            ApiError::Status { status, .. } if *status >= 500 => Failure::Server(*status),
+            ApiError::Unauthorized { .. } => Failure::Unauthorized,
+            ApiError::Decode(_) => Failure::Undecodable,
+            _ => Failure::Permanent,
         }
     }
 }
@@ -112,6 +153,31 @@ pub enum Fetched {
     },
     /// `304`: the body held for the `If-None-Match` ETag is current.
     NotModified,
+}
+
+/// What one GET sends (see [`Client::plan`]). Its `Debug` hides the key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RequestPlan {
+    /// The full URL.
+    pub url: String,
+    /// Headers by name: `x-api-key` (the key: only ever here), `If-None-Match`.
+    pub headers: Vec<(&'static str, String)>,
+    /// `credentials: include` (a cookie session) or `omit` (a key).
+    pub send_cookies: bool,
+    /// Cache mode `no-cache` (a conditional request).
+    pub revalidate: bool,
+}
+
+impl std::fmt::Debug for RequestPlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| *n).collect();
+        f.debug_struct("RequestPlan")
+            .field("url", &self.url)
+            .field("headers", &names)
+            .field("send_cookies", &self.send_cookies)
+            .field("revalidate", &self.revalidate)
+            .finish()
+    }
 }
 
 /// Query of `GET /api/asset/statistics`: all optional.
@@ -152,10 +218,20 @@ pub struct Client {
 impl Client {
     /// A client for the session's server and auth.
     pub fn new(session: &Session) -> Self {
+        Self::with(
+            session.server.clone(),
+            session.auth.clone(),
+            session.is_cross_origin(),
+        )
+    }
+
+    /// A client for `server` with `auth`, told whether the server is on
+    /// another origin than the page (needs no page: natively testable).
+    pub fn with(server: ServerUrl, auth: Auth, cross_origin: bool) -> Self {
         Self {
-            server: session.server.clone(),
-            auth: session.auth.clone(),
-            cross_origin: session.is_cross_origin(),
+            server,
+            auth,
+            cross_origin,
         }
     }
 
@@ -315,14 +391,16 @@ impl Client {
         let mut attempt = 0;
         loop {
             match self.get_dated_once(&Route::me(), signal).await {
-                Err(e) if e.is_transient() && attempt < RETRIES => {
-                    sleep(backoff(attempt)).await;
-                    if signal.is_some_and(AbortSignal::aborted) {
-                        return Err(ApiError::Aborted);
+                Err(e) => match retry::quick_retry(e.failure(), attempt) {
+                    Some(ms) => {
+                        sleep(Duration::from_millis(ms)).await;
+                        if signal.is_some_and(AbortSignal::aborted) {
+                            return Err(ApiError::Aborted);
+                        }
+                        attempt += 1;
                     }
-                    attempt += 1;
-                }
-                Err(e) => return Err(e),
+                    None => return Err(e),
+                },
                 Ok((body, date)) => {
                     let user = serde_json::from_slice(&body)
                         .map_err(|e| ApiError::Decode(e.to_string()))?;
@@ -366,11 +444,20 @@ impl Client {
             let body = self.read_limited(&resp, limits::SMALL_JSON_BYTES).await?;
             return Ok((body, date));
         }
+        Err(self.error_of(&resp).await)
+    }
+
+    /// The error for a non-2xx answer: its status, Immich's message when the
+    /// body has one, and `Retry-After` for `429`/`503`.
+    async fn error_of(&self, resp: &Response) -> ApiError {
+        // A body that does not arrive is no reason to lose the status.
         let body = self
-            .read_limited(&resp, limits::ERROR_BYTES)
+            .read_limited(resp, limits::ERROR_BYTES)
             .await
             .unwrap_or_default();
-        Err(status_error(status, &resp.status_text(), &body))
+        let e = status_error(resp.status(), &resp.status_text(), &body);
+        let retry_after = resp.headers().get("retry-after");
+        with_retry_after(e, retry_after.as_deref(), js_sys::Date::now() as i64)
     }
 
     pub async fn get_json<T: DeserializeOwned>(
@@ -403,14 +490,17 @@ impl Client {
         loop {
             let result = self.get_once(route, etag, limit, signal).await;
             match result {
-                Err(e) if e.is_transient() && attempt < RETRIES => {
-                    sleep(backoff(attempt)).await;
-                    if signal.is_some_and(AbortSignal::aborted) {
-                        return Err(ApiError::Aborted);
+                Err(e) => match retry::quick_retry(e.failure(), attempt) {
+                    Some(ms) => {
+                        sleep(Duration::from_millis(ms)).await;
+                        if signal.is_some_and(AbortSignal::aborted) {
+                            return Err(ApiError::Aborted);
+                        }
+                        attempt += 1;
                     }
-                    attempt += 1;
-                }
-                other => return other,
+                    None => return Err(e),
+                },
+                ok => return ok,
             }
         }
     }
@@ -427,6 +517,35 @@ impl Client {
         self.read(resp, etag, limit).await
     }
 
+    /// What a GET of `route` sends: the URL, the headers and whether cookies
+    /// go along. Pure, so the credential handling is tested natively.
+    pub fn plan(&self, route: &Route, etag: Option<&str>) -> RequestPlan {
+        let mut headers = Vec::new();
+        let send_cookies = match &self.auth {
+            Auth::Cookie => true,
+            // With a key, send no cookie: Immich checks a session cookie before
+            // the key, so a stale login of another user would win over the key.
+            Auth::ApiKey(key) => {
+                headers.push(("x-api-key", key.expose().to_owned()));
+                false
+            }
+        };
+        if let Some(etag) = etag {
+            headers.push(("If-None-Match", etag.to_owned()));
+        }
+        RequestPlan {
+            url: route.url(&self.server),
+            headers,
+            send_cookies,
+            // With a page-set `If-None-Match`, the Fetch standard turns the cache
+            // mode "default" into "no-store", and Firefox and WebKit then add
+            // `Cache-Control: no-cache`, to which Immich never answers 304.
+            // "no-cache" makes every engine send `max-age=0` instead, which it
+            // honours (measured table: ../shared/immich-api/README.md).
+            revalidate: etag.is_some(),
+        }
+    }
+
     /// Sends one GET of `route` on this client's server. The only place
     /// requests are made: the URL comes from [`Route::url`]; a key travels
     /// only in its header, with no cookies.
@@ -436,45 +555,46 @@ impl Client {
         etag: Option<&str>,
         signal: Option<&AbortSignal>,
     ) -> Result<Response, ApiError> {
-        let url = route.url(&self.server);
+        let plan = self.plan(route, etag);
+        let url = plan.url;
         // The request is built by hand rather than with `Request::get(url)`:
         // gloo-net 0.6 appends a stray `&` to a URL that already has a query.
         let init = web_sys::RequestInit::new();
         init.set_method("GET");
-        init.set_signal(signal);
         let headers = web_sys::Headers::new().map_err(|e| self.js_error(&e))?;
-        match &self.auth {
-            Auth::Cookie => init.set_credentials(RequestCredentials::Include),
-            // With a key, send no cookie: Immich checks a session cookie before
-            // the key, so a stale login of another user would win over the key.
-            Auth::ApiKey(key) => {
-                init.set_credentials(RequestCredentials::Omit);
-                headers.set("x-api-key", key.expose()).map_err(|_| {
-                    // The browser's message could quote the value: say it ourselves.
-                    ApiError::Invalid("the API key holds characters a header cannot carry".into())
-                })?;
-            }
-        }
-        if let Some(etag) = etag {
-            headers
-                .set("If-None-Match", etag)
-                .map_err(|_| ApiError::Invalid("the stored ETag is not a valid header".into()))?;
+        init.set_credentials(if plan.send_cookies {
+            RequestCredentials::Include
+        } else {
+            RequestCredentials::Omit
+        });
+        for (name, value) in &plan.headers {
+            headers.set(name, value).map_err(|_| {
+                // The browser's message could quote the value: say it ourselves.
+                ApiError::Invalid(match *name {
+                    "x-api-key" => "the API key holds characters a header cannot carry".into(),
+                    _ => "the stored ETag is not a valid header".into(),
+                })
+            })?;
         }
         init.set_headers(&headers);
-        // With a page-set `If-None-Match`, the Fetch standard turns the cache
-        // mode "default" into "no-store", and Firefox and WebKit then add
-        // `Cache-Control: no-cache`, to which Immich never answers 304.
-        // "no-cache" makes every engine send `max-age=0` instead, which it
-        // honours (measured table: ../shared/immich-api/README.md).
-        if etag.is_some() {
+        if plan.revalidate {
             init.set_cache(web_sys::RequestCache::NoCache);
         }
+        // This attempt's own abort, so a stalled one can be cancelled alone.
+        let attempt = web_sys::AbortController::new().ok();
+        let own = attempt.as_ref().map(web_sys::AbortController::signal);
+        init.set_signal(either_signal(signal, own.as_ref()).as_ref().or(signal));
         let raw = web_sys::Request::new_with_str_and_init(&url, &init)
             .map_err(|_| ApiError::Invalid(format!("{url} is not a valid address")))?;
-        Request::from(raw)
-            .send()
-            .await
-            .map_err(|e| self.send_error(e))
+        match within(Request::from(raw).send(), HEADERS_TIMEOUT).await {
+            Some(sent) => sent.map_err(|e| self.send_error(e)),
+            None => {
+                if let Some(a) = attempt {
+                    a.abort();
+                }
+                Err(ApiError::Timeout)
+            }
+        }
     }
 
     async fn read(
@@ -498,12 +618,7 @@ impl Client {
             let body = self.read_limited(&resp, limit).await?;
             return Ok(Fetched::Fresh { etag, body });
         }
-        // A body that does not arrive is no reason to lose the status.
-        let body = self
-            .read_limited(&resp, limits::ERROR_BYTES)
-            .await
-            .unwrap_or_default();
-        Err(status_error(status, &resp.status_text(), &body))
+        Err(self.error_of(&resp).await)
     }
 
     /// Reads the body, refusing more than `limit` bytes: first by the
@@ -522,9 +637,12 @@ impl Client {
         let mut total = 0u64;
         let (done_key, value_key) = (JsValue::from_str("done"), JsValue::from_str("value"));
         loop {
-            let step = JsFuture::from(reader.read())
-                .await
-                .map_err(|e| self.js_error(&e))?;
+            let Some(step) = within(JsFuture::from(reader.read()), BODY_IDLE_TIMEOUT).await else {
+                // Stop the transfer; the rejection of `cancel` says nothing new.
+                let _ = reader.cancel();
+                return Err(ApiError::Timeout);
+            };
+            let step = step.map_err(|e| self.js_error(&e))?;
             let done = js_sys::Reflect::get(&step, &done_key)
                 .ok()
                 .and_then(|d| d.as_bool())
@@ -624,6 +742,53 @@ pub fn status_error(status: u16, status_text: &str, body: &[u8]) -> ApiError {
             from_immich,
         }
     }
+}
+
+/// `e` with the server's `Retry-After` (read at `now_ms`) when it is a
+/// `429` or `503`: those become [`ApiError::Busy`].
+pub fn with_retry_after(e: ApiError, retry_after: Option<&str>, now_ms: i64) -> ApiError {
+    match e {
+        ApiError::Status {
+            status: status @ (429 | 503),
+            message,
+            ..
+        } => ApiError::Busy {
+            status,
+            message,
+            retry_after_ms: retry_after.and_then(|v| retry::parse_retry_after(v, now_ms)),
+        },
+        other => other,
+    }
+}
+
+/// The signal that aborts when either does (`AbortSignal.any`); `None`
+/// when there is only one, or the browser lacks `any`.
+fn either_signal(a: Option<&AbortSignal>, b: Option<&AbortSignal>) -> Option<AbortSignal> {
+    let (Some(a), Some(b)) = (a, b) else {
+        return b.cloned();
+    };
+    let ctor = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("AbortSignal")).ok()?;
+    let any = js_sys::Reflect::get(&ctor, &JsValue::from_str("any"))
+        .ok()?
+        .dyn_into::<js_sys::Function>()
+        .ok()?;
+    let list = js_sys::Array::of2(a, b);
+    any.call1(&ctor, &list).ok()?.dyn_into::<AbortSignal>().ok()
+}
+
+/// `fut`'s output, or `None` when `limit` passes first.
+async fn within<F: Future>(fut: F, limit: Duration) -> Option<F::Output> {
+    let (mut fut, mut timer) = (pin!(fut), pin!(sleep(limit)));
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(v) = fut.as_mut().poll(cx) {
+            return Poll::Ready(Some(v));
+        }
+        if timer.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(None);
+        }
+        Poll::Pending
+    })
+    .await
 }
 
 /// The delay before retry number `attempt` (0-based): 250 ms doubling.

@@ -37,10 +37,12 @@ use std::{
     rc::Rc,
     sync::Arc,
     task::Poll,
+    time::Duration,
 };
 
 use immich_api::{is_uuid_v4, AssetQuery, AuditDeletesResponseDto, UserResponseDto};
 use leptos::prelude::*;
+use library_core::retry::{Failure, PageDecision, PageRetries};
 use library_core::{
     decode_page, delta_applies, plan as sync_plan, snapshot, watermark_from_date, CacheEvent,
     CacheMode, CachePolicy, CacheScope, DeltaFailure, InMemoryKv, KvStore, LibraryIndex,
@@ -53,7 +55,7 @@ use web_sys::{AbortController, AbortSignal};
 
 use super::{
     bodies::{BodyStore, BodyStoreError},
-    client::{ApiError, Client, Fetched, StatsQuery},
+    client::{sleep, ApiError, Client, Fetched, StatsQuery},
     kv::WebStorageKv,
     session::{Auth, Session},
 };
@@ -121,6 +123,9 @@ pub struct Library {
     pub from_cache: ReadSignal<bool>,
     /// Why caching is off, when it is (storage disabled or full), in plain words.
     pub cache_note: ReadSignal<Option<String>>,
+    /// What the server did wrong that the load is working around (pages set
+    /// aside and retried), in plain words; `None` when all is well.
+    pub fault_note: ReadSignal<Option<String>>,
     /// The signed-in user, once `/api/user/me` answered.
     pub user: ReadSignal<Option<UserResponseDto>>,
     /// The filters being loaded (`skip`/`take` are the loader's own and ignored).
@@ -136,6 +141,7 @@ struct Writers {
     status: WriteSignal<LoadStatus>,
     from_cache: WriteSignal<bool>,
     cache_note: WriteSignal<Option<String>>,
+    fault_note: WriteSignal<Option<String>>,
     user: WriteSignal<Option<UserResponseDto>>,
     query: WriteSignal<AssetQuery>,
 }
@@ -167,6 +173,8 @@ struct Inner {
     background: bool,
     /// When the last background sync started (`Date.now()` ms).
     last_background_ms: f64,
+    /// Runs restarted by themselves in a row after a transient failure.
+    auto_retries: u32,
 }
 
 /// The shown index is current as of `since_ms` (server time): what a
@@ -259,6 +267,7 @@ impl Library {
         let (status, w_status) = signal(LoadStatus::Idle);
         let (from_cache, w_from_cache) = signal(false);
         let (cache_note, w_cache_note) = signal(None);
+        let (fault_note, w_fault_note) = signal(None);
         let (user, w_user) = signal(None);
         let (query_r, w_query) = signal(query.clone());
         let inner = Inner {
@@ -281,6 +290,7 @@ impl Library {
             synced: None,
             background: false,
             last_background_ms: 0.0,
+            auto_retries: 0,
         };
         Self {
             index,
@@ -288,6 +298,7 @@ impl Library {
             status,
             from_cache,
             cache_note,
+            fault_note,
             user,
             query: query_r,
             writers: Writers {
@@ -296,6 +307,7 @@ impl Library {
                 status: w_status,
                 from_cache: w_from_cache,
                 cache_note: w_cache_note,
+                fault_note: w_fault_note,
                 user: w_user,
                 query: w_query,
             },
@@ -515,6 +527,7 @@ impl Library {
             self.writers.from_cache.try_set(false);
         }
         self.writers.progress.try_set(Progress::default());
+        self.writers.fault_note.try_set(None);
         // Said at once, so nobody reads the previous run's `Current` meanwhile.
         self.writers.status.try_set(LoadStatus::Loading);
         let run = Run {
@@ -522,12 +535,35 @@ impl Library {
             generation,
             signal: controller.map(|c| c.signal()),
             w: self.writers,
+            failure: Cell::new(None),
         };
+        let library = *self;
         spawn_local(async move {
-            if let Err(message) = run.go().await {
-                if run.is_current() {
-                    run.w.status.try_set(LoadStatus::Error(message));
+            match run.go().await {
+                Err(message) if run.is_current() => {
+                    // A server that is down or busy: try again by itself, later
+                    // and later, until it answers (or the person acts first).
+                    let again = run.failure.get().filter(|f| f.is_transient()).map(|_| {
+                        let mut i = run.inner.borrow_mut();
+                        i.auto_retries = i.auto_retries.saturating_add(1);
+                        library_core::retry::ASIDE_FIRST_MS
+                            .saturating_mul(1 << (i.auto_retries - 1).min(5))
+                            .min(library_core::retry::ASIDE_MAX_MS)
+                    });
+                    let said = match again {
+                        Some(ms) => format!("{message} Trying again in {} s.", ms.div_ceil(1000)),
+                        None => message,
+                    };
+                    run.w.status.try_set(LoadStatus::Error(said));
+                    if let Some(ms) = again {
+                        sleep(Duration::from_millis(ms)).await;
+                        if run.inner.borrow().generation == run.generation {
+                            library.restart(false);
+                        }
+                    }
                 }
+                Ok(()) if run.is_current() => run.inner.borrow_mut().auto_retries = 0,
+                _ => {}
             }
         });
     }
@@ -543,6 +579,8 @@ struct Run {
     generation: u64,
     signal: Option<AbortSignal>,
     w: Writers,
+    /// Why the run stopped, when a request failed.
+    failure: Cell<Option<Failure>>,
 }
 
 /// What finished among the requests in flight.
@@ -551,6 +589,8 @@ enum Done {
     Changes(Result<Fetched, ApiError>),
     Deletes(Result<AuditDeletesResponseDto, ApiError>),
     Count(Option<u64>),
+    /// A set-aside page's delay is over: ask it again.
+    Wake(usize),
 }
 
 /// A request's future in the in-flight set.
@@ -638,6 +678,7 @@ fn feed_delta(sync: &mut LibrarySync, done: Done, w: &Writers) -> Result<(), ()>
             sync.on_count(n);
         }
         Done::Page(req, _) => sync.on_page_failure(req.page),
+        Done::Wake(page) => sync.retry_page(page),
     }
     Ok(())
 }
@@ -646,8 +687,14 @@ fn feed_delta(sync: &mut LibrarySync, done: Done, w: &Writers) -> Result<(), ()>
 fn describe(e: &ApiError) -> String {
     match e {
         ApiError::Unauthorized { .. } => {
-            "The server refused the credentials: sign in to Immich again or check the API key."
+            "The server no longer accepts the credentials (the API key may have been revoked, \
+             or the Immich session ended). What is shown stays; sign in to Immich again or \
+             reconnect with a valid key, then press Retry."
                 .to_owned()
+        }
+        ApiError::Busy { .. } | ApiError::Timeout => {
+            let words = library_core::retry::failure_words(e.failure());
+            format!("{}{}.", words[..1].to_uppercase(), &words[1..])
         }
         ApiError::Network {
             cross_origin: true, ..
@@ -710,7 +757,7 @@ impl Run {
                 .and_then(|kv| kv.get(&user_key).ok().flatten()),
             _ => None,
         };
-        let early_scope = remembered.as_deref().map(|id| CacheScope::new(&server, id));
+        let early_scope = remembered.as_deref().map(|id| cache_scope(&client, id));
         // Set when `me` did not confirm the remembered user: early reads stop.
         let wrong_user = Cell::new(false);
         // The first cached page waits here until `me` confirms the user.
@@ -774,7 +821,10 @@ impl Run {
         let (user, server_now) = match me {
             Ok(u) => u,
             Err(ApiError::Aborted) => return Ok(()),
-            Err(e) => return Err(describe(&e)),
+            Err(e) => {
+                self.failure.set(Some(e.failure()));
+                return Err(describe(&e));
+            }
         };
         if !self.is_current() {
             return Ok(());
@@ -789,7 +839,7 @@ impl Run {
             }
         }
 
-        let scope = CacheScope::new(&server, &user.id);
+        let scope = cache_scope(&client, &user.id);
         let record_key = SyncRecord::key(&scope, &view_canonical(&query, take));
         let cache = Cache {
             policy,
@@ -920,6 +970,7 @@ impl Run {
         let query = &target.query;
         let mut in_flight: Vec<InFlight> = Vec::new();
         let mut record_dropped = false;
+        let mut retries = PageRetries::new();
         loop {
             while let Some(req) = sync.next_request() {
                 in_flight.push(target.send(req));
@@ -946,13 +997,32 @@ impl Run {
                             }
                         }
                         Ok(Fetched::Fresh { etag, body }) => {
-                            let mut assets = decode_page(&body).map_err(|e| {
-                                format!(
-                                    "The server's answer for assets {}–{} could not be read ({e}).",
-                                    req.skip,
-                                    req.skip + u64::from(req.take)
-                                )
-                            })?;
+                            let mut assets = match decode_page(&body) {
+                                Ok(a) => a,
+                                Err(e) => {
+                                    log(&format!("page {}: {e}", req.page));
+                                    let failure = if body.trim_ascii_start().starts_with(b"<") {
+                                        // A web page where JSON belongs: a proxy's error page.
+                                        Failure::Server(502)
+                                    } else {
+                                        Failure::Undecodable
+                                    };
+                                    self.set_aside(
+                                        &mut sync,
+                                        &mut retries,
+                                        &req,
+                                        failure,
+                                        &mut in_flight,
+                                    )?;
+                                    publisher.dirty = true;
+                                    self.publish(&sync, publisher, true);
+                                    continue;
+                                }
+                            };
+                            if retries.any() {
+                                retries.on_success(req.page);
+                                self.note_faults(&retries);
+                            }
                             if !record_dropped {
                                 // The pages change under the record: it holds
                                 // again only once this run ends sound.
@@ -981,9 +1051,22 @@ impl Run {
                         }
                         Err(ApiError::Aborted) => return Ok(()),
                         Err(e) => {
-                            sync.on_page_failure(req.page);
                             // The client already retried transient failures.
-                            return Err(describe(&e));
+                            log(&format!("page {}: {e}", req.page));
+                            if e.failure() == Failure::Unauthorized {
+                                sync.on_page_failure(req.page);
+                                return Err(describe(&e));
+                            }
+                            self.set_aside(
+                                &mut sync,
+                                &mut retries,
+                                &req,
+                                e.failure(),
+                                &mut in_flight,
+                            )?;
+                            publisher.dirty = true;
+                            self.publish(&sync, publisher, true);
+                            continue;
                         }
                     }
                 }
@@ -1069,6 +1152,51 @@ impl Run {
         Ok(())
     }
 
+    /// Page `req` failed with `failure`: set it aside, say so, and ask it
+    /// again after the policy's delay (a wake-up among the requests in
+    /// flight). `Err` when the load must stop.
+    fn set_aside(
+        &self,
+        sync: &mut LibrarySync,
+        retries: &mut PageRetries,
+        req: &PageRequest,
+        failure: Failure,
+        in_flight: &mut Vec<InFlight>,
+    ) -> Result<(), String> {
+        match retries.on_failure(req.page, failure) {
+            PageDecision::Stop => {
+                sync.on_page_failure(req.page);
+                Err(describe(&ApiError::Unauthorized {
+                    message: String::new(),
+                }))
+            }
+            PageDecision::Aside { after_ms } => {
+                sync.set_page_aside(req.page);
+                let page = req.page;
+                in_flight.push(Box::pin(async move {
+                    sleep(Duration::from_millis(after_ms)).await;
+                    Done::Wake(page)
+                }));
+                let first = req.skip + 1;
+                let last = req.skip + u64::from(req.take);
+                let secs = after_ms.div_ceil(1000);
+                self.w.fault_note.try_set(Some(format!(
+                    "Assets {first}–{last} could not be loaded: {}. Showing the rest; trying \
+                     again in {secs} s.",
+                    library_core::retry::failure_words(failure)
+                )));
+                Ok(())
+            }
+        }
+    }
+
+    /// Clears the fault note once no page is set aside.
+    fn note_faults(&self, retries: &PageRetries) {
+        if !retries.any() {
+            self.w.fault_note.try_set(None);
+        }
+    }
+
     /// Publishes the sync's current index when due (or when `force`d).
     /// During a paged pass that is the pages held from page 0 on (see
     /// `LibrarySync::result`), so what is shown only grows at its end.
@@ -1113,9 +1241,12 @@ impl Run {
                 b
             }
         };
-        let note = match (policy.borrow().mode(), &bodies) {
-            (CacheMode::Uncached(reason), _) => Some(uncached_words(reason)),
-            (_, None) => Some(
+        // No IndexedDB, or no localStorage (disabled, or throwing on access):
+        // nothing outlives the page.
+        let unavailable = bodies.is_none() || matches!(policy.borrow().store(), Kv::Memory(_));
+        let note = match policy.borrow().mode() {
+            CacheMode::Uncached(reason) => Some(uncached_words(reason)),
+            _ if unavailable => Some(
                 "Browser storage is unavailable: the library is loaded in full each time."
                     .to_owned(),
             ),
@@ -1499,6 +1630,12 @@ pub fn last_user_key(server: &str, auth_mode: &str) -> String {
     format!("{}last-user:{scope}", library_core::cache::KEY_PREFIX)
 }
 
+/// The cache scope of `user_id` on `client`'s server: the server's full
+/// address and the user, nothing of the credentials.
+fn cache_scope(client: &Client, user_id: &str) -> CacheScope {
+    CacheScope::new(client.server().as_str(), user_id)
+}
+
 /// The sign-in mode's name in [`last_user_key`].
 fn auth_mode(auth: &Auth) -> &'static str {
     match auth {
@@ -1661,6 +1798,48 @@ mod tests {
         let entry = CachePolicy::<InMemoryKv>::entry_key(&scope, "skip=0&take=1000");
         assert_eq!(entry_key_of_body(&body), Some(entry));
         assert_eq!(entry_key_of_body("other-app:body:x"), None);
+    }
+
+    #[test]
+    fn nothing_a_key_session_caches_holds_the_key() {
+        use crate::data::session::{ApiKey, ServerUrl};
+        const KEY: &str = "k3y-SECRET-0123456789abcdef";
+        // Everything the loader writes to storage, made the way a run makes it.
+        let client = Client::with(
+            ServerUrl::parse("https://p.example/immich").unwrap(),
+            Auth::ApiKey(ApiKey::new(KEY).unwrap()),
+            true,
+        );
+        let scope = cache_scope(&client, "user-1");
+        let query = AssetQuery::default();
+        let canonical = page_query(&query, 0, 1000).canonical();
+        let mut policy = CachePolicy::new(InMemoryKv::new());
+        assert!(policy.on_200(&scope, &canonical, Some("\"e-1\""), 10));
+        policy.on_body_stored(&scope, &canonical);
+        assert_eq!(
+            policy.if_none_match(&scope, &canonical).as_deref(),
+            Some("\"e-1\"")
+        );
+        let mut written: Vec<String> = Vec::new();
+        for k in policy.store().keys() {
+            written.push(policy.store().get(&k).unwrap().unwrap_or_default());
+            written.push(k);
+        }
+        written.push(CachePolicy::<InMemoryKv>::body_key(&scope, &canonical));
+        written.push(SyncRecord::key(&scope, &view_canonical(&query, 1000)));
+        written.push(SyncRecord::new(0, "1.103.1", "user-1").to_json());
+        written.push(last_user_key(
+            client.server().as_str(),
+            auth_mode(client.auth()),
+        ));
+        // The scope names the server and the user (the test sees real keys) ...
+        assert!(written
+            .iter()
+            .any(|w| w.contains("p.example/immich") && w.contains("user-1")));
+        // ... and nothing of the key.
+        for w in &written {
+            assert!(!w.contains(KEY) && !w.contains("SECRET"), "{w}");
+        }
     }
 
     #[test]

@@ -66,12 +66,7 @@ impl ThumbSource {
     fn client(&self) -> Option<Client> {
         let server = self.server.clone()?;
         let key = self.api_key.clone()?;
-        let session = Session {
-            server,
-            auth: Auth::ApiKey(key),
-            remember: false,
-        };
-        Some(Client::new(&session).with_cross_origin(self.cross_origin))
+        Some(Client::with(server, Auth::ApiKey(key), self.cross_origin))
     }
 }
 
@@ -256,10 +251,26 @@ mod tests {
 
     #[test]
     fn the_key_never_goes_into_the_url() {
-        let s = source("https://p.example", Some("secret-key"));
+        // What the thumbnail fetch of a key session really sends: the client
+        // the queue uses, planning the very route it requests.
+        let s = source("https://p.example/immich", Some("secret-key"));
         assert!(s.needs_fetch());
-        assert!(!s.url(ID).unwrap().contains("secret"));
+        let id = AssetId::parse(ID).unwrap();
+        let route = Route::thumbnail(&id, ThumbFormat::Webp);
+        let plan = s.client().unwrap().plan(&route, None);
+        assert_eq!(
+            plan.url,
+            format!("https://p.example/immich/api/asset/thumbnail/{ID}?format=WEBP")
+        );
+        assert_eq!(plan.headers, [("x-api-key", "secret-key".to_owned())]);
+        assert!(!plan.send_cookies, "a key-bearing request sends no cookie");
+        assert!(!format!("{plan:?}").contains("secret"));
         assert!(!format!("{s:?}").contains("secret"));
-        assert!(!source("https://p.example", None).needs_fetch());
+        // A cookie session fetches nothing itself: the URL goes to <img>, with
+        // no key anywhere.
+        let cookie = source("https://p.example/immich", None);
+        assert!(!cookie.needs_fetch());
+        assert!(cookie.client().is_none());
+        assert_eq!(cookie.url(ID), Some(plan.url));
     }
 }

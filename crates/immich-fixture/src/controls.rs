@@ -48,6 +48,23 @@ pub struct Fault {
     pub path_prefix: Option<String>,
     /// Only this exact path (e.g. `/api/asset`, leaving thumbnails alone).
     pub path: Option<String>,
+    /// Only requests whose raw query contains this (e.g. `skip=1000&`: one page).
+    pub query_contains: Option<String>,
+    /// With `status`: a `Retry-After` header of this value (`"2"`, or an HTTP date).
+    pub retry_after: Option<String>,
+    /// With `status`: an HTML error page (`text/html`) as a proxy sends, not
+    /// Immich's JSON error.
+    pub html: bool,
+    /// Run the route, then send this `Content-Type` instead of its own.
+    pub content_type: Option<String>,
+    /// Run the route, then answer `200` with its body damaged in the middle
+    /// (valid length, invalid JSON): an answer that cannot be decoded.
+    pub corrupt: bool,
+    /// Send the headers, then drop the connection before any body byte.
+    pub drop: bool,
+    /// Run the route, then rewrite a `GET /api/asset` answer with hostile
+    /// data (see [`hostile_page`]); the same input gives the same output.
+    pub hostile: bool,
 }
 
 /// One logged request. Credentials are never logged, only their kind.
@@ -160,10 +177,17 @@ pub async fn faults_layer(State(state): State<AppState>, req: Request, next: Nex
     if path.starts_with("/__fixture/") {
         return next.run(req).await;
     }
+    let query = req.uri().query().unwrap_or_default().to_owned();
     let fault = state.0.faults.lock().ok().and_then(|mut faults| {
-        let i = faults.iter().position(|f| match &f.path {
-            Some(exact) => path == *exact,
-            None => path.starts_with(f.path_prefix.as_deref().unwrap_or("/api/")),
+        let i = faults.iter().position(|f| {
+            let on_path = match &f.path {
+                Some(exact) => path == *exact,
+                None => path.starts_with(f.path_prefix.as_deref().unwrap_or("/api/")),
+            };
+            on_path
+                && f.query_contains
+                    .as_deref()
+                    .is_none_or(|q| query.contains(q))
         })?;
         let f = faults.get_mut(i)?;
         let remaining = f.times.unwrap_or(1);
@@ -188,16 +212,86 @@ pub async fn faults_layer(State(state): State<AppState>, req: Request, next: Nex
         } else {
             status.canonical_reason().unwrap_or("Error")
         };
-        return ApiError::status(status, message).into_response();
+        let mut res = if fault.html {
+            let page = format!(
+                "<html>\r\n<head><title>{code} {message}</title></head>\r\n<body>\r\n\
+                 <center><h1>{code} {message}</h1></center>\r\n<hr><center>nginx</center>\r\n\
+                 </body>\r\n</html>\r\n",
+                code = status.as_u16()
+            );
+            (
+                status,
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                page,
+            )
+                .into_response()
+        } else {
+            ApiError::status(status, message).into_response()
+        };
+        if let Some(v) = fault
+            .retry_after
+            .as_deref()
+            .and_then(|v| HeaderValue::from_str(v).ok())
+        {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return res;
     }
     let res = next.run(req).await;
-    if !fault.truncate && !fault.stall {
-        return res;
+    if fault.hostile && res.status() == StatusCode::OK {
+        let (mut parts, body) = res.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+            return Response::from_parts(parts, Body::empty());
+        };
+        let out = hostile_page(&bytes).unwrap_or_else(|| bytes.to_vec());
+        parts
+            .headers
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(out.len()));
+        return Response::from_parts(parts, Body::from(out));
+    }
+    if !fault.truncate && !fault.stall && !fault.corrupt && !fault.drop {
+        return match fault
+            .content_type
+            .as_deref()
+            .and_then(|v| HeaderValue::from_str(v).ok())
+        {
+            Some(v) => {
+                let (mut parts, body) = res.into_parts();
+                parts.headers.insert(header::CONTENT_TYPE, v);
+                Response::from_parts(parts, body)
+            }
+            None => res,
+        };
     }
     let (mut parts, body) = res.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
         return Response::from_parts(parts, Body::empty());
     };
+    // Anything the route answered is replaced: no ETag a client could keep.
+    parts.headers.remove(header::ETAG);
+    if fault.corrupt {
+        let mut damaged = bytes.to_vec();
+        let mid = damaged.len() / 2;
+        let end = (mid + 8).min(damaged.len());
+        // A control byte is invalid JSON inside a string and outside one.
+        for b in damaged.get_mut(mid..end).into_iter().flatten() {
+            *b = 0x01;
+        }
+        parts.status = StatusCode::OK;
+        parts
+            .headers
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(damaged.len()));
+        return Response::from_parts(parts, Body::from(damaged));
+    }
+    if fault.drop {
+        parts
+            .headers
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+        let chunks = stream::once(async {
+            Err::<Bytes, _>(std::io::Error::other("fixture fault: connection dropped"))
+        });
+        return Response::from_parts(parts, Body::from_stream(chunks));
+    }
     parts
         .headers
         .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
@@ -224,6 +318,77 @@ pub async fn faults_layer(State(state): State<AppState>, req: Request, next: Nex
         }
     });
     Response::from_parts(parts, Body::from_stream(chunks))
+}
+
+/// A listing rewritten with hostile data, deterministic by position: markup
+/// and script in names, descriptions, cities, tags and people; right-to-left
+/// overrides and zero-width characters; 10 KB strings; zero, negative,
+/// "NaN", huge and missing dimensions; broken thumbhashes; unknown enum
+/// values; a duplicate key; and the page's first asset repeated at its end
+/// (a duplicate id). `None` when the body is not a JSON array.
+pub fn hostile_page(body: &[u8]) -> Option<Vec<u8>> {
+    use serde_json::{json, Value};
+    let mut list: Vec<Value> = serde_json::from_slice(body).ok()?;
+    let first = list.first().cloned();
+    for (i, a) in list.iter_mut().enumerate() {
+        let Some(o) = a.as_object_mut() else { continue };
+        o.entry("exifInfo").or_insert_with(|| json!({}));
+        let set_exif = |k: &str, v: Value| (k.to_owned(), v);
+        let mut exif_updates: Vec<(String, Value)> = Vec::new();
+        match i % 7 {
+            0 => {
+                o.insert(
+                    "originalFileName".into(),
+                    json!("<img src=x onerror=\"window.__pwned=1\">\u{202e}gpj.exe"),
+                );
+            }
+            1 => {
+                exif_updates.push(set_exif("city", json!("<script>window.__pwned=1</script>")));
+                exif_updates.push(set_exif("description", json!("ж".repeat(5_120))));
+            }
+            2 => {
+                exif_updates.push(set_exif("exifImageWidth", json!(0)));
+                exif_updates.push(set_exif("exifImageHeight", json!(-5)));
+                o.insert(
+                    "tags".into(),
+                    json!([{"id": "t1", "name": "<b>tag</b>", "value": "<b>tag</b>", "type": "OBJECT", "userId": "u"}]),
+                );
+            }
+            3 => {
+                exif_updates.push(set_exif("exifImageWidth", json!(1e308)));
+                exif_updates.push(set_exif("exifImageHeight", Value::Null));
+                o.insert("thumbhash".into(), json!("!!!not base64"));
+            }
+            4 => {
+                o.insert("type".into(), json!("HOLOGRAM"));
+                o.insert(
+                    "people".into(),
+                    json!([{"id": "p1", "name": "<i>Bob</i>\u{200b}\u{200f}", "faces": []}]),
+                );
+            }
+            5 => {
+                o.insert(
+                    "originalFileName".into(),
+                    json!(format!("{}\u{200b}\u{feff}.jpg", "A".repeat(10_240))),
+                );
+                exif_updates.push(set_exif("exifImageWidth", json!("NaN")));
+            }
+            _ => {
+                o.remove("exifInfo");
+            }
+        }
+        if let Some(e) = o.get_mut("exifInfo").and_then(Value::as_object_mut) {
+            for (k, v) in exif_updates {
+                e.insert(k, v);
+            }
+        }
+    }
+    if let Some(f) = first {
+        list.push(f);
+    }
+    let text = serde_json::to_string(&list).ok()?;
+    // A duplicate key in the first asset: the later one counts (as in JSON.parse).
+    Some(text.replacen("[{\"", "[{\"originalFileName\":\"dup-key-first.jpg\",\"", 1).into_bytes())
 }
 
 async fn add_fault(State(state): State<AppState>, Json(fault): Json<Fault>) -> Response {

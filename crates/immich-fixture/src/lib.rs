@@ -201,13 +201,19 @@ pub fn app(state: AppState) -> Router {
         .collect();
     if !origins.is_empty() {
         let exposed: &[HeaderName] = if config.cors_hide_etag {
-            &[header::CONTENT_RANGE, header::CONTENT_LENGTH, header::DATE]
+            &[
+                header::CONTENT_RANGE,
+                header::CONTENT_LENGTH,
+                header::DATE,
+                header::RETRY_AFTER,
+            ]
         } else {
             &[
                 header::ETAG,
                 header::CONTENT_RANGE,
                 header::CONTENT_LENGTH,
                 header::DATE,
+                header::RETRY_AFTER,
             ]
         };
         router = router.layer(

@@ -711,7 +711,9 @@ mod tests {
     }
 
     #[test]
-    fn keys_carry_prefix_and_never_credentials() {
+    fn keys_carry_prefix_scope_and_query() {
+        // That nothing of a credential reaches a key is checked where scopes are
+        // made from a session: `src/data/loader.rs`, `nothing_a_key_session_caches_holds_the_key`.
         let s = scope();
         let k = CachePolicy::<InMemoryKv>::entry_key(&s, Q1);
         assert!(k.starts_with(KEY_PREFIX));

@@ -994,6 +994,17 @@ impl<'a> Decoder<'a> {
         Ok(std::str::from_utf8(n).ok().and_then(|t| t.parse().ok()))
     }
 
+    /// An EXIF dimension: a number, or unknown (`null`, or a value of another
+    /// type such as `"NaN"`, checked for JSON syntax and dropped: one odd
+    /// field must not cost the page).
+    fn dimension(&mut self, name: &'static str) -> Result<Option<f64>> {
+        if matches!(self.s.b.get(self.s.i), Some(b'-' | b'0'..=b'9' | b'n')) {
+            return self.number_or_null(name);
+        }
+        self.s.skip_fast()?;
+        Ok(None)
+    }
+
     fn exif(&mut self, p: &mut Pending) -> Result<()> {
         self.s.eat(b'{')?;
         if self.s.peek_ws()? == b'}' {
@@ -1005,8 +1016,8 @@ impl<'a> Decoder<'a> {
             let field = exif_field_of(self.s.member_key(&mut self.key)?);
             match field {
                 ExifField::Other => self.s.skip_fast()?,
-                ExifField::Width => p.width = self.number_or_null("exifImageWidth")?,
-                ExifField::Height => p.height = self.number_or_null("exifImageHeight")?,
+                ExifField::Width => p.width = self.dimension("exifImageWidth")?,
+                ExifField::Height => p.height = self.dimension("exifImageHeight")?,
                 ExifField::Orientation => {
                     // A string in this API ("6"); accept a number from other servers.
                     p.rotated = match self.s.b.get(self.s.i) {
@@ -1203,6 +1214,27 @@ mod tests {
         check_err(
             &format!("[{bad_date}}}]"),
             DecodeErrorKind::InvalidDate("localDateTime"),
+        );
+    }
+
+    #[test]
+    fn odd_dimensions_are_unknown_not_fatal() {
+        for (w, h) in [
+            ("\"NaN\"", "3000"),
+            ("true", "{\"a\":[1]}"),
+            ("[4000]", "null"),
+            ("0", "-5"),
+            ("1e308", "\"\""),
+        ] {
+            let ix = one(&format!(
+                ",\"exifInfo\":{{\"exifImageWidth\":{w},\"exifImageHeight\":{h}}}"
+            ));
+            assert_eq!(ix.len(), 1, "{w} {h}");
+        }
+        // Still checked for syntax.
+        check_err(
+            &format!("[{MIN},\"exifInfo\":{{\"exifImageWidth\":tru}}}}]"),
+            DecodeErrorKind::UnexpectedByte(b'}'),
         );
     }
 

@@ -12,7 +12,9 @@
 //! - [`snapshot`]: decoded pages as checked binary snapshots, stored instead of
 //!   the raw bodies so a reload does not parse JSON again;
 //! - [`sync`]: delta sync: which pass a load runs, what a delta does to the held
-//!   index, and when to fall back to ETag verification ([`LibrarySync`]).
+//!   index, and when to fall back to ETag verification ([`LibrarySync`]);
+//! - [`retry`]: what a failed request leads to (a quick retry honouring
+//!   `Retry-After`, a page set aside and asked again later, or a stop).
 //!
 //! Nothing here reads a clock, touches the network or storage itself, or panics on
 //! input: every fallible step returns a typed error.
@@ -24,6 +26,7 @@ mod decode;
 mod index;
 mod pages;
 pub mod refine;
+pub mod retry;
 pub mod snapshot;
 pub mod sync;
 mod time;

@@ -89,6 +89,8 @@ struct Slot {
     /// The pass in which this page was last fetched or confirmed.
     done_pass: Option<u32>,
     in_flight: bool,
+    /// Failed and set aside: not asked again until [`PageSet::retry_aside`].
+    aside: bool,
 }
 
 /// The state of a paged load; see the module docs.
@@ -149,6 +151,7 @@ impl PageSet {
                 etag,
                 done_pass: Some(0),
                 in_flight: false,
+                aside: false,
             });
             if short {
                 s.end = Some(s.slots.len() - 1);
@@ -280,7 +283,7 @@ impl PageSet {
         let page = (0..limit).find(|&p| {
             self.slots
                 .get(p)
-                .is_none_or(|s| !s.in_flight && s.done_pass != Some(pass))
+                .is_none_or(|s| !s.in_flight && !s.aside && s.done_pass != Some(pass))
         })?;
         if self.slots.len() <= page {
             self.slots.resize_with(page + 1, Slot::default);
@@ -305,6 +308,35 @@ impl PageSet {
         if let Some(s) = self.slots.get_mut(page) {
             s.in_flight = false;
         }
+    }
+
+    /// A request failed for good for now: the page is set aside. The load
+    /// goes on with the other pages (the ones after it are shown, see
+    /// [`PageSet::merged_prefix`]), and the pass cannot end until the page
+    /// is asked again with [`PageSet::retry_aside`] and answers.
+    pub fn set_aside(&mut self, page: usize) {
+        if let Some(s) = self.slots.get_mut(page) {
+            s.in_flight = false;
+            s.aside = true;
+        }
+    }
+
+    /// A set-aside page may be asked again.
+    pub fn retry_aside(&mut self, page: usize) {
+        if let Some(s) = self.slots.get_mut(page) {
+            s.aside = false;
+        }
+        // A skipped page that is not held any more ends the prefix there.
+        self.touched(page);
+    }
+
+    /// The pages set aside now.
+    pub fn aside(&self) -> impl Iterator<Item = usize> + '_ {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.aside)
+            .map(|(i, _)| i)
     }
 
     /// Feeds the answer for `page` in.
@@ -399,30 +431,38 @@ impl PageSet {
         Ok(out)
     }
 
-    /// The pages held from page 0 up to the first page not held yet, merged
-    /// in order. This is what a view may show during a load: pages answered
+    /// The pages held from page 0 up to the first page not held yet (a page
+    /// set aside after a failure does not stop it: what follows is shown
+    /// without it), merged in order. This is what a view may show during a load: pages answered
     /// out of order (page 2 before page 1) never put a later page's assets
     /// at an earlier page's positions, so what is shown only ever grows at
     /// its end until the load verifies it. Once every page is held it equals
     /// [`PageSet::merged`]. Pages merged by an earlier call are not merged
     /// again (the result shares their chunks).
     pub fn merged_prefix(&self) -> Result<LibraryIndex, PageError> {
-        let held: Vec<&LibraryIndex> = self.slots.iter().map_while(|s| s.assets.as_ref()).collect();
+        // Slots from page 0 on that are held, or set aside (skipped: what
+        // follows them is shown without them).
+        let prefix: Vec<Option<&LibraryIndex>> = self
+            .slots
+            .iter()
+            .take_while(|s| s.assets.is_some() || s.aside)
+            .map(|s| s.assets.as_ref())
+            .collect();
         let mut cache = self.prefix.borrow_mut();
         if cache
             .as_ref()
-            .is_some_and(|(done, _, _)| *done > held.len())
+            .is_some_and(|(done, _, _)| *done > prefix.len())
         {
             *cache = None;
         }
         let (done, ix, seen) = cache.get_or_insert_with(|| (0, LibraryIndex::new(), IdSet::new()));
-        for page in held.get(*done..).unwrap_or(&[]) {
+        for page in prefix.get(*done..).unwrap_or(&[]).iter().flatten() {
             if let Err(e) = ix.append_unique(page, seen) {
                 *cache = None;
                 return Err(e.into());
             }
         }
-        *done = held.len();
+        *done = prefix.len();
         ix.shrink_to_fit();
         Ok(ix.clone())
     }
@@ -432,7 +472,8 @@ impl PageSet {
     pub fn prefix_assets(&self) -> usize {
         self.slots
             .iter()
-            .map_while(|s| s.assets.as_ref())
+            .take_while(|s| s.assets.is_some() || s.aside)
+            .filter_map(|s| s.assets.as_ref())
             .map(LibraryIndex::len)
             .sum()
     }
@@ -749,6 +790,41 @@ mod tests {
         dedup.sort_unstable();
         dedup.dedup();
         assert_eq!(dedup.len(), ids.len());
+    }
+
+    #[test]
+    fn a_page_set_aside_lets_the_rest_load_and_show() {
+        let mut server = Server::new(35);
+        let mut set = PageSet::new(10).with_max_in_flight(2);
+        // Page 1 fails for good for now; the others answer.
+        let mut aside_once = false;
+        while let Some(r) = set.next_request() {
+            if r.page == 1 && !aside_once {
+                aside_once = true;
+                set.set_aside(1);
+                assert_eq!(set.aside().collect::<Vec<_>>(), [1]);
+                continue;
+            }
+            let resp = server.answer(&r);
+            set.on_response(r.page, resp).unwrap();
+        }
+        // Everything but page 1 is held and shown, in order; the load is not done.
+        assert_eq!(set.phase(), PageSetPhase::Loading);
+        assert!(!set.is_finished());
+        let shown = ids_of(&set.merged_prefix().unwrap());
+        let want: Vec<u32> = server.ids[..10]
+            .iter()
+            .chain(&server.ids[20..])
+            .copied()
+            .collect();
+        assert_eq!(shown, want);
+        assert_eq!(set.prefix_assets(), 25);
+        // Asked again later: it answers, and the load ends with every asset.
+        set.retry_aside(1);
+        assert_eq!(set.aside().count(), 0);
+        let set = run(set, &mut server, |_, _| {});
+        assert_eq!(set.phase(), PageSetPhase::Complete);
+        assert_eq!(ids_of(&set.merged().unwrap()), server.ids);
     }
 
     #[test]

@@ -675,6 +675,20 @@ impl LibrarySync {
         }
     }
 
+    /// A page failed for now: set it aside (see [`PageSet::set_aside`]).
+    pub fn set_page_aside(&mut self, page: usize) {
+        if let Some(p) = self.pages.as_mut() {
+            p.set_aside(page);
+        }
+    }
+
+    /// A set-aside page may be asked again.
+    pub fn retry_page(&mut self, page: usize) {
+        if let Some(p) = self.pages.as_mut() {
+            p.retry_aside(page);
+        }
+    }
+
     /// The answer for a page.
     pub fn on_page(&mut self, page: usize, response: PageResponse) -> Result<(), PageError> {
         let Some(pages) = self.pages.as_mut() else {

@@ -6,7 +6,7 @@ mod common;
 
 use common::gen::{generate, Rng};
 use immich_api::{AssetResponseDto, AssetTypeEnum};
-use library_core::{decode_page, AssetFlags, AssetKind, LibraryIndex};
+use library_core::{decode_page, AssetFlags, AssetKind, DecodeErrorKind, LibraryIndex};
 
 fn b64(s: &str) -> Vec<u8> {
     let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -190,10 +190,24 @@ fn byte_flips_never_panic_and_agree_with_a_json_validator() {
 
 #[test]
 fn hostile_shapes() {
-    let deep = format!("[{}", "[".repeat(1_000_000));
-    assert!(decode_page(deep.as_bytes()).is_err());
-    let deep_obj = format!("[{{\"id\":\"x\",\"a\":{}", "{\"a\":".repeat(100_000));
-    assert!(decode_page(deep_obj.as_bytes()).is_err());
+    // Deep nesting inside an asset, where the decoder skips an unknown
+    // member: the depth guard, not a syntax error, must stop it, at the
+    // opening bracket one past the limit (and not after reading it all).
+    const ID: &str = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9";
+    let head = format!(
+        "[{{\"id\":\"{ID}\",\"ownerId\":\"u\",\"localDateTime\":\"2024-03-01T12:00:00.000Z\",\
+         \"fileCreatedAt\":\"2024-03-01T11:00:00.000Z\",\"a\":"
+    );
+    for (open, name) in [("[", "arrays"), ("{\"a\":", "objects")] {
+        let deep = format!("{head}{}", open.repeat(1_000_000));
+        let e = decode_page(deep.as_bytes()).unwrap_err();
+        assert_eq!(e.kind, DecodeErrorKind::TooDeep, "{name}: {e:?}");
+        assert_eq!(e.offset, head.len() + 128 * open.len() + 1, "{name}: {e:?}");
+        // At the limit, closed: accepted as an unknown member.
+        let close = if open == "[" { "]" } else { "}" };
+        let ok = format!("{head}{}1{}}}]", open.repeat(128), close.repeat(128));
+        assert_eq!(decode_page(ok.as_bytes()).unwrap().len(), 1, "{name}");
+    }
     assert!(decode_page(&[0xff; 64]).is_err());
     assert!(decode_page(b"[\"\\u12").is_err());
     assert!(decode_page(b"[1e]").is_err());

@@ -116,6 +116,10 @@ export class FixtureServer {
     expect(r.ok()).toBeTruthy();
   }
 
+  async clearFaults(): Promise<void> {
+    await this.api.delete(this.control('faults'));
+  }
+
   async info(): Promise<any> {
     return (await this.api.get(this.control('info'))).json();
   }

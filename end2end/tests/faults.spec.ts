@@ -1,0 +1,165 @@
+// Server faults, injected with the fixture's fault controls: for each class,
+// what the person sees while it lasts (the grid stays, the status says what
+// happened in plain words) and that the app recovers on its own, ending with
+// exactly the server's set of ids.
+import type { Page } from '@playwright/test';
+import { test, expect, FixtureServer } from './support/server';
+import { AppPage } from './support/app';
+import { expectContent, serverAssets, shownByDefault } from './support/content';
+
+// Three pages of 1,000 (the app's page size): faults hit the second one.
+test.use({ fixtureOptions: { assets: 2500 } });
+
+const PAGE2 = { path: '/api/asset', queryContains: 'skip=1000&' };
+
+/** Opens the app fresh and returns its page object. */
+async function open(page: Page, server: FixtureServer): Promise<AppPage> {
+  const app = new AppPage(page);
+  await app.open(server.url);
+  return app;
+}
+
+/** The end state: up to date, no fault note, exactly the server's ids, and the screen's tiles right. */
+async function expectRecovered(app: AppPage, server: FixtureServer, timeout = 60_000): Promise<void> {
+  await app.waitCurrent(timeout);
+  const assets = await serverAssets(server);
+  expect(await app.loadedIds()).toEqual(assets.map((a) => a.id));
+  await expect(app.page.getByTestId('fault-note')).toHaveCount(0);
+  await expect(app.page.getByTestId('status-text')).toContainText('up to date');
+  expect(await expectContent(app.page, shownByDefault(assets), 'after recovery')).toBeGreaterThan(0);
+}
+
+/** While a page is set aside: the note names it and the cause, and the first page's tiles stay on screen. */
+async function expectAside(app: AppPage, server: FixtureServer, cause: RegExp): Promise<void> {
+  const note = app.page.getByTestId('fault-note');
+  await expect(note).toBeVisible({ timeout: 30_000 });
+  await expect(note).toContainText('Assets 1001–2000 could not be loaded');
+  await expect(note).toContainText(cause);
+  await expect(note).toContainText(/Showing the rest; trying again in \d+ s/);
+  const assets = shownByDefault(await serverAssets(server));
+  expect(await expectContent(app.page, assets, 'while a page is set aside')).toBeGreaterThan(0);
+}
+
+test.afterEach(async ({ server }) => {
+  await server.clearFaults();
+});
+
+test('500 on a page: retried, set aside with a notice, the rest shown, then loaded', async ({ page, server }) => {
+  // One try and three quick retries fail: the page is set aside.
+  await server.clearRequests();
+  await server.faults({ ...PAGE2, status: 500, times: 4 });
+  const app = await open(page, server);
+  await expectAside(app, server, /the server had an error/);
+  await expectRecovered(app, server);
+  const page2 = (await server.assetRequests()).filter((r) => r.query.includes('skip=1000&'));
+  expect(page2.map((r) => r.status)).toEqual([500, 500, 500, 500, 200]);
+});
+
+test('503 with Retry-After: the wait the server asks for is honoured', async ({ page, server }) => {
+  await server.clearRequests();
+  await server.faults({ ...PAGE2, status: 503, retryAfter: '2', times: 1 });
+  const asked: number[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/api/asset?') && r.url().includes('skip=1000&')) asked.push(Date.now());
+  });
+  const app = await open(page, server);
+  await expectRecovered(app, server);
+  expect(asked.length).toBe(2);
+  // Not the 250 ms backoff: the server's two seconds.
+  expect(asked[1] - asked[0]).toBeGreaterThanOrEqual(1900);
+});
+
+test('429 with a long Retry-After: set aside until then, with a notice', async ({ page, server }) => {
+  await server.faults({ ...PAGE2, status: 429, retryAfter: '12', times: 1 });
+  const app = await open(page, server);
+  await expectAside(app, server, /the server asked to slow down/);
+  await expect(page.getByTestId('fault-note')).toContainText(/trying again in 12 s/);
+  await expectRecovered(app, server);
+});
+
+test('an HTML error page from a proxy (502): retried, then loaded', async ({ page, server }) => {
+  await server.faults({ ...PAGE2, status: 502, html: true, times: 4 });
+  const app = await open(page, server);
+  await expectAside(app, server, /the server had an error/);
+  await expectRecovered(app, server);
+});
+
+test('a page that cannot be decoded: set aside at once, the rest kept, read later', async ({ page, server }) => {
+  await server.faults({ ...PAGE2, corrupt: true, times: 1 });
+  const app = await open(page, server);
+  await expectAside(app, server, /could not be read/);
+  await expectRecovered(app, server);
+});
+
+test('a body cut off mid-JSON: retried, then loaded', async ({ page, server }) => {
+  await server.faults({ ...PAGE2, truncate: true, times: 2 });
+  const app = await open(page, server);
+  await expectRecovered(app, server);
+  const page2 = (await server.assetRequests()).filter((r) => r.query.includes('skip=1000&'));
+  expect(page2.length).toBeGreaterThanOrEqual(3);
+});
+
+test('a dropped connection: retried, then loaded', async ({ page, server }) => {
+  await server.clearRequests();
+  await server.faults({ ...PAGE2, drop: true, times: 2 });
+  const app = await open(page, server);
+  await expectRecovered(app, server);
+  // Both drops happened (the browser may also retry a reset connection by itself).
+  expect(await (await fetch(`${server.url}/__fixture/faults`)).json()).toEqual([]);
+  const page2 = (await server.assetRequests()).filter((r) => r.query.includes('skip=1000&'));
+  expect(page2.length).toBeGreaterThanOrEqual(3);
+});
+
+test('a stalled answer: timed out, retried, then loaded', async ({ page, server }) => {
+  test.setTimeout(120_000);
+  await server.faults({ ...PAGE2, stall: true, stallMs: 120_000, times: 1 });
+  const app = await open(page, server);
+  // Meanwhile the first page is on screen and the load is still going.
+  await expect(app.tiles.first()).toBeVisible({ timeout: 30_000 });
+  await expect(app.progress).not.toHaveAttribute('data-state', 'current');
+  await expectRecovered(app, server, 60_000);
+});
+
+test('a wrong content type on a good body: read all the same', async ({ page, server }) => {
+  await server.faults({ ...PAGE2, contentType: 'text/html; charset=utf-8', times: 1 });
+  const app = await open(page, server);
+  await expectRecovered(app, server);
+});
+
+test('401 in the middle of a session: says so, keeps the grid, recovers on Retry', async ({ page, server }) => {
+  const app = await open(page, server);
+  await app.waitCurrent();
+  const before = await app.loadedIds();
+  const assets = shownByDefault(await serverAssets(server));
+  // The key is revoked: every API call is refused.
+  await server.faults({ pathPrefix: '/api/', status: 401, times: 1000 });
+  await page.getByTestId('refresh').click();
+  await expect(app.progress).toHaveAttribute('data-state', 'error', { timeout: 30_000 });
+  await expect(page.getByTestId('status-text')).toContainText('no longer accepts the credentials');
+  await expect(page.getByTestId('retry')).toBeVisible();
+  // The grid stays as it was.
+  expect(await app.loadedIds()).toEqual(before);
+  expect(await expectContent(page, assets, 'after a 401')).toBeGreaterThan(0);
+  // Signed in again: Retry loads.
+  await server.clearFaults();
+  await page.getByTestId('retry').click();
+  await expectRecovered(app, server);
+});
+
+test('a server down at the start: said in words, and the app tries again by itself', async ({ page, server }) => {
+  // `/api/user/me` fails the first try and its three quick retries.
+  await server.faults({ path: '/api/user/me', status: 503, times: 4 });
+  const app = await open(page, server);
+  await expect(app.progress).toHaveAttribute('data-state', 'error', { timeout: 30_000 });
+  await expect(page.getByTestId('status-text')).toContainText('The server is busy or restarting. Trying again in 2 s.');
+  // No click: it recovers on its own.
+  await expectRecovered(app, server);
+});
+
+test('pages shifting while loading: the app ends with exactly the server set', async ({ page, server }) => {
+  await server.faults({ ...PAGE2, latencyMs: 1500, times: 1 });
+  const app = await open(page, server);
+  await expect(app.tiles.first()).toBeVisible({ timeout: 30_000 });
+  await server.change({ new: 4, delete: 3 });
+  await expectRecovered(app, server);
+});
