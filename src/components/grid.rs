@@ -1110,14 +1110,24 @@ pub fn Grid(
                                     aria-rowindex=h.row.to_string()
                                     style=style
                                 >
-                                    <span role="columnheader" class="ig-header-cell">
-                                        <span role="heading" attr:aria-level=if h.month { "2" } else { "3" }>{h.text}</span>
-                                    </span>
+                                    <div role="columnheader" class="ig-header-cell">
+                                        {if h.month {
+                                            view! { <h2 class="ig-header-text">{h.text}</h2> }.into_any()
+                                        } else {
+                                            view! { <h3 class="ig-header-text">{h.text}</h3> }.into_any()
+                                        }}
+                                    </div>
                                 </div>
                             }
                         }
                     />
-                    <For each=move || sigs.tiles.get() key=|t| t.id children=tile_view />
+                    // The tiles' layer. Each numbered row below owns its tiles
+                    // (aria-owns), so in the accessibility tree this row is
+                    // left empty; it is their parent for tools that ignore
+                    // aria-owns.
+                    <div class="ig-tile-layer" role="row">
+                        <For each=move || sigs.tiles.get() key=|t| t.id children=tile_view />
+                    </div>
                     <For
                         each=move || sigs.rows.get()
                         key=|r| (r.index, r.owns.clone())

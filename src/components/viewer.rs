@@ -457,11 +457,15 @@ pub fn Viewer(
         if on_control(&e) {
             return;
         }
-        if let Some(t) = e
-            .current_target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        {
-            let _ = t.set_pointer_capture(e.pointer_id());
+        // A mouse drag may leave the stage; touches are captured by the
+        // browser already.
+        if e.pointer_type() == "mouse" {
+            if let Some(t) = e
+                .current_target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            {
+                let _ = t.set_pointer_capture(e.pointer_id());
+            }
         }
         let p = (f64::from(e.client_x()), f64::from(e.client_y()));
         let z = zoom.get_untracked();
