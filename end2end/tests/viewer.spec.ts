@@ -371,3 +371,33 @@ test('with an API key on another origin under /immich: the same viewer, files by
     await appServer.stop();
   }
 });
+
+test('a live photo plays its motion part on press; a stack shows its members and switches between them', async ({ page, server }) => {
+  const info = await server.info();
+  const key = info.users.find((u: any) => u.isAdmin).apiKey;
+  const all = (await serverAssets(server)) as any[];
+  const shown = shownByDefault(all) as any[];
+  const live = shown.find((a) => a.livePhotoVideoId);
+  expect(live, 'the fixture has a live photo').toBeTruthy();
+  await openApp(page, server, `?asset=${live.id}`);
+  await expect(viewer(page)).toBeVisible();
+  await page.getByTestId('viewer-motion').click();
+  const motion = page.getByTestId('viewer-motion-video');
+  await expect(motion).toBeAttached();
+  expect(await motion.getAttribute('src')).toContain(`/api/asset/file/${live.livePhotoVideoId}`);
+  await expect.poll(() => motion.evaluate((v: HTMLVideoElement) => v.readyState).catch(() => 4), { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+
+  const primary = shown.find((a) => (a.stackCount ?? 0) > 1);
+  expect(primary, 'the fixture has a stack').toBeTruthy();
+  const full = await (await fetch(`${server.url}/api/asset/${primary.id}`, { headers: { 'x-api-key': key } })).json();
+  const member = full.stack[0];
+  await page.goto(`${server.url}/?asset=${primary.id}`);
+  await expect(viewer(page)).toBeVisible();
+  const members = page.getByTestId('viewer-stack-member');
+  await expect(members).toHaveCount(full.stack.length + 1);
+  await members.nth(1).click();
+  await expect.poll(() => shownId(page)).toBe(member.id);
+  await expectPreviewDrawn(page, member.id);
+  await members.nth(0).click();
+  await expect.poll(() => shownId(page)).toBe(primary.id);
+});

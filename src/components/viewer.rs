@@ -323,6 +323,19 @@ pub fn Viewer(
         Some(id)
     });
 
+    // New grid data (a background sync, pages appended): the open asset
+    // keeps its place by id, so steps follow the new order.
+    Effect::new(move |_| {
+        let moved = data.with(|d| {
+            let o = opened.get_untracked()?;
+            let now = Opened::by_id(d, &o.id, o.pushed)?;
+            (now.pos != o.pos || now.lib != o.lib).then_some(now)
+        });
+        if let Some(now) = moved {
+            opened.set(Some(now));
+        }
+    });
+
     // The original, once the person zooms in.
     Effect::new(move |_| {
         if !want_original.get() {
