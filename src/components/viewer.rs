@@ -205,6 +205,30 @@ pub fn Viewer(
     let info_open = RwSignal::new(false);
     let full = RwSignal::new(None::<(AssetId, Result<immich_api::AssetResponseDto, String>)>);
     let gesture = StoredValue::new_local(Gesture::default());
+    // The opened asset's stack (its record's members), kept while a member
+    // is shown (a member's own record has no stack).
+    let stack_members = RwSignal::new(None::<Vec<(String, String)>>);
+    Effect::new(move |_| {
+        let open_id = opened.with(|o| o.as_ref().map(|o| o.id.clone()));
+        full.with(|f| {
+            let Some((id, Ok(a))) = f.as_ref() else {
+                return;
+            };
+            if Some(id) != open_id.as_ref() {
+                return;
+            }
+            let all = a.stack.as_ref().filter(|s| !s.is_empty()).map(|members| {
+                let mut all = vec![(a.id.clone(), a.original_file_name.clone())];
+                all.extend(
+                    members
+                        .iter()
+                        .map(|m| (m.id.clone(), m.original_file_name.clone())),
+                );
+                all
+            });
+            stack_members.set(all);
+        });
+    });
 
     // Loads `q` of `id`; `then` gets its URL (at once when it is held, or
     // when the fetch already running for it ends).
@@ -414,6 +438,7 @@ pub fn Viewer(
         });
         if let Some(n) = next {
             member.set(None);
+            stack_members.set(None);
             opened.set(Some(n));
         }
     };
@@ -660,19 +685,7 @@ pub fn Viewer(
             })),
         );
     };
-    let stack = move || {
-        full.with(|f| {
-            let a = f.as_ref().and_then(|(_, r)| r.as_ref().ok())?;
-            let members = a.stack.as_ref().filter(|s| !s.is_empty())?;
-            let mut all = vec![(a.id.clone(), a.original_file_name.clone())];
-            all.extend(
-                members
-                    .iter()
-                    .map(|m| (m.id.clone(), m.original_file_name.clone())),
-            );
-            Some(all)
-        })
-    };
+    let stack = move || stack_members.get();
     let opened_id = move || opened.with(|o| o.as_ref().map(|o| o.id.clone()));
 
     view! {
