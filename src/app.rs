@@ -10,10 +10,10 @@ use library_core::{apply_with_counts, FilterCounts, LibraryIndex};
 use crate::{
     components::{
         connect::Connect,
-        detail::Detail,
         filters::Filters,
         grid::{Grid, GridControls, GridData, GridLayoutPrefs},
         status::StatusBar,
+        viewer::{asset_in_url, write_asset_url, Opened, Viewer},
     },
     data::{
         client::Client,
@@ -43,11 +43,18 @@ fn index_extends(old: &LibraryIndex, new: &LibraryIndex) -> bool {
 
 /// A header button that opens and closes a panel.
 #[component]
-fn PanelToggle(open: RwSignal<bool>, label: &'static str, testid: &'static str) -> impl IntoView {
+fn PanelToggle(
+    open: RwSignal<bool>,
+    label: &'static str,
+    testid: &'static str,
+    /// Extra classes.
+    #[prop(optional)]
+    class: &'static str,
+) -> impl IntoView {
     view! {
         <button
             type="button"
-            class="ig-button"
+            class=format!("ig-button {class}")
             data-testid=testid
             aria-expanded=move || open.get().to_string()
             on:click=move |_| open.update(|o| *o = !*o)
@@ -120,8 +127,47 @@ pub fn App() -> impl IntoView {
     // Thumbnails come from the server's full address (its path kept), with
     // the session's credentials.
     let thumbs = Signal::derive(move || ThumbSource::for_session(&session.get()));
-    let selected = RwSignal::new(None::<u32>);
+    // The viewer: the opened asset, and the tile to give focus back to.
+    let opened = RwSignal::new(None::<Opened>);
+    let reveal = RwSignal::new(None::<u32>);
+    // A deep link (`?asset=ID`) opens once the grid holds that asset.
+    let deep_link = RwSignal::new(asset_in_url());
+    Effect::new(move |_| {
+        let Some(id) = deep_link.get() else { return };
+        if let Some(o) = grid_data.with(|d| Opened::by_id(d, &id, false)) {
+            deep_link.set(None);
+            opened.set(Some(o));
+        }
+    });
+    // Back and Forward: the URL says which asset is open, if any.
+    let history = window_event_listener(leptos::ev::popstate, move |_| {
+        let want = asset_in_url();
+        let now = opened.with_untracked(|o| o.as_ref().map(|o| o.id.clone()));
+        if want == now {
+            return;
+        }
+        match want {
+            None => {
+                if let Some(o) = opened.get_untracked() {
+                    opened.set(None);
+                    reveal.set(Some(o.lib));
+                }
+            }
+            Some(id) => match grid_data.with_untracked(|d| Opened::by_id(d, &id, false)) {
+                Some(o) => opened.set(Some(o)),
+                None => deep_link.set(Some(id)),
+            },
+        }
+    });
+    on_cleanup(move || history.remove());
+    let on_activate = Callback::new(move |lib: u32| {
+        if let Some(o) = grid_data.with_untracked(|d| Opened::at_lib(d, lib, true)) {
+            write_asset_url(Some(&o.id), true);
+            opened.set(Some(o));
+        }
+    });
     let filters_open = RwSignal::new(false);
+    let menu_open = RwSignal::new(false);
     let connect_open = RwSignal::new(false);
     // Refused credentials or an unreachable server: offer the connect screen.
     Effect::new(move |_| {
@@ -144,9 +190,13 @@ pub fn App() -> impl IntoView {
             <Show when=move || !embed>
                 <header class="ig-bar">
                     <h1 class="ig-title">"immich-grid"</h1>
-                    <PanelToggle open=filters_open label="Filters" testid="toggle-filters" />
-                    <GridControls prefs=prefs />
-                    <PanelToggle open=connect_open label="Connect" testid="toggle-connect" />
+                    // On phones the controls fold behind one button (style/main.css).
+                    <PanelToggle open=menu_open label="Menu" testid="toggle-menu" class="ig-menu-toggle" />
+                    <div class="ig-bar-controls" class:open=move || menu_open.get() data-testid="bar-controls">
+                        <PanelToggle open=filters_open label="Filters" testid="toggle-filters" />
+                        <GridControls prefs=prefs />
+                        <PanelToggle open=connect_open label="Connect" testid="toggle-connect" />
+                    </div>
                 </header>
             </Show>
             <StatusBar library=library />
@@ -167,16 +217,19 @@ pub fn App() -> impl IntoView {
                             data=grid_data
                             thumbs=thumbs.get()
                             layout=prefs
-                            on_activate=Callback::new(move |i| selected.set(Some(i)))
+                            on_activate=on_activate
+                            reveal=reveal
                         />
                     }
                 }}
             </main>
-            <Show when=move || selected.get().is_some()>
-                <Detail
-                    index=Signal::derive(move || grid_data.with(|d| d.index.clone()))
-                    selected=selected
+            <Show when=move || opened.with(Option::is_some)>
+                <Viewer
+                    data=grid_data
+                    opened=opened
+                    thumbs=thumbs
                     session=session
+                    on_close=Callback::new(move |lib| reveal.set(Some(lib)))
                 />
             </Show>
         </div>

@@ -9,6 +9,7 @@ mod app;
 pub mod components;
 pub mod data;
 mod debug_hook;
+pub mod format;
 mod thumbhash;
 pub mod url_state;
 

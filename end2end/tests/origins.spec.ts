@@ -103,12 +103,13 @@ test('an API key on another origin under /immich: grid, thumbnails, detail, filt
     expect(thumbs.length).toBeGreaterThan(5);
     for (const t of thumbs) expect(t.status, t.path).toBe(200);
 
-    // The detail view: the full record from GET /immich/api/asset/{id}.
+    // The viewer's info panel: the full record from GET /immich/api/asset/{id}.
     await app.tiles.first().click();
-    await expect(page.getByTestId('detail-facts')).toBeVisible();
+    await page.getByTestId('viewer-info-toggle').click();
+    await expect(page.getByTestId('viewer-facts')).toBeVisible();
     const detailId = (await app.loadedIds())[0];
     expect((await api.requests()).some((r) => r.path === `/api/asset/${detailId}` && r.status === 200)).toBeTruthy();
-    await page.getByTestId('detail-close').click();
+    await page.getByTestId('viewer-close').click();
 
     // A reload answers 304 for every /api/asset request.
     await api.clearRequests();

@@ -154,7 +154,7 @@ impl GridLayoutPrefs {
     fn config(&self, width: f32) -> LayoutConfig {
         LayoutConfig {
             width: width.max(1.0),
-            target_row_height: self.sanitized().target,
+            target_row_height: phone_target(self.sanitized().target, width),
             gap: GAP,
             mode: match self.mode {
                 GridMode::Justified => LayoutMode::Justified,
@@ -167,6 +167,20 @@ impl GridLayoutPrefs {
         }
     }
 }
+
+/// The row height (or tile size) used at `width`: the person's choice,
+/// but on a phone's width (below [`PHONE_WIDTH`]) at most a size that puts
+/// 3–4 photos in a row, as the phone layouts of Immich and Google Photos do.
+pub fn phone_target(target: f32, width: f32) -> f32 {
+    if width < PHONE_WIDTH {
+        target.min((width / 4.2).max(TARGET_RANGE.0 / 2.0))
+    } else {
+        target
+    }
+}
+
+/// Widths below this are laid out for phones (matches style/*.css).
+pub const PHONE_WIDTH: f32 = 600.0;
 
 /// Geometry tunables; the header heights must match `style/grid.css`.
 const GAP: f32 = 4.0;
@@ -195,6 +209,51 @@ struct HeaderItem {
     /// Width in px for a day beside other days; `None` = the grid's width.
     width: Option<f64>,
     month: bool,
+    /// `aria-rowindex` (see [`row_index`]).
+    row: u32,
+}
+
+/// A row of tiles for assistive technology: an empty `role=row` element
+/// that owns (`aria-owns`) the tiles of one row of the layout, which stay
+/// pooled and absolutely positioned in the spacer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct RowItem {
+    /// `aria-rowindex` (see [`row_index`]).
+    index: u32,
+    /// Element ids of the row's tiles (`ig-t-{display position}`).
+    owns: String,
+}
+
+/// What a row of the grid is, for its `aria-rowindex`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowKind {
+    /// The month header of a group that starts a month.
+    Month,
+    /// The day header of a group.
+    Day,
+    /// A row of tiles starting at this display position.
+    Tiles(u32),
+}
+
+/// The `aria-rowindex` of a row of group `group` (whose first tile is at
+/// display position `first`): numbered over the whole library, not the band
+/// on screen. Each group counts room for its two headers, so indices grow
+/// down the grid whatever is laid out yet, and stay at most
+/// [`row_count`]: `first + 2·group + 1` for the month header, `+ 2` for the
+/// day header, and `tile + 2·group + 3` for a row starting at `tile`.
+pub fn row_index(first: u32, group: u32, kind: RowKind) -> u32 {
+    let base = group.saturating_mul(2);
+    match kind {
+        RowKind::Month => first.saturating_add(base).saturating_add(1),
+        RowKind::Day => first.saturating_add(base).saturating_add(2),
+        RowKind::Tiles(tile) => tile.saturating_add(base).saturating_add(3),
+    }
+}
+
+/// `aria-rowcount` of a grid of `tiles` tiles in `groups` day groups: the
+/// largest [`row_index`] it can have.
+pub fn row_count(tiles: u32, groups: u32) -> u32 {
+    tiles.saturating_add(groups.saturating_mul(2))
 }
 
 impl HeaderItem {
@@ -249,6 +308,8 @@ struct Frame {
     /// Slots re-used for another asset.
     assigned: Vec<(ArcRwSignal<Arc<TileInfo>>, Arc<TileInfo>)>,
     headers: Option<Vec<HeaderItem>>,
+    rows: Option<Vec<RowItem>>,
+    row_count: u32,
     marks: Option<Vec<ScrubberMark>>,
     scrub: f64,
     scaled: bool,
@@ -271,6 +332,7 @@ struct Engine {
     slots: Vec<SlotEntry>,
     next_slot: u32,
     headers: Vec<HeaderItem>,
+    rows: Vec<RowItem>,
     marks_for: f64,
     /// The total height changed while scrolling a scaled map; applied on settle.
     map_stale: bool,
@@ -303,6 +365,7 @@ impl Engine {
             slots: Vec::new(),
             next_slot: 0,
             headers: Vec::new(),
+            rows: Vec::new(),
             marks_for: -1.0,
             map_stale: false,
             infos_stale: false,
@@ -488,6 +551,7 @@ impl Engine {
             let Some(info) = self.geo.group(g) else {
                 continue;
             };
+            let first = info.tiles.start;
             if let Some(m) = info.month_header {
                 let y = self.sync.dom_y(info.top).round();
                 headers.push(HeaderItem {
@@ -501,6 +565,7 @@ impl Engine {
                     x: 0.0,
                     width: None,
                     month: true,
+                    row: row_index(first, g, RowKind::Month),
                 });
             }
             if DAY_HEADER > 0.0 && self.geo.section_count() > 0 {
@@ -515,6 +580,7 @@ impl Engine {
                     x: f64::from(info.x),
                     width: (!alone).then_some(f64::from(info.width)),
                     month: false,
+                    row: row_index(first, g, RowKind::Day),
                 });
             }
         }
@@ -522,6 +588,32 @@ impl Engine {
             self.headers = headers.clone();
             frame.headers = Some(headers);
         }
+        // Rows of tiles: consecutive visible tiles of one group at one top.
+        let mut rows: Vec<RowItem> = Vec::new();
+        let mut last: Option<(u32, f32)> = None;
+        for r in self.geo.visible_tiles(&win) {
+            let g = self.geo.group_of_tile(r.index);
+            if last != Some((g, r.y as f32)) {
+                let first = self.geo.group(g).map_or(0, |i| i.tiles.start);
+                rows.push(RowItem {
+                    index: row_index(first, g, RowKind::Tiles(r.index)),
+                    owns: String::new(),
+                });
+                last = Some((g, r.y as f32));
+            }
+            if let Some(row) = rows.last_mut() {
+                if !row.owns.is_empty() {
+                    row.owns.push(' ');
+                }
+                row.owns.push_str("ig-t-");
+                row.owns.push_str(&r.index.to_string());
+            }
+        }
+        if rows != self.rows {
+            self.rows = rows.clone();
+            frame.rows = Some(rows);
+        }
+        frame.row_count = row_count(self.geo.len(), self.geo.group_count());
 
         let total = self.geo.total_height();
         if total != self.marks_for {
@@ -630,6 +722,29 @@ impl Engine {
 
     /// Keyboard navigation: the target display position and the scroll top
     /// that shows it.
+    /// The display position of library index `lib`, if shown.
+    fn focus_of(&self, lib: u32) -> Option<u32> {
+        u32::try_from(self.data.order.iter().position(|&l| l == lib)?).ok()
+    }
+
+    /// Focus on the tile of library index `lib`, scrolled into view: its
+    /// display position and the scroll top.
+    fn reveal(&mut self, lib: u32) -> Option<(u32, f64)> {
+        if self.geo.is_empty() || self.vh < 1.0 {
+            return None;
+        }
+        let to = self.focus_of(lib)?;
+        let real = self.sync.real();
+        let anchor = self.geo.anchor_at(real);
+        let vh = self.vh;
+        // Lay out the target's group first, then keep the view still.
+        let _ = self.geo.scroll_into_view(to, real, vh);
+        let real = anchor.map_or(real, |a| self.geo.scroll_top_for_anchor(a, vh));
+        let st = self.geo.scroll_into_view(to, real, vh);
+        self.focus = to;
+        Some((to, st))
+    }
+
     fn navigate(&mut self, key: NavKey) -> Option<(u32, f64)> {
         if self.geo.is_empty() || self.vh < 1.0 {
             return None;
@@ -661,6 +776,8 @@ struct Sigs {
     engine: StoredValue<Engine, LocalStorage>,
     tiles: RwSignal<Vec<TileSlot>>,
     headers: RwSignal<Vec<HeaderItem>>,
+    rows: RwSignal<Vec<RowItem>>,
+    row_count: RwSignal<u32>,
     marks: RwSignal<Vec<ScrubberMark>>,
     scrub: RwSignal<f64>,
     /// False from a fast frame until [`CALM_AFTER`] later.
@@ -696,6 +813,12 @@ impl Sigs {
         }
         if let Some(h) = frame.headers {
             self.headers.set(h);
+        }
+        if let Some(r) = frame.rows {
+            self.rows.set(r);
+        }
+        if self.row_count.get_untracked() != frame.row_count {
+            self.row_count.set(frame.row_count);
         }
         if let Some(m) = frame.marks {
             self.marks.set(m);
@@ -789,6 +912,10 @@ pub fn Grid(
     layout: Signal<GridLayoutPrefs>,
     /// Enter or click on a tile, with the tile's index into `data.index`.
     on_activate: Callback<u32>,
+    /// A library index whose tile should be scrolled into view and take the
+    /// focus (set when the viewer closes; the grid clears it).
+    #[prop(optional)]
+    reveal: Option<RwSignal<Option<u32>>>,
 ) -> impl IntoView {
     let scroller = NodeRef::<html::Div>::new();
     let spacer = NodeRef::<html::Div>::new();
@@ -796,6 +923,8 @@ pub fn Grid(
         engine: StoredValue::new_local(Engine::new(layout.get_untracked().sanitized())),
         tiles: RwSignal::new(Vec::new()),
         headers: RwSignal::new(Vec::new()),
+        rows: RwSignal::new(Vec::new()),
+        row_count: RwSignal::new(0),
         marks: RwSignal::new(Vec::new()),
         scrub: RwSignal::new(0.0),
         calm: RwSignal::new(true),
@@ -874,6 +1003,26 @@ pub fn Grid(
         }
     });
 
+    // Focus back on a tile (the viewer closed): scroll it into view if the
+    // person moved, then focus it.
+    if let Some(reveal) = reveal {
+        Effect::new(move |_| {
+            let Some(lib) = reveal.get() else { return };
+            reveal.set(None);
+            // Twice: the first jump lays out the groups around the target,
+            // whose real heights may move it; the second puts it in view.
+            for _ in 0..2 {
+                if let Some(Some((_, st))) = sigs.engine.try_update_value(|e| e.reveal(lib)) {
+                    sigs.jump(st);
+                }
+            }
+            if let Some(to) = sigs.engine.with_value(|e| e.focus_of(lib)) {
+                sigs.focus.set(to);
+                sigs.pending_focus.set(Some(to));
+            }
+        });
+    }
+
     let on_keydown = move |ev: web_sys::KeyboardEvent| {
         if ev.alt_key() || ev.ctrl_key() || ev.meta_key() {
             return;
@@ -927,13 +1076,14 @@ pub fn Grid(
                 role="grid"
                 aria-label="Photos"
                 aria-multiselectable="false"
+                aria-rowcount=move || sigs.row_count.get().to_string()
                 data-testid="grid"
                 tabindex="0"
                 node_ref=scroller
                 on:scroll=move |_| sigs.schedule()
                 on:keydown=on_keydown
             >
-                <div class="ig-spacer" role="row" node_ref=spacer>
+                <div class="ig-spacer" role="presentation" node_ref=spacer>
                     // Keyed by place and text: a header at the same place that
                     // names another date (the index changed) is a new header.
                     <For
@@ -941,18 +1091,40 @@ pub fn Grid(
                         key=|h| (h.key, h.text.clone())
                         children=move |h| {
                             let style = h.style();
+                            // A row holding a heading: month headings at level 2
+                            // (under the page's title), days at level 3.
                             view! {
                                 <div
                                     class=if h.month { "ig-month-header" } else { "ig-day-header" }
-                                    aria-hidden="true"
+                                    role="row"
+                                    aria-rowindex=h.row.to_string()
                                     style=style
                                 >
-                                    {h.text}
+                                    <div role="columnheader" class="ig-header-cell">
+                                        {if h.month {
+                                            view! { <h2 class="ig-header-text">{h.text}</h2> }.into_any()
+                                        } else {
+                                            view! { <h3 class="ig-header-text">{h.text}</h3> }.into_any()
+                                        }}
+                                    </div>
                                 </div>
                             }
                         }
                     />
-                    <For each=move || sigs.tiles.get() key=|t| t.id children=tile_view />
+                    // The tiles' layer. Each numbered row below owns its tiles
+                    // (aria-owns), so in the accessibility tree this row is
+                    // left empty; it is their parent for tools that ignore
+                    // aria-owns.
+                    <div class="ig-tile-layer" role="row">
+                        <For each=move || sigs.tiles.get() key=|t| t.id children=tile_view />
+                    </div>
+                    <For
+                        each=move || sigs.rows.get()
+                        key=|r| (r.index, r.owns.clone())
+                        children=|r| view! {
+                            <div class="ig-a11y-row" role="row" aria-rowindex=r.index.to_string() aria-owns=r.owns></div>
+                        }
+                    />
                 </div>
             </div>
             <Scrubber marks=sigs.marks position=sigs.scrub on_seek=on_seek />
@@ -1014,6 +1186,37 @@ pub fn GridControls(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn row_indices_grow_down_the_grid_within_the_count() {
+        // Groups of 3, 1 and 4 tiles; a row of two tiles in the first and last.
+        let groups = [(0u32, 3u32), (3, 1), (4, 4)];
+        let mut all = Vec::new();
+        for (g, &(first, n)) in groups.iter().enumerate() {
+            let g = g as u32;
+            all.push(row_index(first, g, RowKind::Month));
+            all.push(row_index(first, g, RowKind::Day));
+            for t in (first..first + n).step_by(2) {
+                all.push(row_index(first, g, RowKind::Tiles(t)));
+            }
+        }
+        assert!(all.windows(2).all(|w| w[0] < w[1]), "{all:?}");
+        assert_eq!(all[0], 1);
+        // A row that starts at the very last tile has the largest index.
+        assert_eq!(row_index(4, 2, RowKind::Tiles(7)), row_count(8, 3));
+        assert!(all.iter().all(|&i| i <= row_count(8, 3)));
+    }
+
+    #[test]
+    fn phones_get_three_to_four_photos_a_row() {
+        // 390 px: rows of ~93 px, so 4:3 photos come 3 a row and squares 4.
+        let h = phone_target(220.0, 390.0);
+        assert!((90.0..=95.0).contains(&h), "{h}");
+        assert!((3.0..=4.5).contains(&(390.0 / (h * 4.0 / 3.0))));
+        // A smaller choice is kept; wide screens keep the choice.
+        assert_eq!(phone_target(80.0, 390.0), 80.0);
+        assert_eq!(phone_target(220.0, 1280.0), 220.0);
+    }
 
     #[test]
     fn prefs_parse_or_fall_back() {

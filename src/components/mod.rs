@@ -1,9 +1,10 @@
 //! UI components, one a file.
 
 pub mod connect;
-pub mod detail;
 pub mod filters;
 pub mod grid;
+pub mod info;
 pub mod scrubber;
 pub mod status;
 pub mod tile;
+pub mod viewer;

@@ -55,6 +55,21 @@ pub fn ticks_path(marks: &[ScrubberMark]) -> String {
     d
 }
 
+/// Where a key moves the scrubber as a slider (`None`: not its key): arrows
+/// by 1 % of the library, Page Up/Down by 10 %, Home and End to the ends.
+pub fn slider_key(key: &str, now: f64) -> Option<f64> {
+    let to = match key {
+        "ArrowUp" | "ArrowLeft" => now - 0.01,
+        "ArrowDown" | "ArrowRight" => now + 0.01,
+        "PageUp" => now - 0.1,
+        "PageDown" => now + 0.1,
+        "Home" => 0.0,
+        "End" => 1.0,
+        _ => return None,
+    };
+    Some(to.clamp(0.0, 1.0))
+}
+
 /// The scrubber column. Fractions are of the whole grid's height (0 = top).
 #[component]
 pub fn Scrubber(
@@ -110,8 +125,25 @@ pub fn Scrubber(
             class="ig-scrubber"
             class:dragging=move || dragging.get()
             data-testid="scrubber"
-            aria-hidden="true"
+            role="slider"
+            tabindex="0"
+            aria-label="Position in the library"
+            aria-orientation="vertical"
+            aria-valuemin="0"
+            aria-valuemax="100"
+            aria-valuenow=move || format!("{:.0}", position.get().clamp(0.0, 1.0) * 100.0)
+            aria-valuetext=move || {
+                let f = position.get().clamp(0.0, 1.0);
+                marks.with(|m| mark_at(m, f).map(month_label)).unwrap_or_default()
+            }
             node_ref=root
+            on:keydown=move |ev: web_sys::KeyboardEvent| {
+                let now = position.get_untracked().clamp(0.0, 1.0);
+                if let Some(f) = slider_key(&ev.key(), now) {
+                    ev.prevent_default();
+                    on_seek.run(f);
+                }
+            }
             on:pointerdown=move |ev: web_sys::PointerEvent| {
                 if ev.button() != 0 {
                     return;
@@ -185,6 +217,16 @@ mod tests {
             top: fraction * 1000.0,
             fraction,
         }
+    }
+
+    #[test]
+    fn slider_keys() {
+        assert_eq!(slider_key("End", 0.3), Some(1.0));
+        assert_eq!(slider_key("Home", 0.3), Some(0.0));
+        assert_eq!(slider_key("PageDown", 0.95), Some(1.0));
+        assert_eq!(slider_key("ArrowUp", 0.0), Some(0.0));
+        assert!((slider_key("ArrowDown", 0.5).unwrap_or(0.0) - 0.51).abs() < 1e-9);
+        assert_eq!(slider_key("a", 0.5), None);
     }
 
     #[test]

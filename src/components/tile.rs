@@ -354,6 +354,8 @@ pub fn Tile(
     };
     let d5 = disp.clone();
     let pos_attr = move || d5().to_string();
+    // The element id its row owns (`aria-owns`, see grid.rs).
+    let d6 = disp.clone();
     let id_attr = asset.clone();
     let label = {
         let info = info.clone();
@@ -369,6 +371,7 @@ pub fn Tile(
             data-index=index_attr
             data-id=id_attr
             data-pos=pos_attr
+            id=move || format!("ig-t-{}", d6())
             tabindex=tabindex
             aria-label=label
             node_ref=node

@@ -317,9 +317,29 @@ impl Client {
         signal: Option<&AbortSignal>,
     ) -> Result<web_sys::Blob, ApiError> {
         let id = AssetId::parse(id).map_err(ApiError::BadPath)?;
-        let resp = self
-            .send(&Route::thumbnail(&id, format), None, signal)
-            .await?;
+        self.blob(&Route::thumbnail(&id, format), limits::IMAGE_BYTES, signal)
+            .await
+    }
+
+    /// `GET /api/asset/file/{id}` (the original) as a blob, at most
+    /// [`limits::ORIGINAL_BYTES`]. The id is checked first.
+    pub async fn original(
+        &self,
+        id: &AssetId,
+        signal: Option<&AbortSignal>,
+    ) -> Result<web_sys::Blob, ApiError> {
+        self.blob(&Route::original(id), limits::ORIGINAL_BYTES, signal)
+            .await
+    }
+
+    /// A binary answer as a blob of its `Content-Type`, read up to `limit`.
+    pub async fn blob(
+        &self,
+        route: &Route,
+        limit: u64,
+        signal: Option<&AbortSignal>,
+    ) -> Result<web_sys::Blob, ApiError> {
+        let resp = self.send(route, None, signal).await?;
         let status = resp.status();
         if !(200..300).contains(&status) {
             let body = self
@@ -329,7 +349,7 @@ impl Client {
             return Err(status_error(status, &resp.status_text(), &body));
         }
         let mime = resp.headers().get("content-type").unwrap_or_default();
-        let body = self.read_limited(&resp, limits::IMAGE_BYTES).await?;
+        let body = self.read_limited(&resp, limit).await?;
         let bytes = js_sys::Uint8Array::from(body.as_slice());
         let parts = js_sys::Array::of1(&bytes);
         let options = web_sys::BlobPropertyBag::new();

@@ -22,6 +22,10 @@ pub const SMALL_JSON_BYTES: u64 = 4 * MIB;
 /// The most one thumbnail or preview image may be: 16 MiB (Immich's are
 /// tens of kilobytes, previews a few hundred).
 pub const IMAGE_BYTES: u64 = 16 * MIB;
+/// The most one original file may be when it must be fetched (an API-key
+/// session cannot stream it into `<video>` or `<img>`, which cannot send the
+/// header): 512 MiB. A cookie session streams originals and reads no body.
+pub const ORIGINAL_BYTES: u64 = 512 * MIB;
 /// The most read of an error answer, for its message: 64 KiB.
 pub const ERROR_BYTES: u64 = 64 * 1024;
 

@@ -11,6 +11,7 @@ pub mod client;
 pub mod kv;
 pub mod limits;
 pub mod loader;
+pub mod media;
 pub mod prefs;
 pub mod session;
 pub mod thumbs;

@@ -51,10 +51,16 @@ impl ThumbSource {
     /// kept; `None` when `id` is not a UUID (nothing is then requested).
     pub fn url(&self, id: &str) -> Option<String> {
         let route = Route::thumbnail(&AssetId::parse(id).ok()?, ThumbFormat::Webp);
-        Some(match &self.server {
+        Some(self.route_url(&route))
+    }
+
+    /// The absolute URL of `route` on the server (its path kept); the bare
+    /// route for the page's own origin.
+    pub fn route_url(&self, route: &Route) -> String {
+        match &self.server {
             Some(server) => route.url(server),
             None => route.as_str().to_owned(),
-        })
+        }
     }
 
     /// Whether thumbnails must be fetched with a header instead of `<img src>`.
@@ -63,7 +69,7 @@ impl ThumbSource {
     }
 
     /// The client that fetches them (API-key sessions only).
-    fn client(&self) -> Option<Client> {
+    pub(crate) fn client(&self) -> Option<Client> {
         let server = self.server.clone()?;
         let key = self.api_key.clone()?;
         Some(Client::with(server, Auth::ApiKey(key), self.cross_origin))

@@ -178,6 +178,11 @@ impl Route {
         };
         Self::fixed(&["asset", "thumbnail", id.as_str()]).with_query(f)
     }
+
+    /// `GET /api/asset/file/{id}`: the original file (served with `Range`).
+    pub fn original(id: &AssetId) -> Self {
+        Self::fixed(&["asset", "file", id.as_str()])
+    }
 }
 
 /// Percent-encodes every byte outside the URL's unreserved set.

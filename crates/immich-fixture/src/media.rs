@@ -9,7 +9,7 @@ use crate::{
     error::ApiError,
     query_pairs,
     store::Kind,
-    thumbs::{fit, Format},
+    thumbs::{fit, Format, ORIGINAL_SIZE},
     AppState,
 };
 use axum::{
@@ -40,6 +40,16 @@ fn image_response(bytes: &[u8], mime: &'static str) -> Response {
 }
 
 fn render_for(state: &AppState, idx: u32, format: Format) -> Result<Response, ApiError> {
+    render_sized(state, idx, format, format.long_side())
+}
+
+/// An image of asset `idx` whose long side is `long_side` pixels.
+fn render_sized(
+    state: &AppState,
+    idx: u32,
+    format: Format,
+    long_side: u32,
+) -> Result<Response, ApiError> {
     let look = {
         let store = state.read();
         let a = store
@@ -47,7 +57,7 @@ fn render_for(state: &AppState, idx: u32, format: Format) -> Result<Response, Ap
             .ok_or_else(|| ApiError::bad_request("Not found or no asset.view access"))?;
         look(&store, &state.0.palette, a)
     };
-    let (w, h) = fit(look.width, look.height, format.long_side());
+    let (w, h) = fit(look.width, look.height, long_side);
     let bytes = state
         .0
         .images
@@ -88,7 +98,8 @@ pub async fn thumbnail(
         .map_err(|_| ApiError::status(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"))?
 }
 
-/// `GET /api/asset/file/{id}`: images as a generated JPEG preview, videos as the MP4 clip.
+/// `GET /api/asset/file/{id}`: images as a generated JPEG larger than the
+/// preview ([`ORIGINAL_SIZE`]), videos as the MP4 clip (with `Range`).
 pub async fn file(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -108,7 +119,7 @@ pub async fn file(
     if kind == Kind::Video {
         return Ok(ranged(&headers, CLIP_MP4, "video/mp4"));
     }
-    tokio::task::spawn_blocking(move || render_for(&state, idx, Format::Jpeg))
+    tokio::task::spawn_blocking(move || render_sized(&state, idx, Format::Jpeg, ORIGINAL_SIZE))
         .await
         .map_err(|_| ApiError::status(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"))?
 }

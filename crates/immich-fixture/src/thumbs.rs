@@ -22,6 +22,9 @@ pub const WEBP_SIZE: u32 = 250;
 /// Long side of the `JPEG` preview. Immich uses 1440; the fixture caps it at
 /// 720 so previews render fast even in debug builds (the app scales it anyway).
 pub const JPEG_SIZE: u32 = 720;
+/// Long side of an image's "original" (`GET /api/asset/file/{id}`): larger
+/// than the preview, so a zoom visibly loads another file.
+pub const ORIGINAL_SIZE: u32 = 1440;
 
 /// The two thumbnail formats of `GET /api/asset/thumbnail/{id}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
