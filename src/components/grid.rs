@@ -198,15 +198,14 @@ struct HeaderItem {
 }
 
 impl HeaderItem {
-    /// The inline style placing the header (one compositor transform, as tiles).
-    fn style(&self) -> String {
-        match self.width {
-            Some(w) => format!(
-                "transform:translate3d({}px,{}px,0);width:{}px",
-                self.x, self.y, w
-            ),
-            None => format!("transform:translate3d(0,{}px,0)", self.y),
-        }
+    /// The transform placing the header (one compositor transform, as
+    /// tiles) and its width; set through CSSOM, which a strict CSP allows
+    /// where a `style` attribute is refused.
+    fn placement(&self) -> (String, Option<String>) {
+        (
+            format!("translate3d({}px,{}px,0)", self.x, self.y),
+            self.width.map(|w| format!("{w}px")),
+        )
     }
 }
 
@@ -950,12 +949,13 @@ pub fn Grid(
                         each=move || sigs.headers.get()
                         key=|h| (h.key, h.text.clone())
                         children=move |h| {
-                            let style = h.style();
+                            let (transform, width) = h.placement();
                             view! {
                                 <div
                                     class=if h.month { "ig-month-header" } else { "ig-day-header" }
                                     aria-hidden="true"
-                                    style=style
+                                    style:transform=transform
+                                    style:width=width
                                 >
                                     {h.text}
                                 </div>

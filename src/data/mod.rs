@@ -13,5 +13,6 @@ pub mod limits;
 pub mod loader;
 pub mod prefs;
 pub mod session;
+pub mod site;
 pub mod thumbs;
 pub mod urls;
