@@ -11,7 +11,7 @@ use crate::{
     components::{
         connect::Connect,
         filters::Filters,
-        grid::{Grid, GridControls, GridData, GridLayoutPrefs},
+        grid::{Grid, GridControls, GridData},
         status::StatusBar,
         viewer::{asset_in_url, write_asset_url, Opened, Viewer},
     },
@@ -22,18 +22,8 @@ use crate::{
         thumbs::ThumbSource,
     },
     debug_hook,
-    url_state::provide_view_state,
+    embed::panel::EmbedCode,
 };
-
-/// Whether the page asks for the bare widget (`?embed=1`): the grid and a
-/// thin status line, no header, for iframes in dashboards and blogs.
-fn embed_mode() -> bool {
-    web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .and_then(|s| web_sys::UrlSearchParams::new_with_str(&s).ok())
-        .and_then(|p| p.get("embed"))
-        .is_some_and(|v| v == "1" || v == "true")
-}
 
 /// Whether `new` holds `old`'s assets at the same positions (pages were
 /// appended), so the grid may extend its layout instead of rebuilding it.
@@ -67,8 +57,10 @@ fn PanelToggle(
 /// The whole app.
 #[component]
 pub fn App() -> impl IntoView {
-    let view_state = provide_view_state();
-    let session = RwSignal::new(Session::load());
+    // The page's own app (URL, config.json) or a custom element.
+    let setup = crate::embed::Setup::current();
+    let view_state = setup.view_state;
+    let session = setup.session;
     let library = Library::new(
         session.get_untracked(),
         view_state.query().get_untracked(),
@@ -123,7 +115,7 @@ pub fn App() -> impl IntoView {
         });
     });
 
-    let prefs = RwSignal::new(GridLayoutPrefs::load());
+    let prefs = setup.prefs;
     // Thumbnails come from the server's full address (its path kept), with
     // the session's credentials.
     let thumbs = Signal::derive(move || ThumbSource::for_session(&session.get()));
@@ -168,7 +160,8 @@ pub fn App() -> impl IntoView {
     });
     let filters_open = RwSignal::new(false);
     let menu_open = RwSignal::new(false);
-    let connect_open = RwSignal::new(false);
+    let connect_open = RwSignal::new(setup.connect_at_start);
+    let embed_open = RwSignal::new(false);
     // Refused credentials or an unreachable server: offer the connect screen.
     Effect::new(move |_| {
         if matches!(library.status.get(), LoadStatus::Error(_))
@@ -182,9 +175,30 @@ pub fn App() -> impl IntoView {
         library.set_session(s);
         connect_open.set(false);
     });
-    debug_hook::install(library, grid_data);
+    let opened = Signal::derive(move || {
+        let i = selected.get()?;
+        library.index.with(|x| x.id(i as usize).map(|id| id.to_string()))
+    });
+    match setup.widget.clone() {
+        Some(host) => crate::embed::widget::attach_events(
+            host,
+            library,
+            Signal::derive(move || grid_data.with(|d| d.order.len())),
+            opened,
+        ),
+        None => {
+            debug_hook::install(library, grid_data);
+            if setup.embed {
+                let changed = Signal::derive(move || grid_data.with(|d| d.version as usize));
+                crate::embed::frame::attach(&setup.site, view_state, opened, changed);
+            }
+        }
+    }
+    // A new server from outside (the element's `server` attribute).
+    Effect::new(move |_| library.set_session(session.get()));
+    let config_error = setup.config_error.clone();
 
-    let embed = embed_mode();
+    let embed = setup.embed;
     view! {
         <div class="ig-app" class:ig-embed=embed>
             <Show when=move || !embed>
@@ -195,10 +209,12 @@ pub fn App() -> impl IntoView {
                     <div class="ig-bar-controls" class:open=move || menu_open.get() data-testid="bar-controls">
                         <PanelToggle open=filters_open label="Filters" testid="toggle-filters" />
                         <GridControls prefs=prefs />
+                        <PanelToggle open=embed_open label="Embed" testid="toggle-embed" />
                         <PanelToggle open=connect_open label="Connect" testid="toggle-connect" />
                     </div>
                 </header>
             </Show>
+            {config_error.map(|e| view! { <p class="ig-config-error" role="alert">{e}</p> })}
             <StatusBar library=library />
             <Show when=move || connect_open.get()>
                 <section class="ig-panel" aria-label="Connection">
@@ -208,6 +224,11 @@ pub fn App() -> impl IntoView {
             <Show when=move || filters_open.get()>
                 <section class="ig-panel" aria-label="Filters">
                     <Filters users=users counts=counts open=true />
+                </section>
+            </Show>
+            <Show when=move || embed_open.get()>
+                <section class="ig-panel" aria-label="Embed">
+                    <EmbedCode session=session prefs=prefs />
                 </section>
             </Show>
             <main class="ig-main">

@@ -9,14 +9,16 @@ mod app;
 pub mod components;
 pub mod data;
 mod debug_hook;
+pub mod embed;
 pub mod format;
 mod thumbhash;
 pub mod url_state;
 
 pub use app::App;
 
-/// Mounts the app on the page's `<body>`; called by `main`.
+/// Mounts the app on the page's `<body>` once its `config.json` (if any)
+/// is read; called by `main`.
 pub fn mount() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(App);
+    embed::mount_page();
 }

@@ -551,6 +551,9 @@ pub struct ViewStateContext {
     query: Memo<AssetQuery>,
     refine: Memo<Refinements>,
     paged: Memo<bool>,
+    /// Whether [`set`](Self::set) writes the URL (the page's app) or not (a
+    /// widget in someone else's page, whose URL is not ours).
+    writes_url: bool,
 }
 
 impl ViewStateContext {
@@ -565,6 +568,15 @@ impl ViewStateContext {
             query: Memo::new(move |_| state.with(|s| s.query.clone())),
             refine: Memo::new(move |_| state.with(|s| s.refine.clone())),
             paged: Memo::new(move |_| state.with(|s| s.paged)),
+            writes_url: true,
+        }
+    }
+
+    /// A context that never touches the page's URL (a custom element).
+    pub fn detached(search: &str) -> Self {
+        Self {
+            writes_url: false,
+            ..Self::from_search(search)
         }
     }
 
@@ -606,7 +618,9 @@ impl ViewStateContext {
         if self.state.with_untracked(|s| *s == next) {
             return Ok(());
         }
-        browser::write_url(&next, mode);
+        if self.writes_url {
+            browser::write_url(&next, mode);
+        }
         self.state.set(next);
         Ok(())
     }
@@ -639,8 +653,15 @@ impl ViewStateContext {
 /// Creates the view state from the page's URL, follows back/forward, and
 /// provides it as context. Call once, near the top of the app.
 pub fn provide_view_state() -> ViewStateContext {
-    let ctx = ViewStateContext::from_search(&browser::current_search());
-    let handle = browser::on_popstate(move || ctx.restore(&browser::current_search()));
+    provide_view_state_over(String::new())
+}
+
+/// [`provide_view_state`] over defaults (`config.json`'s filters, a query
+/// string): the page's URL wins parameter by parameter.
+pub fn provide_view_state_over(defaults: String) -> ViewStateContext {
+    let search = move || crate::embed::config::merge_defaults(&defaults, &browser::current_search());
+    let ctx = ViewStateContext::from_search(&search());
+    let handle = browser::on_popstate(move || ctx.restore(&search()));
     on_cleanup(move || {
         if let Some(handle) = handle {
             handle.remove();

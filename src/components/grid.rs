@@ -257,15 +257,14 @@ pub fn row_count(tiles: u32, groups: u32) -> u32 {
 }
 
 impl HeaderItem {
-    /// The inline style placing the header (one compositor transform, as tiles).
-    fn style(&self) -> String {
-        match self.width {
-            Some(w) => format!(
-                "transform:translate3d({}px,{}px,0);width:{}px",
-                self.x, self.y, w
-            ),
-            None => format!("transform:translate3d(0,{}px,0)", self.y),
-        }
+    /// The transform placing the header (one compositor transform, as
+    /// tiles) and its width; set through CSSOM, which a strict CSP allows
+    /// where a `style` attribute is refused.
+    fn placement(&self) -> (String, Option<String>) {
+        (
+            format!("translate3d({}px,{}px,0)", self.x, self.y),
+            self.width.map(|w| format!("{w}px")),
+        )
     }
 }
 
@@ -1090,7 +1089,7 @@ pub fn Grid(
                         each=move || sigs.headers.get()
                         key=|h| (h.key, h.text.clone())
                         children=move |h| {
-                            let style = h.style();
+                            let (transform, width) = h.placement();
                             // A row holding a heading: month headings at level 2
                             // (under the page's title), days at level 3.
                             view! {
@@ -1098,7 +1097,8 @@ pub fn Grid(
                                     class=if h.month { "ig-month-header" } else { "ig-day-header" }
                                     role="row"
                                     aria-rowindex=h.row.to_string()
-                                    style=style
+                                    style:transform=transform
+                                    style:width=width
                                 >
                                     <div role="columnheader" class="ig-header-cell">
                                         {if h.month {

@@ -641,6 +641,28 @@ impl Client {
         Err(self.error_of(&resp).await)
     }
 
+    /// A file of the app's own deployment, by a URL relative to the page
+    /// (`config.json` beside `index.html`): same origin, no credentials
+    /// beyond the page's own, read against `limit`. `Ok(None)` when the
+    /// server has none (404).
+    pub async fn site_file(&self, relative: &str, limit: u64) -> Result<Option<Vec<u8>>, ApiError> {
+        let init = web_sys::RequestInit::new();
+        init.set_method("GET");
+        init.set_credentials(RequestCredentials::SameOrigin);
+        init.set_cache(web_sys::RequestCache::NoCache);
+        let raw = web_sys::Request::new_with_str_and_init(relative, &init)
+            .map_err(|_| ApiError::Invalid(format!("{relative} is not a valid address")))?;
+        let resp = Request::from(raw)
+            .send()
+            .await
+            .map_err(|e| self.send_error(e))?;
+        match resp.status() {
+            404 => Ok(None),
+            200..=299 => self.read_limited(&resp, limit).await.map(Some),
+            status => Err(status_error(status, &resp.status_text(), &[])),
+        }
+    }
+
     /// Reads the body, refusing more than `limit` bytes: first by the
     /// declared `Content-Length`, then by counting the chunks as they
     /// arrive (a server may send no length, or a wrong one), so a huge

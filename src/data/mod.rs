@@ -14,5 +14,6 @@ pub mod loader;
 pub mod media;
 pub mod prefs;
 pub mod session;
+pub mod site;
 pub mod thumbs;
 pub mod urls;

@@ -121,6 +121,7 @@ pub fn build(t: &tools::Tools) -> Result<Built> {
     sh(t.command(t.trunk())
         .args(["build", "--release", "--offline"])
         .current_dir(&root))?;
+    write_loader(&root.join("embed/immich-grid.js"), &root.join("dist"))?;
     report_app_size(&root.join("dist"))?;
     sh(t.command("cargo")
         .args([
@@ -135,6 +136,42 @@ pub fn build(t: &tools::Tools) -> Result<Built> {
         dist: root.join("dist"),
         fixture: target_dir().join("release-native").join("immich-fixture"),
     })
+}
+
+/// Writes `dist/immich-grid.js`, the page's one script (the app on its own
+/// page, `<immich-grid>` elsewhere), from `template` with the names of the
+/// files Trunk built (hashed, so they change with every build).
+pub fn write_loader(template: &Path, dist: &Path) -> Result<()> {
+    let (mut js, mut wasm, mut css) = (None, None, Vec::new());
+    for entry in std::fs::read_dir(dist).with_context(|| format!("reading {}", dist.display()))? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if name.ends_with("_bg.wasm") {
+            wasm = Some(name);
+        } else if name.starts_with("immich-grid-") && name.ends_with(".js") {
+            js = Some(name);
+        } else if name.ends_with(".css") {
+            css.push(name);
+        }
+    }
+    // Trunk's order of the style sheets is index.html's; keep it.
+    let html = std::fs::read_to_string(dist.join("index.html"))?;
+    css.sort_by_key(|c| html.find(c.as_str()).unwrap_or(usize::MAX));
+    let (Some(js), Some(wasm)) = (js, wasm) else {
+        anyhow::bail!("{}: no app .js or .wasm from Trunk", dist.display());
+    };
+    let text = std::fs::read_to_string(template)
+        .with_context(|| format!("reading {}", template.display()))?;
+    let (Some(start), Some(end)) = (text.find("/*FILES*/"), text.find("/*END*/")) else {
+        anyhow::bail!("{}: no /*FILES*/ … /*END*/ marker", template.display());
+    };
+    let quoted: Vec<String> = css.iter().map(|c| format!("'{c}'")).collect();
+    let files = format!(
+        "/*FILES*/ {{ js: '{js}', wasm: '{wasm}', css: [{}] }} ",
+        quoted.join(", ")
+    );
+    let out = format!("{}{files}{}", &text[..start], &text[end..]);
+    std::fs::write(dist.join("immich-grid.js"), out)?;
+    Ok(())
 }
 
 /// The cargo target directory (honours `CARGO_TARGET_DIR`).

@@ -56,6 +56,32 @@ pub struct Config {
     /// Serve only the app directory (no API, no test controls): the app's own
     /// origin when the API lives on another.
     pub app_only: bool,
+    /// Send the strict Content-Security-Policy header with the app's pages
+    /// (see [`csp_header`]).
+    pub csp: bool,
+    /// Origins the app's pages may also fetch from and show images of (an
+    /// Immich on another origin): added to `connect-src` and `img-src`.
+    pub csp_allow: Vec<String>,
+    /// Serve the app under this path (`/a/b/grid/`) instead of the root:
+    /// the built folder at a sub-path, as a static host would.
+    pub app_path: Option<String>,
+}
+
+/// The strict policy the app runs under: no inline script or style, wasm
+/// compiled from its own origin; `data:` images are the thumbhash
+/// placeholders the app draws itself, `blob:` the thumbnails fetched with
+/// an API key; `extra` origins (an Immich elsewhere) are added where the
+/// app reaches them.
+pub fn csp_header(extra: &[String]) -> String {
+    let extra: String = extra
+        .iter()
+        .map(|o| format!(" {}", o.trim_end_matches('/')))
+        .collect();
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data: blob:{extra}; connect-src 'self'{extra}; \
+         object-src 'none'; base-uri 'self'; frame-ancestors *"
+    )
 }
 
 impl Config {
@@ -154,7 +180,13 @@ pub fn app(state: AppState) -> Router {
     if config.app_only {
         // The app's own origin: no API answers here, so a request that goes
         // to the wrong origin fails loudly instead of reaching a library.
-        return Router::new().fallback(media::fallback).with_state(state);
+        let router = Router::new().fallback(media::fallback).with_state(state);
+        // Other origins may load the app's files (the custom element's
+        // module and wasm are fetched in CORS mode).
+        return match cors_layer(&config) {
+            Some(cors) => router.layer(cors),
+            None => router,
+        };
     }
     let mut router = match config.base() {
         // Immich behind a path: everything of the server moves under it; the
@@ -194,12 +226,23 @@ pub fn app(state: AppState) -> Router {
             controls::log_layer,
         ));
     let mut router = router.with_state(state);
+    if let Some(cors) = cors_layer(&config) {
+        router = router.layer(cors);
+    }
+    router
+}
+
+/// CORS for `config.cors_origins`, or `None` when there are none.
+fn cors_layer(config: &Config) -> Option<CorsLayer> {
     let origins: Vec<HeaderValue> = config
         .cors_origins
         .iter()
         .filter_map(|o| HeaderValue::from_str(o.trim_end_matches('/')).ok())
         .collect();
-    if !origins.is_empty() {
+    if origins.is_empty() {
+        return None;
+    }
+    {
         let exposed: &[HeaderName] = if config.cors_hide_etag {
             &[
                 header::CONTENT_RANGE,
@@ -216,7 +259,7 @@ pub fn app(state: AppState) -> Router {
                 header::RETRY_AFTER,
             ]
         };
-        router = router.layer(
+        Some(
             CorsLayer::new()
                 .allow_origin(AllowOrigin::list(origins))
                 .allow_methods([
@@ -236,9 +279,8 @@ pub fn app(state: AppState) -> Router {
                 ])
                 .expose_headers(exposed.to_vec())
                 .allow_credentials(true),
-        );
+        )
     }
-    router
 }
 
 /// Splits a raw query string into decoded pairs.

@@ -49,6 +49,15 @@ struct Cli {
     /// Serve only --app-dir (no API): the app's own origin when the API lives on another.
     #[arg(long)]
     app_only: bool,
+    /// Send the strict Content-Security-Policy header with the app's pages.
+    #[arg(long)]
+    csp: bool,
+    /// With --csp: also allow fetching from and showing images of this origin (repeatable).
+    #[arg(long = "csp-allow")]
+    csp_allow: Vec<String>,
+    /// Serve the app under this path (e.g. /a/b/grid/) instead of the root.
+    #[arg(long)]
+    app_path: Option<String>,
 }
 
 #[tokio::main]
@@ -62,6 +71,9 @@ async fn main() -> anyhow::Result<()> {
         cors_hide_etag: cli.cors_hide_etag,
         base_path: cli.base_path.clone(),
         app_only: cli.app_only,
+        csp: cli.csp,
+        csp_allow: cli.csp_allow.clone(),
+        app_path: cli.app_path.clone(),
     };
     let base = config.base();
     let state = match &cli.library {

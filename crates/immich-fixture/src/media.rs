@@ -232,6 +232,30 @@ pub async fn fallback(State(state): State<AppState>, req: Request) -> Response {
     if path == "/api" || path.starts_with("/api/") || path.starts_with("/__fixture") {
         return not_found.into_response();
     }
+    // Under an app path, only that path serves the app, with the prefix cut.
+    let mut req = req;
+    if let Some(prefix) = config
+        .app_path
+        .as_deref()
+        .map(|p| p.trim_matches('/'))
+        .filter(|p| !p.is_empty())
+    {
+        let prefix = format!("/{prefix}/");
+        let Some(rest) = format!("{path}/").strip_prefix(&prefix).map(|r| {
+            let r = r.strip_suffix('/').unwrap_or(r);
+            format!("/{r}")
+        }) else {
+            return not_found.into_response();
+        };
+        let with_query = match req.uri().query() {
+            Some(q) => format!("{rest}?{q}"),
+            None => rest,
+        };
+        match with_query.parse() {
+            Ok(uri) => *req.uri_mut() = uri,
+            Err(_) => return not_found.into_response(),
+        }
+    }
     let service = ServeDir::new(&dir).fallback(ServeFile::new(dir.join("index.html")));
     let mut res = match service.oneshot(req).await {
         Ok(res) => res.map(Body::new),
@@ -242,6 +266,12 @@ pub async fn fallback(State(state): State<AppState>, req: Request) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
+    if is_html && config.csp {
+        if let Ok(v) = HeaderValue::from_str(&crate::csp_header(&config.csp_allow)) {
+            res.headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
     if is_html && config.demo_session {
         let token = state
             .read()

@@ -165,3 +165,37 @@ async fn cors_can_hide_the_etag() {
         .to_lowercase();
     assert!(!exposed.contains("etag"), "{exposed}");
 }
+
+#[tokio::test]
+async fn the_app_at_a_sub_path_with_the_strict_csp() {
+    let dir = app_dir("subpath");
+    std::fs::write(dir.join("app.js"), "export {}").unwrap();
+    let (state, router) = fixture_with(
+        5,
+        Config {
+            app_dir: Some(dir.clone()),
+            app_path: Some("/a/b/grid/".into()),
+            csp: true,
+            csp_allow: vec!["http://127.0.0.1:9000/".into()],
+            ..Default::default()
+        },
+    );
+    let page = get_with(&router, "/a/b/grid/", &[]).await;
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("<title>grid"));
+    let csp = page.header("content-security-policy").unwrap();
+    assert!(csp.starts_with(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data: blob: http://127.0.0.1:9000; connect-src 'self' http://127.0.0.1:9000;"
+    ), "{csp}");
+    // Files beside it; an unknown path under it is the page (client routes).
+    let js = get_with(&router, "/a/b/grid/app.js?v=1", &[]).await;
+    assert_eq!(js.status, 200);
+    assert_eq!(js.text(), "export {}");
+    assert!(js.header("content-security-policy").is_none());
+    assert_eq!(get_with(&router, "/a/b/grid/x/y", &[]).await.status, 200);
+    // Outside it: nothing; the API stays at the root.
+    assert_eq!(get_with(&router, "/", &[]).await.status, 404);
+    assert_eq!(get_with(&router, "/a/b/app.js", &[]).await.status, 404);
+    assert_eq!(get(&router, "/api/asset", &key(&state, 0)).await.status, 200);
+}

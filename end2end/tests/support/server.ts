@@ -21,6 +21,13 @@ export interface FixtureOptions {
   corsOrigins?: string[];
   /** CORS without `Access-Control-Expose-Headers: ETag`. */
   corsHideEtag?: boolean;
+  /** Send the strict CSP header with the app's pages (default true); the
+   * API servers of other tests are on 127.0.0.1, any port. */
+  csp?: boolean;
+  /** Serve the app under this path (`/a/b/grid/`). */
+  appPath?: string;
+  /** Serve the app from this folder instead of IMMICH_GRID_DIST (a copy with a config.json). */
+  appDir?: string;
 }
 
 /** One running fixture server. */
@@ -50,7 +57,9 @@ export class FixtureServer {
       '--port', '0',
       '--assets', String(opts.assets ?? 1000),
       '--seed', String(opts.seed ?? 7),
-      ...(opts.app ?? true ? ['--app-dir', dist] : []),
+      ...(opts.app ?? true ? ['--app-dir', opts.appDir ?? dist] : []),
+      ...(opts.csp ?? true ? ['--csp', '--csp-allow', 'http://127.0.0.1:*'] : []),
+      ...(opts.appPath ? ['--app-path', opts.appPath] : []),
       ...(opts.demoSession ?? true ? ['--demo-session'] : []),
       ...(opts.testControls ?? true ? ['--test-controls'] : []),
       ...(opts.appOnly ? ['--app-only'] : []),
@@ -152,8 +161,31 @@ export interface FixtureRequest {
   cookie: boolean;
 }
 
-/** `test` with a worker-wide fixture server (`server`) of `fixtureOptions`. */
-export const test = base.extend<{}, { server: FixtureServer; fixtureOptions: FixtureOptions }>({
+/** `test` with a worker-wide fixture server (`server`) of `fixtureOptions`;
+ * every test fails on a Content-Security-Policy violation in any frame. */
+export const test = base.extend<
+  { cspViolations: string[] },
+  { server: FixtureServer; fixtureOptions: FixtureOptions }
+>({
+  cspViolations: [
+    async ({ page }, use) => {
+      const seen: string[] = [];
+      await page.exposeFunction('__igCspViolation', (v: string) => seen.push(v));
+      await page.addInitScript(() => {
+        document.addEventListener(
+          'securitypolicyviolation',
+          (e) =>
+            (window as any).__igCspViolation(
+              `${e.effectiveDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`,
+            ),
+          true,
+        );
+      });
+      await use(seen);
+      expect(seen, 'Content-Security-Policy violations').toEqual([]);
+    },
+    { auto: true },
+  ],
   fixtureOptions: [{}, { scope: 'worker', option: true }],
   server: [
     async ({ fixtureOptions }, use) => {

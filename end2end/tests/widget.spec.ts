@@ -1,0 +1,173 @@
+// The <immich-grid> custom element on a page of another origin (the repo's
+// examples/element.html, served by support/host.ts under a strict CSP):
+// two widgets with their own filters from one wasm download, the host's
+// events, live attributes, Shadow DOM isolation, and a removal that leaves
+// no timer, listener or request behind. The visitor's own Immich session
+// (a cookie for the Immich origin) signs the widgets in.
+import type { Page } from '@playwright/test';
+import { test, expect, FixtureServer } from './support/server';
+import { HostServer } from './support/host';
+import { serverAssets, shownByDefault, ServerAsset } from './support/content';
+
+let host: HostServer;
+let immich: FixtureServer;
+
+test.beforeAll(async () => {
+  host = await HostServer.start();
+  immich = await FixtureServer.start({ assets: 800, corsOrigins: [host.url] });
+  host.configure({ appUrl: `${immich.url}/`, serverUrl: immich.url });
+});
+
+test.afterAll(async () => {
+  await immich?.stop();
+  await host?.stop();
+});
+
+/** Counts the page's live intervals (the widgets' background sync timers). */
+async function countIntervals(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const live = new Set<number>();
+    const set = window.setInterval.bind(window);
+    const clear = window.clearInterval.bind(window);
+    (window as any).setInterval = (...a: any[]) => {
+      const id = (set as any)(...a);
+      live.add(id);
+      return id;
+    };
+    (window as any).clearInterval = (id: number) => {
+      live.delete(id);
+      clear(id);
+    };
+    (window as any).__liveIntervals = () => live.size;
+  });
+}
+
+async function signIn(page: Page): Promise<void> {
+  const info = await immich.info();
+  const admin = info.users.find((u: any) => u.isAdmin);
+  await page.context().addCookies([{ name: 'immich_access_token', value: admin.accessToken, url: immich.url }]);
+}
+
+type HostEvent = { widget: string; type: string; detail: any };
+const events = (page: Page): Promise<HostEvent[]> => page.evaluate(() => (window as any).hostEvents);
+
+/** Waits for `n` `loaded` events of a widget and gives the last. */
+async function loaded(page: Page, widget: string, n = 1): Promise<HostEvent> {
+  await expect
+    .poll(async () => (await events(page)).filter((e) => e.widget === widget && e.type === 'loaded').length, {
+      timeout: 30_000,
+    })
+    .toBeGreaterThanOrEqual(n);
+  return (await events(page)).filter((e) => e.widget === widget && e.type === 'loaded')[n - 1];
+}
+
+/** The tiles on screen in a widget: every one holds the server's asset at its place. */
+async function checkTiles(page: Page, widget: string, expected: ServerAsset[]): Promise<number> {
+  const tiles = page.locator(`#${widget} [data-testid=tile]`);
+  await expect(tiles.first()).toBeVisible();
+  const shown = await tiles.evaluateAll((els) =>
+    els.map((e) => ({ id: e.getAttribute('data-id'), pos: Number(e.getAttribute('data-pos')) })),
+  );
+  expect(shown.length).toBeGreaterThan(0);
+  for (const t of shown) expect(t.id, `tile ${t.pos} of ${widget}`).toBe(expected[t.pos]?.id);
+  return shown.length;
+}
+
+test('two widgets show their own grids from one download, and tell the host', async ({ page }) => {
+  await signIn(page);
+  const wasm: string[] = [];
+  page.on('request', (r) => {
+    if (/\.wasm$|immich-grid-[0-9a-f]+\.js$/.test(r.url())) wasm.push(r.url());
+  });
+  await page.goto(`${host.url}/element.html`);
+  const favs = shownByDefault(await serverAssets(immich, 'isFavorite=true'));
+  const videos = shownByDefault(await serverAssets(immich)).filter((a) => a.type === 'VIDEO');
+  expect(favs.length).toBeGreaterThan(0);
+  expect(videos.length).toBeGreaterThan(0);
+
+  const f = await loaded(page, 'favourites');
+  const v = await loaded(page, 'videos');
+  expect(f.detail.shown).toBe(favs.length);
+  expect(v.detail.shown).toBe(videos.length);
+  const all = await events(page);
+  for (const w of ['favourites', 'videos']) {
+    expect(all.find((e) => e.widget === w && e.type === 'ready'), `ready of ${w}`).toBeTruthy();
+  }
+  expect(all.filter((e) => e.type === 'error')).toEqual([]);
+  await checkTiles(page, 'favourites', favs);
+  await checkTiles(page, 'videos', videos);
+  // One download of the module and the wasm for both.
+  expect(wasm.filter((u) => u.endsWith('.wasm'))).toHaveLength(1);
+  expect(wasm.filter((u) => u.endsWith('.js'))).toHaveLength(1);
+
+  // layout="square": square tiles; the host's CSS stays out (its red
+  // borders on every div), the documented custom property gets in.
+  const tile = page.locator('#favourites [data-testid=tile]').first();
+  const look = await tile.evaluate((e) => {
+    const s = getComputedStyle(e);
+    const r = e.getBoundingClientRect();
+    return { w: r.width, h: r.height, border: s.borderTopWidth, radius: s.borderTopLeftRadius };
+  });
+  expect(Math.abs(look.w - look.h)).toBeLessThan(1);
+  expect(look.border).toBe('0px');
+  expect(look.radius).toBe('8px');
+  // height="360" sized the element.
+  expect((await page.locator('#favourites').boundingBox())?.height).toBeCloseTo(360 + 2, 0);
+
+  // Opening a tile tells the host which asset.
+  const id = await tile.getAttribute('data-id');
+  await tile.click();
+  await expect.poll(async () => (await events(page)).find((e) => e.type === 'open')?.detail.id).toBe(id);
+  expect((await events(page)).find((e) => e.type === 'open')?.widget).toBe('favourites');
+});
+
+test('changing an attribute changes the grid', async ({ page }) => {
+  await signIn(page);
+  await page.goto(`${host.url}/element.html`);
+  await loaded(page, 'videos');
+  await immich.clearRequests();
+  await page.locator('#videos').evaluate((e) => e.setAttribute('favorite', 'only'));
+  const v = await loaded(page, 'videos', 2);
+  const favVideos = shownByDefault(await serverAssets(immich, 'isFavorite=true')).filter((a) => a.type === 'VIDEO');
+  expect(v.detail.shown).toBe(favVideos.length);
+  await checkTiles(page, 'videos', favVideos);
+  // The server input reached the request.
+  expect((await immich.assetRequests()).some((r) => r.query.includes('isFavorite=true'))).toBeTruthy();
+});
+
+test('removing the elements leaves no timer, listener or request behind', async ({ page }) => {
+  await countIntervals(page);
+  await signIn(page);
+  await page.goto(`${host.url}/element.html`);
+  await loaded(page, 'favourites');
+  await loaded(page, 'videos');
+  const cdp = await page.context().newCDPSession(page);
+  const counters = async () => {
+    await cdp.send('HeapProfiler.collectGarbage');
+    return cdp.send('Memory.getDOMCounters');
+  };
+  const before = await counters();
+  const intervals = await page.evaluate(() => (window as any).__liveIntervals());
+  expect(intervals).toBeGreaterThanOrEqual(2); // one background sync each
+
+  // Slow pages so that loads are in flight at removal.
+  await immich.faults({ latencyMs: 1500, times: 50, path: '/api/asset' });
+  const inFlight = page.waitForRequest((r) => r.url().includes('isFavorite=false'));
+  await page.locator('#favourites').evaluate((e) => e.setAttribute('favorite', 'exclude'));
+  await inFlight;
+  const after: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().startsWith(immich.url + '/api/')) after.push(r.url());
+  });
+  await page.evaluate(() => {
+    document.getElementById('favourites')!.remove();
+    document.getElementById('videos')!.remove();
+  });
+  await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+  await page.waitForTimeout(3000);
+  expect(after, 'requests after removal').toEqual([]);
+  expect(await page.evaluate(() => (window as any).__liveIntervals())).toBe(intervals - 2);
+  const end = await counters();
+  expect(end.jsEventListeners).toBeLessThan(before.jsEventListeners);
+  expect(end.nodes).toBeLessThan(before.nodes - 20);
+});
