@@ -175,22 +175,20 @@ pub fn App() -> impl IntoView {
         library.set_session(s);
         connect_open.set(false);
     });
-    let opened = Signal::derive(move || {
-        let i = selected.get()?;
-        library.index.with(|x| x.id(i as usize).map(|id| id.to_string()))
-    });
+    // The opened asset's id, for the host page (element events, frame messages).
+    let opened_id = Signal::derive(move || opened.with(|o| o.as_ref().map(|o| o.id.to_string())));
     match setup.widget.clone() {
         Some(host) => crate::embed::widget::attach_events(
             host,
             library,
             Signal::derive(move || grid_data.with(|d| d.order.len())),
-            opened,
+            opened_id,
         ),
         None => {
             debug_hook::install(library, grid_data);
             if setup.embed {
                 let changed = Signal::derive(move || grid_data.with(|d| d.version as usize));
-                crate::embed::frame::attach(&setup.site, view_state, opened, changed);
+                crate::embed::frame::attach(&setup.site, view_state, opened_id, changed);
             }
         }
     }

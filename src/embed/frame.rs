@@ -54,7 +54,11 @@ impl Msg {
     /// Reads a structured-clone value (`MessageEvent.data`), bounded.
     pub fn from_js(v: &JsValue, depth: u32) -> Msg {
         if let Some(s) = v.as_string() {
-            return if s.len() <= 1024 { Msg::Str(s) } else { Msg::Other };
+            return if s.len() <= 1024 {
+                Msg::Str(s)
+            } else {
+                Msg::Other
+            };
         }
         if let Some(b) = v.as_bool() {
             return Msg::Bool(b);
@@ -247,7 +251,8 @@ fn content_height() -> f64 {
             .flatten()
             .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
     };
-    let (Some(app), Some(main), Some(spacer)) = (get(".ig-app"), get(".ig-main"), get(".ig-spacer"))
+    let (Some(app), Some(main), Some(spacer)) =
+        (get(".ig-app"), get(".ig-main"), get(".ig-spacer"))
     else {
         return 0.0;
     };
@@ -260,7 +265,12 @@ mod tests {
     use super::*;
 
     fn obj(pairs: &[(&str, Msg)]) -> Msg {
-        Msg::Obj(pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect())
+        Msg::Obj(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+        )
     }
     fn s(t: &str) -> Msg {
         Msg::Str(t.to_owned())
@@ -271,13 +281,24 @@ mod tests {
         let set = s("immich-grid:set");
         let m = parse_set(&obj(&[
             ("type", set.clone()),
-            ("filters", obj(&[("isFavorite", Msg::Bool(true)), ("type", s("photos")), ("take", Msg::Num(50.0))])),
+            (
+                "filters",
+                obj(&[
+                    ("isFavorite", Msg::Bool(true)),
+                    ("type", s("photos")),
+                    ("take", Msg::Num(50.0)),
+                ]),
+            ),
             ("theme", s("dark")),
         ]))
         .unwrap();
         assert_eq!(
             m.filters,
-            vec![(Field::Favorite, "true".into()), (Field::Type, "photos".into()), (Field::Take, "50".into())]
+            vec![
+                (Field::Favorite, "true".into()),
+                (Field::Type, "photos".into()),
+                (Field::Take, "50".into())
+            ]
         );
         assert_eq!(m.theme, Some(Theme::Dark));
         for bad in [
@@ -285,7 +306,10 @@ mod tests {
             obj(&[("type", s("other"))]),
             obj(&[("filters", obj(&[]))]),
             obj(&[("type", set.clone()), ("filters", obj(&[("nope", s("1"))]))]),
-            obj(&[("type", set.clone()), ("filters", obj(&[("q", Msg::Other)]))]),
+            obj(&[
+                ("type", set.clone()),
+                ("filters", obj(&[("q", Msg::Other)])),
+            ]),
             obj(&[("type", set.clone()), ("filters", s("isFavorite=true"))]),
             obj(&[("type", set.clone()), ("theme", s("pink"))]),
             obj(&[("type", set.clone()), ("theme", Msg::Num(1.0))]),
@@ -298,9 +322,15 @@ mod tests {
     #[test]
     fn filters_replace_their_keys() {
         let m = SetMessage {
-            filters: vec![(Field::Favorite, "true".into()), (Field::Type, String::new())],
+            filters: vec![
+                (Field::Favorite, "true".into()),
+                (Field::Type, String::new()),
+            ],
             theme: None,
         };
-        assert_eq!(apply_filters("type=videos&isArchived=false", &m), "isArchived=false&isFavorite=true");
+        assert_eq!(
+            apply_filters("type=videos&isArchived=false", &m),
+            "isArchived=false&isFavorite=true"
+        );
     }
 }

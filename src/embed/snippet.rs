@@ -154,7 +154,10 @@ mod tests {
         assert!(!e.contains("abc") && !e.contains("def"), "{e}");
         let f = iframe(&v);
         assert!(!f.contains("abc") && !f.contains("def"), "{f}");
-        assert!(e.contains("server=\"https://x.org/&quot;&gt;&lt;script&gt;\""), "{e}");
+        assert!(
+            e.contains("server=\"https://x.org/&quot;&gt;&lt;script&gt;\""),
+            "{e}"
+        );
         assert!(e.contains("archived=\"exclude\""), "{e}");
         assert!(!e.contains("layout="), "{e}");
     }

@@ -79,7 +79,6 @@ const FIELDS: [Field; 14] = [
     Field::Paged,
 ];
 
-
 fn session_for(server: Option<&str>) -> Session {
     let mut s = Session::for_page();
     if let Some(url) = server.and_then(|t| ServerUrl::parse(t).ok()) {

@@ -388,7 +388,10 @@ pub fn hostile_page(body: &[u8]) -> Option<Vec<u8>> {
     }
     let text = serde_json::to_string(&list).ok()?;
     // A duplicate key in the first asset: the later one counts (as in JSON.parse).
-    Some(text.replacen("[{\"", "[{\"originalFileName\":\"dup-key-first.jpg\",\"", 1).into_bytes())
+    Some(
+        text.replacen("[{\"", "[{\"originalFileName\":\"dup-key-first.jpg\",\"", 1)
+            .into_bytes(),
+    )
 }
 
 async fn add_fault(State(state): State<AppState>, Json(fault): Json<Fault>) -> Response {

@@ -1,6 +1,7 @@
 //! Property tests (proptest, in the normal `cargo test`): the decoder, the
 //! paged load with failures set aside, and the retry policy, over generated
 //! input. Kept small enough to run in a few seconds.
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a panic is a failure report.
 
 use library_core::{
