@@ -131,7 +131,9 @@ pub fn App() -> impl IntoView {
     });
     let opened = Signal::derive(move || {
         let i = selected.get()?;
-        library.index.with(|x| x.id(i as usize).map(|id| id.to_string()))
+        library
+            .index
+            .with(|x| x.id(i as usize).map(|id| id.to_string()))
     });
     match setup.widget.clone() {
         Some(host) => crate::embed::widget::attach_events(

@@ -6,11 +6,9 @@
 use wasm_bindgen::prelude::*;
 
 fn main() {
-    let widget_page = js_sys::Reflect::get(
-        &js_sys::global(),
-        &JsValue::from_str("__immichGridWidget"),
-    )
-    .is_ok_and(|v| v.is_truthy());
+    let widget_page =
+        js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("__immichGridWidget"))
+            .is_ok_and(|v| v.is_truthy());
     if !widget_page {
         immich_grid::mount();
     }

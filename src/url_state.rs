@@ -659,7 +659,8 @@ pub fn provide_view_state() -> ViewStateContext {
 /// [`provide_view_state`] over defaults (`config.json`'s filters, a query
 /// string): the page's URL wins parameter by parameter.
 pub fn provide_view_state_over(defaults: String) -> ViewStateContext {
-    let search = move || crate::embed::config::merge_defaults(&defaults, &browser::current_search());
+    let search =
+        move || crate::embed::config::merge_defaults(&defaults, &browser::current_search());
     let ctx = ViewStateContext::from_search(&search());
     let handle = browser::on_popstate(move || ctx.restore(&search()));
     on_cleanup(move || {

@@ -168,7 +168,10 @@ impl SiteConfig {
         }
         let tile_size = match raw.tile_size {
             None => None,
-            Some(t) if t.is_finite() && (f64::from(TARGET_RANGE.0)..=f64::from(TARGET_RANGE.1)).contains(&t) => {
+            Some(t)
+                if t.is_finite()
+                    && (f64::from(TARGET_RANGE.0)..=f64::from(TARGET_RANGE.1)).contains(&t) =>
+            {
                 // In range: a few hundred pixels, exact in an f32.
                 #[allow(clippy::cast_possible_truncation)] // reason: see above.
                 let size = t as f32;
@@ -189,17 +192,21 @@ impl SiteConfig {
         }
         let mut allowed_parent_origins = Vec::with_capacity(origins.len());
         for o in origins {
-            allowed_parent_origins
-                .push(parse_origin(&o).ok_or_else(|| ConfigError(format!(
+            allowed_parent_origins.push(parse_origin(&o).ok_or_else(|| {
+                ConfigError(format!(
                     "allowedParentOrigins: {o:?} is not an origin like https://example.org"
-                )))?);
+                ))
+            })?);
         }
         if let Some(l) = &raw.locale {
             let ok = !l.is_empty()
                 && l.len() <= 35
-                && l.split('-').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric()));
+                && l.split('-')
+                    .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric()));
             if !ok {
-                return Err(ConfigError(format!("locale {l:?} is not a language tag like en-GB")));
+                return Err(ConfigError(format!(
+                    "locale {l:?} is not a language tag like en-GB"
+                )));
             }
         }
         Ok(Self {
@@ -264,6 +271,7 @@ pub(crate) fn encode(text: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests: a panic is a failure
 mod tests {
     use super::*;
 
@@ -276,7 +284,10 @@ mod tests {
                 "allowedParentOrigins":["https://Blog.example.org/"]}"#,
         )
         .unwrap();
-        assert_eq!(c.server.as_deref(), Some("https://photos.example.org/immich"));
+        assert_eq!(
+            c.server.as_deref(),
+            Some("https://photos.example.org/immich")
+        );
         assert_eq!(c.sign_in, SignIn::ApiKey);
         assert_eq!(c.filters, "isFavorite=true&take=500&type=photos");
         assert_eq!(c.layout, Some(GridMode::Square));
@@ -291,13 +302,22 @@ mod tests {
     #[test]
     fn clear_errors() {
         let err = |s: &str| SiteConfig::parse(s.as_bytes()).unwrap_err().to_string();
-        assert!(err(r#"{"sever":"x"}"#).contains("unknown field `sever`"), "{}", err(r#"{"sever":"x"}"#));
+        assert!(
+            err(r#"{"sever":"x"}"#).contains("unknown field `sever`"),
+            "{}",
+            err(r#"{"sever":"x"}"#)
+        );
         assert!(err(r#"{"tileSize":5000}"#).contains("outside 80–480"));
         assert!(err(r#"{"theme":"pink"}"#).contains("unknown variant"));
         assert!(err(r#"{"filters":{"colour":"red"}}"#).contains("filters.colour is not a filter"));
-        assert!(err(r#"{"filters":{"type":["a"]}}"#).contains("expected a string, a number or true/false"));
-        assert!(err(r#"{"allowedParentOrigins":["javascript:alert(1)"]}"#).contains("is not an origin"));
-        assert!(err(r#"{"allowedParentOrigins":["https://a.org/path"]}"#).contains("is not an origin"));
+        assert!(err(r#"{"filters":{"type":["a"]}}"#)
+            .contains("expected a string, a number or true/false"));
+        assert!(
+            err(r#"{"allowedParentOrigins":["javascript:alert(1)"]}"#).contains("is not an origin")
+        );
+        assert!(
+            err(r#"{"allowedParentOrigins":["https://a.org/path"]}"#).contains("is not an origin")
+        );
         assert!(err(r#"{"locale":"en GB"}"#).contains("language tag"));
         assert!(err("not json").starts_with("config.json: "));
         assert!(err("").starts_with("config.json: "));
@@ -307,7 +327,10 @@ mod tests {
 
     #[test]
     fn page_wins() {
-        assert_eq!(merge_defaults("isFavorite=true&type=photos", "?type=videos"), "isFavorite=true&type=videos");
+        assert_eq!(
+            merge_defaults("isFavorite=true&type=photos", "?type=videos"),
+            "isFavorite=true&type=videos"
+        );
         assert_eq!(merge_defaults("", "?a=1"), "a=1");
         assert_eq!(merge_defaults("a=1", ""), "a=1");
         assert_eq!(merge_defaults("q=x%20y", "?embed=1"), "q=x%20y&embed=1");

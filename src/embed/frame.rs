@@ -54,7 +54,11 @@ impl Msg {
     /// Reads a structured-clone value (`MessageEvent.data`), bounded.
     pub fn from_js(v: &JsValue, depth: u32) -> Msg {
         if let Some(s) = v.as_string() {
-            return if s.len() <= 1024 { Msg::Str(s) } else { Msg::Other };
+            return if s.len() <= 1024 {
+                Msg::Str(s)
+            } else {
+                Msg::Other
+            };
         }
         if let Some(b) = v.as_bool() {
             return Msg::Bool(b);
@@ -207,17 +211,42 @@ pub fn attach(
             post_open("immich-grid:open", "id", JsValue::from_str(&id));
         }
     });
-    // The content height after each change of what the grid holds, once
-    // laid out (next frame), and on resize.
+    // The content height: measured after each change of what the grid
+    // holds (next frame), on resize, and whenever the grid's spacer changes
+    // size (a resized frame lays out again), through a ResizeObserver.
     let last = StoredValue::new(0.0_f64);
+    let report = move || {
+        let h = content_height();
+        if h > 0.0 && (h - last.get_value()).abs() >= 1.0 {
+            last.set_value(h);
+            post("immich-grid:height", "height", JsValue::from_f64(h.round()));
+        }
+    };
+    let on_resize = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(report.clone());
+    let observer = web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok();
+    // The framed app lives as long as its page.
+    on_resize.forget();
+    let observed = StoredValue::new_local(None::<web_sys::Element>);
+    let observer = StoredValue::new_local(observer);
     let measure = move || {
-        let post = post.clone();
+        let report = report.clone();
         request_animation_frame(move || {
-            let h = content_height();
-            if h > 0.0 && (h - last.get_value()).abs() >= 1.0 {
-                last.set_value(h);
-                post("immich-grid:height", "height", JsValue::from_f64(h.round()));
+            // Observe the spacer the grid has now (it is new after a remount).
+            let spacer = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.query_selector(".ig-spacer").ok().flatten());
+            if spacer != observed.get_value() {
+                observer.with_value(|o| {
+                    if let Some(o) = o {
+                        o.disconnect();
+                        if let Some(s) = &spacer {
+                            o.observe(s);
+                        }
+                    }
+                });
+                observed.set_value(spacer);
             }
+            report();
         });
     };
     let m = measure.clone();
@@ -226,7 +255,14 @@ pub fn attach(
         m();
     });
     let resize = window_event_listener(leptos::ev::resize, move |_| measure());
-    on_cleanup(move || resize.remove());
+    on_cleanup(move || {
+        resize.remove();
+        observer.with_value(|o| {
+            if let Some(o) = o {
+                o.disconnect();
+            }
+        });
+    });
 }
 
 fn window_parent() -> Result<web_sys::Window, JsValue> {
@@ -247,7 +283,8 @@ fn content_height() -> f64 {
             .flatten()
             .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
     };
-    let (Some(app), Some(main), Some(spacer)) = (get(".ig-app"), get(".ig-main"), get(".ig-spacer"))
+    let (Some(app), Some(main), Some(spacer)) =
+        (get(".ig-app"), get(".ig-main"), get(".ig-spacer"))
     else {
         return 0.0;
     };
@@ -256,11 +293,17 @@ fn content_height() -> f64 {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests: a panic is a failure
 mod tests {
     use super::*;
 
     fn obj(pairs: &[(&str, Msg)]) -> Msg {
-        Msg::Obj(pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect())
+        Msg::Obj(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+        )
     }
     fn s(t: &str) -> Msg {
         Msg::Str(t.to_owned())
@@ -271,13 +314,24 @@ mod tests {
         let set = s("immich-grid:set");
         let m = parse_set(&obj(&[
             ("type", set.clone()),
-            ("filters", obj(&[("isFavorite", Msg::Bool(true)), ("type", s("photos")), ("take", Msg::Num(50.0))])),
+            (
+                "filters",
+                obj(&[
+                    ("isFavorite", Msg::Bool(true)),
+                    ("type", s("photos")),
+                    ("take", Msg::Num(50.0)),
+                ]),
+            ),
             ("theme", s("dark")),
         ]))
         .unwrap();
         assert_eq!(
             m.filters,
-            vec![(Field::Favorite, "true".into()), (Field::Type, "photos".into()), (Field::Take, "50".into())]
+            vec![
+                (Field::Favorite, "true".into()),
+                (Field::Type, "photos".into()),
+                (Field::Take, "50".into())
+            ]
         );
         assert_eq!(m.theme, Some(Theme::Dark));
         for bad in [
@@ -285,7 +339,10 @@ mod tests {
             obj(&[("type", s("other"))]),
             obj(&[("filters", obj(&[]))]),
             obj(&[("type", set.clone()), ("filters", obj(&[("nope", s("1"))]))]),
-            obj(&[("type", set.clone()), ("filters", obj(&[("q", Msg::Other)]))]),
+            obj(&[
+                ("type", set.clone()),
+                ("filters", obj(&[("q", Msg::Other)])),
+            ]),
             obj(&[("type", set.clone()), ("filters", s("isFavorite=true"))]),
             obj(&[("type", set.clone()), ("theme", s("pink"))]),
             obj(&[("type", set.clone()), ("theme", Msg::Num(1.0))]),
@@ -298,9 +355,15 @@ mod tests {
     #[test]
     fn filters_replace_their_keys() {
         let m = SetMessage {
-            filters: vec![(Field::Favorite, "true".into()), (Field::Type, String::new())],
+            filters: vec![
+                (Field::Favorite, "true".into()),
+                (Field::Type, String::new()),
+            ],
             theme: None,
         };
-        assert_eq!(apply_filters("type=videos&isArchived=false", &m), "isArchived=false&isFavorite=true");
+        assert_eq!(
+            apply_filters("type=videos&isArchived=false", &m),
+            "isArchived=false&isFavorite=true"
+        );
     }
 }

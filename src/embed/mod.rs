@@ -58,7 +58,11 @@ impl Setup {
         let param = |k: &str| params.as_ref().and_then(|p| p.get(k));
         let mut session = Session::load();
         if session == Session::for_page() {
-            if let Some(server) = site.server.as_deref().and_then(|s| ServerUrl::parse(s).ok()) {
+            if let Some(server) = site
+                .server
+                .as_deref()
+                .and_then(|s| ServerUrl::parse(s).ok())
+            {
                 session.server = server;
             }
         }
@@ -70,7 +74,9 @@ impl Setup {
         let layout = param("layout").and_then(|l| parse_layout(&l));
         let size = param("size").and_then(|s| s.parse::<f32>().ok());
         prefs = apply_layout(prefs, layout, size);
-        let theme = param("theme").and_then(|t| Theme::parse(&t)).unwrap_or(site.theme);
+        let theme = param("theme")
+            .and_then(|t| Theme::parse(&t))
+            .unwrap_or(site.theme);
         if let Some(root) = document_element() {
             match theme.attr() {
                 Some(t) => {
@@ -158,10 +164,7 @@ pub fn mount_page() {
 /// the elements: it is generic over its closure and inlines the whole
 /// view, so a second call site would put the app in the wasm twice.
 /// Dropping the answer unmounts the app and disposes its owner.
-pub fn mount_app(
-    parent: web_sys::HtmlElement,
-    make: Box<dyn FnOnce() -> Setup>,
-) -> Mounted {
+pub fn mount_app(parent: web_sys::HtmlElement, make: Box<dyn FnOnce() -> Setup>) -> Mounted {
     let owner = std::rc::Rc::new(std::cell::RefCell::new(None));
     let slot = owner.clone();
     let handle = leptos::mount::mount_to(parent, move || {

@@ -31,7 +31,7 @@ async fn copy(text: String) -> bool {
         return false;
     };
     let Ok(write) = js_sys::Reflect::get(&clipboard, &JsValue::from_str("writeText"))
-        .and_then(|f| f.dyn_into::<js_sys::Function>().map_err(JsValue::from))
+        .and_then(|f| f.dyn_into::<js_sys::Function>())
     else {
         return false;
     };
@@ -62,7 +62,9 @@ pub fn EmbedCode(session: RwSignal<Session>, prefs: RwSignal<GridLayoutPrefs>) -
         (element(&v), iframe(&v))
     });
     let note = RwSignal::new(String::new());
-    let copy_button = move |label: &'static str, testid: &'static str, pick: fn(&(String, String)) -> String| {
+    let copy_button = move |label: &'static str,
+                            testid: &'static str,
+                            pick: fn(&(String, String)) -> String| {
         view! {
             <button
                 type="button"

@@ -114,6 +114,7 @@ fn attr(text: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests: a panic is a failure
 mod tests {
     use super::*;
 
@@ -154,7 +155,10 @@ mod tests {
         assert!(!e.contains("abc") && !e.contains("def"), "{e}");
         let f = iframe(&v);
         assert!(!f.contains("abc") && !f.contains("def"), "{f}");
-        assert!(e.contains("server=\"https://x.org/&quot;&gt;&lt;script&gt;\""), "{e}");
+        assert!(
+            e.contains("server=\"https://x.org/&quot;&gt;&lt;script&gt;\""),
+            "{e}"
+        );
         assert!(e.contains("archived=\"exclude\""), "{e}");
         assert!(!e.contains("layout="), "{e}");
     }

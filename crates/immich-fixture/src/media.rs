@@ -257,8 +257,7 @@ pub async fn fallback(State(state): State<AppState>, req: Request) -> Response {
         .is_some_and(|v| v.starts_with("text/html"));
     if is_html && config.csp {
         if let Ok(v) = HeaderValue::from_str(&crate::csp_header(&config.csp_allow)) {
-            res.headers_mut()
-                .insert(header::CONTENT_SECURITY_POLICY, v);
+            res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
         }
     }
     if is_html && config.demo_session {

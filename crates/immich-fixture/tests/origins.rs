@@ -197,5 +197,8 @@ async fn the_app_at_a_sub_path_with_the_strict_csp() {
     // Outside it: nothing; the API stays at the root.
     assert_eq!(get_with(&router, "/", &[]).await.status, 404);
     assert_eq!(get_with(&router, "/a/b/app.js", &[]).await.status, 404);
-    assert_eq!(get(&router, "/api/asset", &key(&state, 0)).await.status, 200);
+    assert_eq!(
+        get(&router, "/api/asset", &key(&state, 0)).await.status,
+        200
+    );
 }
