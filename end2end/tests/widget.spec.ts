@@ -39,6 +39,14 @@ async function countIntervals(page: Page): Promise<void> {
       clear(id);
     };
     (window as any).__liveIntervals = () => live.size;
+    // Every fetch the page starts, with its start time.
+    const fetches: { url: string; t: number }[] = [];
+    const fetch = window.fetch.bind(window);
+    window.fetch = (input: any, init?: any) => {
+      fetches.push({ url: String(input?.url ?? input), t: performance.now() });
+      return fetch(input, init);
+    };
+    (window as any).__fetches = fetches;
   });
 }
 
@@ -155,17 +163,25 @@ test('removing the elements leaves no timer, listener or request behind', async 
   const inFlight = page.waitForRequest((r) => r.url().includes('isFavorite=false'));
   await page.locator('#favourites').evaluate((e) => e.setAttribute('favorite', 'exclude'));
   await inFlight;
-  const after: string[] = [];
-  page.on('request', (r) => {
-    if (r.url().startsWith(immich.url + '/api/')) after.push(r.url());
+  const aborted: string[] = [];
+  page.on('requestfailed', (r) => {
+    if (r.url().includes('isFavorite=false')) aborted.push(r.failure()?.errorText ?? '');
   });
-  await page.evaluate(() => {
+  const removedAt = await page.evaluate(() => {
     document.getElementById('favourites')!.remove();
     document.getElementById('videos')!.remove();
+    return performance.now();
   });
   await page.evaluate(() => window.dispatchEvent(new Event('focus')));
   await page.waitForTimeout(3000);
-  expect(after, 'requests after removal').toEqual([]);
+  const after = await page.evaluate(
+    (t) => (window as any).__fetches.filter((f: any) => f.t >= t).map((f: any) => f.url),
+    removedAt,
+  );
+  expect(after, 'requests started after removal').toEqual([]);
+  // The pages in flight at removal were cancelled, not left to finish.
+  expect(aborted.length).toBeGreaterThan(0);
+  expect(aborted.every((e) => e.includes('ABORTED'))).toBeTruthy();
   expect(await page.evaluate(() => (window as any).__liveIntervals())).toBe(intervals - 2);
   const end = await counters();
   expect(end.jsEventListeners).toBeLessThan(before.jsEventListeners);

@@ -211,17 +211,42 @@ pub fn attach(
             post_open("immich-grid:open", "id", JsValue::from_str(&id));
         }
     });
-    // The content height after each change of what the grid holds, once
-    // laid out (next frame), and on resize.
+    // The content height: measured after each change of what the grid
+    // holds (next frame), on resize, and whenever the grid's spacer changes
+    // size (a resized frame lays out again), through a ResizeObserver.
     let last = StoredValue::new(0.0_f64);
+    let report = move || {
+        let h = content_height();
+        if h > 0.0 && (h - last.get_value()).abs() >= 1.0 {
+            last.set_value(h);
+            post("immich-grid:height", "height", JsValue::from_f64(h.round()));
+        }
+    };
+    let on_resize = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(report.clone());
+    let observer = web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok();
+    // The framed app lives as long as its page.
+    on_resize.forget();
+    let observed = StoredValue::new_local(None::<web_sys::Element>);
+    let observer = StoredValue::new_local(observer);
     let measure = move || {
-        let post = post.clone();
+        let report = report.clone();
         request_animation_frame(move || {
-            let h = content_height();
-            if h > 0.0 && (h - last.get_value()).abs() >= 1.0 {
-                last.set_value(h);
-                post("immich-grid:height", "height", JsValue::from_f64(h.round()));
+            // Observe the spacer the grid has now (it is new after a remount).
+            let spacer = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.query_selector(".ig-spacer").ok().flatten());
+            if spacer != observed.get_value() {
+                observer.with_value(|o| {
+                    if let Some(o) = o {
+                        o.disconnect();
+                        if let Some(s) = &spacer {
+                            o.observe(s);
+                        }
+                    }
+                });
+                observed.set_value(spacer);
             }
+            report();
         });
     };
     let m = measure.clone();
@@ -230,7 +255,14 @@ pub fn attach(
         m();
     });
     let resize = window_event_listener(leptos::ev::resize, move |_| measure());
-    on_cleanup(move || resize.remove());
+    on_cleanup(move || {
+        resize.remove();
+        observer.with_value(|o| {
+            if let Some(o) = o {
+                o.disconnect();
+            }
+        });
+    });
 }
 
 fn window_parent() -> Result<web_sys::Window, JsValue> {
@@ -261,6 +293,7 @@ fn content_height() -> f64 {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests: a panic is a failure
 mod tests {
     use super::*;
 

@@ -49,7 +49,7 @@ impl Host {
 pub fn search_from_attributes(attrs: &BTreeMap<String, String>) -> String {
     let mut out = Vec::new();
     for (name, value) in attrs {
-        let Some(field) = FIELDS.iter().find(|f| f.slug() == name.as_str()) else {
+        let Some(field) = Field::ALL.iter().find(|f| f.slug() == name.as_str()) else {
             continue;
         };
         let value = match (field, value.trim()) {
@@ -61,23 +61,6 @@ pub fn search_from_attributes(attrs: &BTreeMap<String, String>) -> String {
     }
     out.join("&")
 }
-
-const FIELDS: [Field; 14] = [
-    Field::Archived,
-    Field::Favorite,
-    Field::Skip,
-    Field::Take,
-    Field::UpdatedAfter,
-    Field::UpdatedBefore,
-    Field::UserId,
-    Field::Type,
-    Field::Trashed,
-    Field::Offline,
-    Field::Text,
-    Field::TakenFrom,
-    Field::TakenTo,
-    Field::Paged,
-];
 
 fn session_for(server: Option<&str>) -> Session {
     let mut s = Session::for_page();

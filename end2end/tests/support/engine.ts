@@ -2,7 +2,7 @@
 // server of ./server plus, per worker, the engine's driver process and, per
 // test, a fresh browser session (a new, empty profile: no cookies, no
 // localStorage, no IndexedDB, no HTTP cache).
-import { test as serverTest, expect } from './server';
+import { serverTest, expect } from './server';
 import { DriverProcess, Engine, Session } from './webdriver';
 
 export const test = serverTest.extend<{ session: Session }, { engine: Engine; driver: DriverProcess }>({

@@ -161,12 +161,23 @@ export interface FixtureRequest {
   cookie: boolean;
 }
 
-/** `test` with a worker-wide fixture server (`server`) of `fixtureOptions`;
- * every test fails on a Content-Security-Policy violation in any frame. */
-export const test = base.extend<
-  { cspViolations: string[] },
-  { server: FixtureServer; fixtureOptions: FixtureOptions }
->({
+/** `test` with a worker-wide fixture server (`server`) of `fixtureOptions`,
+ * and no page (the WebDriver specs drive their own browsers). */
+export const serverTest = base.extend<{}, { server: FixtureServer; fixtureOptions: FixtureOptions }>({
+  fixtureOptions: [{}, { scope: 'worker', option: true }],
+  server: [
+    async ({ fixtureOptions }, use) => {
+      const s = await FixtureServer.start(fixtureOptions);
+      await use(s);
+      await s.stop();
+    },
+    { scope: 'worker' },
+  ],
+});
+
+/** `serverTest` with Playwright's page: every test fails on a
+ * Content-Security-Policy violation in any frame of it. */
+export const test = serverTest.extend<{ cspViolations: string[] }>({
   cspViolations: [
     async ({ page }, use) => {
       const seen: string[] = [];
@@ -185,15 +196,6 @@ export const test = base.extend<
       expect(seen, 'Content-Security-Policy violations').toEqual([]);
     },
     { auto: true },
-  ],
-  fixtureOptions: [{}, { scope: 'worker', option: true }],
-  server: [
-    async ({ fixtureOptions }, use) => {
-      const s = await FixtureServer.start(fixtureOptions);
-      await use(s);
-      await s.stop();
-    },
-    { scope: 'worker' },
   ],
 });
 
