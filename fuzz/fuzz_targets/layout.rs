@@ -50,7 +50,12 @@ fuzz_target!(|data: &[u8]| {
     for i in 0..grid.len() {
         if let Some(r) = grid.tile_rect(i) {
             assert!(r.x.is_finite() && r.y.is_finite() && r.w.is_finite() && r.h.is_finite());
-            assert!(r.x >= -0.01 && r.x + r.w <= width + 0.5, "{r:?} in {width}");
+            assert!(r.x >= -0.01, "{r:?}");
+            // A usable width holds every tile (an unusable one, NaN or
+            // tiny, is replaced inside the grid and only must not panic).
+            if width.is_finite() && width >= 100.0 {
+                assert!(r.x + r.w <= width + 0.5, "{r:?} in {width}");
+            }
         }
     }
     assert!(grid.total_height().is_finite());
