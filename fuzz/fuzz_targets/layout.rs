@@ -29,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
     let scroll = f64::from(f32_at(data, 9));
     let rest = &data[13..];
     // Each tile: 4 bytes of aspect, 1 byte of day step.
-    let n = (rest.len() / 5).min(20_000);
+    let n = (rest.len() / 5).min(400);
     let mut aspects = Vec::with_capacity(n);
     let mut days = Vec::with_capacity(n);
     let mut day = 20_000i32;
