@@ -1801,6 +1801,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::unwrap_used, reason = "tests fail loudly on purpose")]
     fn nothing_a_key_session_caches_holds_the_key() {
         use crate::data::session::{ApiKey, ServerUrl};
         const KEY: &str = "k3y-SECRET-0123456789abcdef";

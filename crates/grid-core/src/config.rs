@@ -71,6 +71,9 @@ impl Default for LayoutConfig {
     }
 }
 
+/// The largest width, row height or header height the layout takes, in px.
+const MAX_PX: f32 = 1_000_000.0;
+
 /// `v` if it is a finite number `>= min`, else `fallback`.
 fn finite_at_least(v: f32, min: f32, fallback: f32) -> f32 {
     if v.is_finite() && v >= min {
@@ -107,11 +110,13 @@ pub(crate) struct Params {
 
 impl Params {
     pub(crate) fn new(cfg: &LayoutConfig) -> Self {
-        let width = finite_at_least(cfg.width, 1.0, 1.0);
-        let target = finite_at_least(cfg.target_row_height, 1.0, 1.0);
+        // Caps keep every sum finite whatever the input (found by fuzzing:
+        // a row height near f32::MAX made the total height infinite).
+        let width = finite_at_least(cfg.width, 1.0, 1.0).min(MAX_PX);
+        let target = finite_at_least(cfg.target_row_height, 1.0, 1.0).min(MAX_PX);
         // A gap wider than half the container would leave no room for tiles.
         let gap = finite_at_least(cfg.gap, 0.0, 0.0).min(width * 0.5);
-        let max_h = target * finite_at_least(cfg.max_row_height_factor, 1.0, 1.0);
+        let max_h = target * finite_at_least(cfg.max_row_height_factor, 1.0, 1.0).min(100.0);
         let lo = finite_at_least(cfg.min_aspect, 1e-3, 1e-3);
         // Cap panoramas so one tile at target height never exceeds the width.
         let hi = finite_at_least(cfg.max_aspect, lo, lo)
@@ -130,9 +135,9 @@ impl Params {
             square: cfg.mode == LayoutMode::Square,
             cols,
             size,
-            day_header: f64::from(finite_at_least(cfg.day_header_height, 0.0, 0.0)),
-            month_header: f64::from(finite_at_least(cfg.month_header_height, 0.0, 0.0)),
-            group_gap: f64::from(finite_at_least(cfg.group_gap, 0.0, 0.0)),
+            day_header: f64::from(finite_at_least(cfg.day_header_height, 0.0, 0.0).min(MAX_PX)),
+            month_header: f64::from(finite_at_least(cfg.month_header_height, 0.0, 0.0).min(MAX_PX)),
+            group_gap: f64::from(finite_at_least(cfg.group_gap, 0.0, 0.0).min(MAX_PX)),
             flow: cfg.flow_days && cfg.mode == LayoutMode::Justified,
             day_spacing: finite_at_least(cfg.day_spacing, 0.0, 0.0).min(width * 0.5),
         }
@@ -190,6 +195,24 @@ pub fn sanitize_aspect(a: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn huge_sizes_keep_the_geometry_finite() {
+        let cfg = LayoutConfig {
+            width: f32::MAX,
+            target_row_height: f32::MAX,
+            max_row_height_factor: f32::MAX,
+            day_header_height: f32::MAX,
+            month_header_height: f32::MAX,
+            group_gap: f32::MAX,
+            ..LayoutConfig::default()
+        };
+        let mut g = crate::Grid::new(cfg, &[1.0; 50], &[3, 3, 2, 2, 1]);
+        g.layout_all();
+        assert!(g.total_height().is_finite());
+        let r = g.tile_rect(49).unwrap();
+        assert!(r.y.is_finite() && r.h.is_finite() && r.w.is_finite());
+    }
 
     #[test]
     fn clamp_raw_is_clamp_of_sanitize() {

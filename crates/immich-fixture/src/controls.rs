@@ -325,17 +325,23 @@ pub async fn faults_layer(State(state): State<AppState>, req: Request, next: Nex
 /// overrides and zero-width characters; 10 KB strings; zero, negative,
 /// "NaN", huge and missing dimensions; broken thumbhashes; unknown enum
 /// values; a duplicate key; and the page's first asset repeated at its end
-/// (a duplicate id). `None` when the body is not a JSON array.
+/// (a duplicate id). Which asset gets what depends on its id, so every
+/// page and listing agree. `None` when the body is not a JSON array.
 pub fn hostile_page(body: &[u8]) -> Option<Vec<u8>> {
     use serde_json::{json, Value};
     let mut list: Vec<Value> = serde_json::from_slice(body).ok()?;
     let first = list.first().cloned();
     for (i, a) in list.iter_mut().enumerate() {
         let Some(o) = a.as_object_mut() else { continue };
+        // By id, not by place: every page and every listing agree.
+        let which = o
+            .get("id")
+            .and_then(Value::as_str)
+            .map_or(i, |id| id.bytes().map(usize::from).sum::<usize>());
         o.entry("exifInfo").or_insert_with(|| json!({}));
         let set_exif = |k: &str, v: Value| (k.to_owned(), v);
         let mut exif_updates: Vec<(String, Value)> = Vec::new();
-        match i % 7 {
+        match which % 7 {
             0 => {
                 o.insert(
                     "originalFileName".into(),

@@ -1,8 +1,8 @@
 //! Property tests (proptest, in the normal `cargo test`): the decoder, the
 //! paged load with failures set aside, and the retry policy, over generated
 //! input. Kept small enough to run in a few seconds.
-#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests: a panic is a failure report.
+#![cfg(not(target_arch = "wasm32"))]
 
 use library_core::{
     decode_page,
