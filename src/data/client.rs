@@ -408,29 +408,13 @@ impl Client {
         &self,
         signal: Option<&AbortSignal>,
     ) -> Result<(UserResponseDto, Option<i64>), ApiError> {
-        let mut attempt = 0;
-        loop {
-            match self.get_dated_once(&Route::me(), signal).await {
-                Err(e) => match retry::quick_retry(e.failure(), attempt) {
-                    Some(ms) => {
-                        sleep(Duration::from_millis(ms)).await;
-                        if signal.is_some_and(AbortSignal::aborted) {
-                            return Err(ApiError::Aborted);
-                        }
-                        attempt += 1;
-                    }
-                    None => return Err(e),
-                },
-                Ok((body, date)) => {
-                    let user = serde_json::from_slice(&body)
-                        .map_err(|e| ApiError::Decode(e.to_string()))?;
-                    let date = date
-                        .as_deref()
-                        .and_then(library_core::sync::parse_http_date);
-                    return Ok((user, date));
-                }
-            }
-        }
+        let me = Route::me();
+        let (body, date) = with_retries(signal, || self.get_dated_once(&me, signal)).await?;
+        let user = serde_json::from_slice(&body).map_err(|e| ApiError::Decode(e.to_string()))?;
+        let date = date
+            .as_deref()
+            .and_then(library_core::sync::parse_http_date);
+        Ok((user, date))
     }
 
     /// `GET /api/audit/deletes?after=…&entityType=ASSET&userId=…`: the ids of
@@ -506,23 +490,7 @@ impl Client {
         limit: u64,
         signal: Option<&AbortSignal>,
     ) -> Result<Fetched, ApiError> {
-        let mut attempt = 0;
-        loop {
-            let result = self.get_once(route, etag, limit, signal).await;
-            match result {
-                Err(e) => match retry::quick_retry(e.failure(), attempt) {
-                    Some(ms) => {
-                        sleep(Duration::from_millis(ms)).await;
-                        if signal.is_some_and(AbortSignal::aborted) {
-                            return Err(ApiError::Aborted);
-                        }
-                        attempt += 1;
-                    }
-                    None => return Err(e),
-                },
-                ok => return ok,
-            }
-        }
+        with_retries(signal, || self.get_once(route, etag, limit, signal)).await
     }
 
     /// One attempt, no retry.
@@ -800,6 +768,31 @@ pub fn with_retry_after(e: ApiError, retry_after: Option<&str>, now_ms: i64) -> 
             retry_after_ms: retry_after.and_then(|v| retry::parse_retry_after(v, now_ms)),
         },
         other => other,
+    }
+}
+
+/// Runs `attempt` until it succeeds or the retry policy gives up
+/// (`retry::quick_retry`: transient failures, a few times, honouring
+/// `Retry-After`), or `signal` aborts meanwhile.
+async fn with_retries<T, Fut: Future<Output = Result<T, ApiError>>>(
+    signal: Option<&AbortSignal>,
+    mut attempt: impl FnMut() -> Fut,
+) -> Result<T, ApiError> {
+    let mut n = 0;
+    loop {
+        match attempt().await {
+            Err(e) => match retry::quick_retry(e.failure(), n) {
+                Some(ms) => {
+                    sleep(Duration::from_millis(ms)).await;
+                    if signal.is_some_and(AbortSignal::aborted) {
+                        return Err(ApiError::Aborted);
+                    }
+                    n += 1;
+                }
+                None => return Err(e),
+            },
+            ok => return ok,
+        }
     }
 }
 
