@@ -69,8 +69,8 @@ pub struct Config {
 
 /// The strict policy the app runs under: no inline script or style, wasm
 /// compiled from its own origin; `data:` images are the thumbhash
-/// placeholders the app draws itself, `blob:` the thumbnails fetched with
-/// an API key; `extra` origins (an Immich elsewhere) are added where the
+/// placeholders the app draws itself, `blob:` the thumbnails, previews and
+/// videos fetched with an API key; `extra` origins (an Immich elsewhere) are added where the
 /// app reaches them.
 pub fn csp_header(extra: &[String]) -> String {
     let extra: String = extra
@@ -79,7 +79,8 @@ pub fn csp_header(extra: &[String]) -> String {
         .collect();
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
-         img-src 'self' data: blob:{extra}; connect-src 'self'{extra}; \
+         img-src 'self' data: blob:{extra}; media-src 'self' blob:{extra}; \
+         connect-src 'self'{extra}; \
          object-src 'none'; base-uri 'self'; frame-ancestors *"
     )
 }

@@ -186,7 +186,8 @@ async fn the_app_at_a_sub_path_with_the_strict_csp() {
     let csp = page.header("content-security-policy").unwrap();
     assert!(csp.starts_with(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
-         img-src 'self' data: blob: http://127.0.0.1:9000; connect-src 'self' http://127.0.0.1:9000;"
+         img-src 'self' data: blob: http://127.0.0.1:9000; media-src 'self' blob: http://127.0.0.1:9000; \
+         connect-src 'self' http://127.0.0.1:9000;"
     ), "{csp}");
     // Files beside it; an unknown path under it is the page (client routes).
     let js = get_with(&router, "/a/b/grid/app.js?v=1", &[]).await;

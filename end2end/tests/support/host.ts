@@ -47,6 +47,7 @@ export class HostServer {
         `style-src 'self' ${app}`,
         `connect-src 'self' ${app} ${immich}`,
         `img-src 'self' data: blob: ${immich}`,
+        `media-src 'self' blob: ${immich}`,
         `frame-src ${app}`,
       ].join('; ');
       const name = path.basename(new URL(req.url ?? '/', 'http://x').pathname) || 'element.html';
