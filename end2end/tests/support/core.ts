@@ -528,6 +528,8 @@ export function coreSpecs(variant: CoreVariant): void {
         }
       }
       expect(full, 'the fixture has a photo with full exif').not.toBeNull();
+      // Forget the records asked above (with the key, outside the app).
+      await server.clearRequests();
       await open(s, server, `asset=${full.id}`);
       await waitViewer(s, full.id, 60_000);
       await s.click('[data-testid=viewer-info-toggle]');
