@@ -29,7 +29,7 @@ export interface Shown {
 export async function serverAssets(server: FixtureServer, query = ''): Promise<ServerAsset[]> {
   const info = await server.info();
   const admin = info.users.find((u: any) => u.isAdmin);
-  const r = await fetch(`${server.url}/api/asset${query ? `?${query}` : ''}`, {
+  const r = await fetch(`${server.apiBase}/api/asset${query ? `?${query}` : ''}`, {
     headers: { 'x-api-key': admin.apiKey },
   });
   expect(r.status).toBe(200);

@@ -15,17 +15,29 @@ import { serverAssets } from './content';
 export interface CoreVariant {
   /** Shown in the test titles. */
   name: string;
-  /** Options of the fixture server (its arguments). */
-  fixtureOptions: FixtureOptions;
-  /** The app's address for a view: `query` is a query string without `?` (may be empty). */
-  appUrl(server: FixtureServer, query: string): string;
+  /**
+   * Options of the fixture server (its arguments); a function for a
+   * cross-origin variant, given the app's own server (`appServer`, started
+   * first: the API must allow its origin by CORS).
+   */
+  fixtureOptions: FixtureOptions | ((app: FixtureServer) => FixtureOptions);
+  /**
+   * The app's address for a view: `query` is a query string without `?` (may
+   * be empty); `app` is the app's own server in a cross-origin variant.
+   */
+  appUrl(server: FixtureServer, query: string, app: FixtureServer | null): string;
   /**
    * Runs once in a fresh session before the first visit (e.g. to store an
    * API key through the Connect form); the cookie variant needs nothing.
    */
-  signIn?(session: Session, server: FixtureServer): Promise<void>;
+  signIn?(session: Session, server: FixtureServer, app: FixtureServer | null): Promise<void>;
   /** The `auth` the fixture must log for the app's asset requests. */
   auth: FixtureRequest['auth'];
+  /**
+   * Checks run at the end of every spec on what the API server logged (e.g.
+   * that no request carried the key in its URL, nor a cookie).
+   */
+  afterEach?(session: Session, server: FixtureServer, app: FixtureServer | null): Promise<void>;
 }
 
 /** What the server holds, asked with the admin's API key (not through the app). */
@@ -33,6 +45,7 @@ export interface ServerAsset {
   id: string;
   originalFileName: string;
   localDateTime: string;
+  type: string;
   isFavorite: boolean;
   isTrashed: boolean;
 }
@@ -66,7 +79,7 @@ export function expectedLabel(a: ServerAsset): string {
 }
 
 /** Waits until the status says the view matches the server. */
-async function waitCurrent(s: Session, timeout = 60_000): Promise<void> {
+export async function waitCurrent(s: Session, timeout = 60_000): Promise<void> {
   await s.waitFor('data-state=current', timeout, () => document.querySelector('[data-testid=progress]')?.getAttribute('data-state') === 'current');
 }
 
@@ -127,19 +140,90 @@ function summarise(reqs: FixtureRequest[]): string {
   return `${reqs.length} /api/asset requests (${statuses || 'none'}), ${bytes} bytes of JSON`;
 }
 
+/** Long sides of the fixture's thumbnail (WEBP) and preview (JPEG) of a photo. */
+const THUMB_SIDE = 250;
+const PREVIEW_SIDE = 720;
+
+/** Waits until the viewer is open on `id`. */
+async function waitViewer(s: Session, id: string, timeout = 20_000): Promise<void> {
+  await s.waitFor(`the viewer on ${id}`, timeout, (want: string) => {
+    const v = document.querySelector('[data-testid=viewer]');
+    return !!v && v.getBoundingClientRect().width > 0 && v.getAttribute('data-asset') === want;
+  }, id);
+}
+
+/** Waits until the viewer is closed. */
+async function waitViewerClosed(s: Session): Promise<void> {
+  await s.waitFor('the viewer closed', 10_000, () => {
+    const v = document.querySelector('[data-testid=viewer]');
+    return !v || v.getBoundingClientRect().width === 0;
+  });
+}
+
+/**
+ * Waits until the viewer shows `id` with its preview decoded at the
+ * preview's own size (720 px on the long side, not the thumbnail's 250),
+ * and checks the thumbnail layer beneath is the small file.
+ */
+async function expectPreviewDrawn(s: Session, id: string): Promise<void> {
+  await waitViewer(s, id);
+  const got = await s.waitFor(`the preview of ${id} decoded`, 20_000, (want: number) => {
+    const p = document.querySelector('[data-testid=viewer-preview]') as HTMLImageElement | null;
+    if (!p || !p.complete) return null;
+    const side = Math.max(p.naturalWidth, p.naturalHeight);
+    if (side !== want) return null;
+    const t = document.querySelector('[data-testid=viewer-thumb]') as HTMLImageElement | null;
+    return { side, thumb: t && t.complete ? Math.max(t.naturalWidth, t.naturalHeight) : 0 };
+  }, PREVIEW_SIDE);
+  expect(got.side).toBe(PREVIEW_SIDE);
+  if (got.thumb > 0) expect(got.thumb, 'the thumbnail layer is the small file').toBe(THUMB_SIDE);
+}
+
+/** The `asset` parameter of the page's address. */
+async function assetParam(s: Session): Promise<string | null> {
+  return new URL(await s.url()).searchParams.get('asset');
+}
+
+/** The id of the focused tile, waiting until it is `want`. */
+async function waitFocusOn(s: Session, want: string): Promise<void> {
+  await s.waitFor(`focus back on the tile of ${want}`, 10_000, (id: string) => {
+    const el = document.activeElement;
+    return !!el && el.getAttribute('data-testid') === 'tile' && el.getAttribute('data-id') === id;
+  }, want);
+}
+
 /**
  * Defines the core specs for `variant`. Call it at the top level of a spec
  * file, once a file: the fixture server is the worker's, started with the
  * variant's options.
  */
 export function coreSpecs(variant: CoreVariant): void {
-  test.use({ fixtureOptions: variant.fixtureOptions });
+  const opts = variant.fixtureOptions;
+  if (typeof opts === 'function') {
+    // The API server's options depend on the app's origin (CORS).
+    test.use({
+      crossOrigin: true,
+      fixtureOptions: [async ({ appServer }, use) => use(opts(appServer!)), { scope: 'worker' }],
+    });
+  } else {
+    test.use({ fixtureOptions: opts });
+  }
   test.describe(`core (${variant.name})`, () => {
     test.setTimeout(120_000);
 
+    // The app's server of this worker (null unless cross-origin), for `open`.
+    let app: FixtureServer | null = null;
+    test.beforeEach(async ({ appServer }) => {
+      app = appServer;
+    });
+    if (variant.afterEach) {
+      const check = variant.afterEach;
+      test.afterEach(async ({ session, server, appServer }) => check(session, server, appServer));
+    }
+
     async function open(s: Session, server: FixtureServer, query = ''): Promise<void> {
-      if (variant.signIn) await variant.signIn(s, server);
-      await s.goto(variant.appUrl(server, query));
+      if (variant.signIn) await variant.signIn(s, server, app);
+      await s.goto(variant.appUrl(server, query, app));
     }
 
     test('first load shows the server\'s first assets, in order', async ({ session: s, server, engine }) => {
@@ -336,6 +420,141 @@ export function coreSpecs(variant: CoreVariant): void {
       }, last.index);
       const tile = (await visibleTiles(s)).find((t) => t.index === last.index);
       expect(tile!.label.startsWith(expectedLabel(last.asset))).toBe(true);
+    });
+
+    test('the viewer opens on a click with the preview drawn at its own size; Escape returns focus to the tile', async ({ session: s, server, engine }) => {
+      const shown = shownByDefault(await serverAssets(server));
+      await open(s, server);
+      await waitCurrent(s);
+      await s.waitFor('tiles in view', 10_000, () => document.querySelectorAll('[data-testid=tile]').length > 0);
+      // The first photo among the tiles in view (a video shows no preview).
+      const inView = new Set((await visibleTiles(s)).map((t) => t.index));
+      const target = shown.find((x) => inView.has(x.index) && x.asset.type === 'IMAGE');
+      expect(target, 'a photo in view').toBeTruthy();
+      const id = target!.asset.id;
+      const tile = `[data-testid=tile][data-id="${id}"]`;
+      expect(await s.exec((sel: string) => document.querySelector(sel)?.getAttribute('data-index'), tile)).toBe(String(target!.index));
+      await server.clearRequests();
+      const t0 = Date.now();
+      await s.click(tile);
+      await expectPreviewDrawn(s, id);
+      console.log(`[${engine}] ${s.browser}: viewer: preview drawn ${Date.now() - t0} ms after the click`);
+      const dialog = await s.exec(() => {
+        const v = document.querySelector('[data-testid=viewer]')!;
+        return { role: v.getAttribute('role'), modal: v.getAttribute('aria-modal'), name: document.querySelector('[data-testid=viewer-name]')?.textContent ?? '' };
+      });
+      expect(dialog).toEqual({ role: 'dialog', modal: 'true', name: target!.asset.originalFileName });
+      expect(await assetParam(s)).toBe(id);
+      // The preview came from the server's preview endpoint, signed in as the variant is.
+      const previews = (await server.requests()).filter((r) => r.path === `/api/asset/thumbnail/${id}` && r.query.includes('format=JPEG'));
+      expect(previews.length, 'the preview was asked for').toBeGreaterThan(0);
+      for (const r of previews) {
+        expect(r.status, r.query).toBe(200);
+        expect(r.auth, r.query).toBe(variant.auth);
+      }
+      await s.press(Key.Escape);
+      await waitViewerClosed(s);
+      await waitFocusOn(s, id);
+      expect(await assetParam(s)).toBeNull();
+    });
+
+    test('Enter on a focused tile opens the viewer on it; Back closes it', async ({ session: s, server }) => {
+      const shown = shownByDefault(await serverAssets(server));
+      await open(s, server);
+      await waitCurrent(s);
+      await s.waitFor('the first tile', 10_000, (i: number) => document.querySelector(`[data-testid=tile][data-index="${i}"]`) !== null, shown[0].index);
+      await s.exec((i: number) => (document.querySelector(`[data-testid=tile][data-index="${i}"]`) as HTMLElement).focus(), shown[0].index);
+      // As a person does it: arrows to the third asset, then Enter.
+      await s.press(Key.ArrowRight, Key.ArrowRight);
+      await waitFocusOn(s, shown[2].asset.id);
+      await s.press(Key.Enter);
+      if (shown[2].asset.type === 'IMAGE') await expectPreviewDrawn(s, shown[2].asset.id);
+      else await waitViewer(s, shown[2].asset.id);
+      expect(await assetParam(s)).toBe(shown[2].asset.id);
+      // Opening pushed a history entry: Back closes the viewer, the grid stays.
+      await s.back();
+      await waitViewerClosed(s);
+      expect(await assetParam(s)).toBeNull();
+      expect(await s.exec(() => document.querySelectorAll('[data-testid=tile]').length)).toBeGreaterThan(3);
+    });
+
+    test('a deep link opens the asset on a fresh page; stepping right crosses a page boundary in the server\'s order', async ({ session: s, server, engine }) => {
+      const shown = shownByDefault(await serverAssets(server));
+      // Pages of 100: start a few assets before the server's 100th and step past it.
+      const take = 100;
+      const first = shown.findIndex((x) => x.index >= take - 4);
+      const steps = shown.findIndex((x) => x.index >= take + 4) - first;
+      expect(steps).toBeGreaterThanOrEqual(8);
+      const start = shown[first].asset;
+      await server.clearRequests();
+      await open(s, server, `take=${take}&asset=${start.id}`);
+      await waitViewer(s, start.id, 60_000);
+      expect(await s.exec(() => document.querySelector('[data-testid=viewer-name]')?.textContent)).toBe(start.originalFileName);
+      if (start.type === 'IMAGE') await expectPreviewDrawn(s, start.id);
+      const t0 = Date.now();
+      for (let i = 1; i <= steps; i++) {
+        await s.press(Key.ArrowRight);
+        await waitViewer(s, shown[first + i].asset.id);
+      }
+      const ms = Date.now() - t0;
+      const end = shown[first + steps].asset;
+      console.log(`[${engine}] ${s.browser}: viewer: ${steps} steps across the page boundary at ${take} in ${ms} ms`);
+      expect(await assetParam(s)).toBe(end.id);
+      expect(await s.exec(() => document.querySelector('[data-testid=viewer-name]')?.textContent)).toBe(end.originalFileName);
+      if (end.type === 'IMAGE') await expectPreviewDrawn(s, end.id);
+      // The assets past the boundary came from the server's second page.
+      const listed = pageRequests(await server.assetRequests()).map((r) => new URLSearchParams(r.query));
+      expect(listed.some((q) => q.get('take') === String(take) && q.get('skip') === String(take)), 'the page after the boundary was asked for').toBe(true);
+      // Closing brings the last asset's tile into view, focused.
+      await s.press(Key.Escape);
+      await waitViewerClosed(s);
+      await waitFocusOn(s, end.id);
+      expect((await s.exec(focusedTile))?.inView, 'the tile is scrolled into view').toBe(true);
+    });
+
+    test('the info panel shows the asset\'s record from the server', async ({ session: s, server }) => {
+      const info = await server.info();
+      const key = info.users.find((u: any) => u.isAdmin).apiKey;
+      // The first photo with a camera, an exposure and a place.
+      let full: any = null;
+      for (const x of shownByDefault(await serverAssets(server)).slice(0, 200)) {
+        if (x.asset.type !== 'IMAGE') continue;
+        const r = await fetch(`${server.apiBase}/api/asset/${x.asset.id}`, { headers: { 'x-api-key': key } });
+        const dto = await r.json();
+        const e = dto.exifInfo ?? {};
+        if (e.model && e.exposureTime && e.fNumber && e.iso && e.exifImageWidth && e.city) {
+          full = dto;
+          break;
+        }
+      }
+      expect(full, 'the fixture has a photo with full exif').not.toBeNull();
+      // Forget the records asked above (with the key, outside the app).
+      await server.clearRequests();
+      await open(s, server, `asset=${full.id}`);
+      await waitViewer(s, full.id, 60_000);
+      await s.click('[data-testid=viewer-info-toggle]');
+      await s.waitFor('the info panel', 20_000, () => !!document.querySelector('[data-testid=info-camera]'));
+      const text = await s.exec(() => {
+        const t = (k: string) => document.querySelector(`[data-testid=info-${k}]`)?.textContent ?? '';
+        return { name: t('file-name'), camera: t('camera'), exposure: t('exposure'), pixels: t('pixels'), place: t('place'), taken: t('taken') };
+      });
+      const e = full.exifInfo;
+      expect(text.name).toBe(full.originalFileName);
+      expect(text.camera).toContain(e.model);
+      expect(text.exposure).toContain(`${e.exposureTime} s`);
+      expect(text.exposure).toContain(`f/${Math.round(e.fNumber * 10) / 10}`);
+      expect(text.exposure).toContain(`ISO ${e.iso}`);
+      expect(text.pixels).toContain(`${e.exifImageWidth} × ${e.exifImageHeight}`);
+      expect(text.place).toContain(e.city);
+      const local = new Date(full.localDateTime);
+      expect(text.taken).toContain(`${local.getUTCFullYear()}, ${String(local.getUTCHours()).padStart(2, '0')}:${String(local.getUTCMinutes()).padStart(2, '0')}`);
+      // Read from the asset's own record, signed in as the variant is.
+      const records = (await server.requests()).filter((r) => r.path === `/api/asset/${full.id}`);
+      expect(records.length).toBeGreaterThan(0);
+      for (const r of records) {
+        expect(r.status).toBe(200);
+        expect(r.auth).toBe(variant.auth);
+      }
     });
   });
 }

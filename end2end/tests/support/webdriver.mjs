@@ -37,6 +37,8 @@ export const Key = Object.freeze({
   End: '\uE010',
   Home: '\uE011',
   ArrowRight: '\uE014',
+  Enter: '\uE007',
+  Escape: '\uE00C',
 });
 
 export class WebDriverError extends Error {
@@ -304,6 +306,14 @@ export class Session {
     return this.cmd('POST', '/refresh', {});
   }
 
+  /**
+   * Goes back one step in the tab's history, as the browser's Back button.
+   * @returns {Promise<void>}
+   */
+  back() {
+    return this.cmd('POST', '/back', {});
+  }
+
   /** @returns {Promise<string>} */
   url() {
     return this.cmd('GET', '/url');
@@ -381,6 +391,29 @@ export class Session {
     const [el] = await this.findAll(css);
     if (!el) throw new Error(`no element matches ${css}`);
     await this.cmd('POST', `/element/${el[ELEMENT]}/click`, {});
+  }
+
+  /**
+   * Empties the first field that matches `css` and types `text` into it, as
+   * a person does (the driver sends key events; the page sees input events).
+   * @param {string} css
+   * @param {string} text
+   * @returns {Promise<void>}
+   */
+  async type(css, text) {
+    const [el] = await this.findAll(css);
+    if (!el) throw new Error(`no element matches ${css}`);
+    await this.cmd('POST', `/element/${el[ELEMENT]}/clear`, {});
+    await this.cmd('POST', `/element/${el[ELEMENT]}/value`, { text });
+  }
+
+  /**
+   * The cookies the browser holds for the current page's address (HttpOnly
+   * ones too, which the page itself cannot read).
+   * @returns {Promise<{ name: string, value: string, domain?: string, httpOnly?: boolean }[]>}
+   */
+  cookies() {
+    return this.cmd('GET', '/cookie');
   }
 
   /**
