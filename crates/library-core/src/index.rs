@@ -360,6 +360,17 @@ impl LibraryIndex {
         self.ends.last().copied().unwrap_or(0)
     }
 
+    /// Number of assets not in the trash: what `/api/asset/statistics` counts
+    /// with `isTrashed=false` (the list holds trashed assets too).
+    pub fn live_len(&self) -> usize {
+        (0..self.len())
+            .filter(|&i| {
+                self.flags(i)
+                    .is_some_and(|f| !f.contains(AssetFlags::TRASHED))
+            })
+            .count()
+    }
+
     /// Whether the index holds no asset.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
