@@ -202,6 +202,8 @@ struct RecordCtx {
     counts: bool,
     /// The record's last full check, when the run started from one.
     checked_ms: Option<i64>,
+    /// Pages the cache held when the run started.
+    cached_pages: usize,
 }
 
 /// Forgets the view's sync record (its pages are changing or unsound).
@@ -595,6 +597,8 @@ enum Done {
 
 /// A request's future in the in-flight set.
 type InFlight = Pin<Box<dyn Future<Output = Done>>>;
+/// A request sent ahead of the plan, with its answer.
+type Answered = Pin<Box<dyn Future<Output = (SyncRequest, Done)>>>;
 
 /// What the delta requests of a view need besides the sync's own answers.
 #[derive(Clone)]
@@ -784,7 +788,7 @@ impl Run {
             _ => Vec::new(),
         };
         let ahead_part = async {
-            let mut in_flight: Vec<Pin<Box<dyn Future<Output = (SyncRequest, Done)>>>> = ahead_reqs
+            let mut in_flight: Vec<Answered> = ahead_reqs
                 .into_iter()
                 .map(|(r, t)| {
                     let f = t.send(r.clone());
@@ -964,6 +968,7 @@ impl Run {
             view_delta: delta_view,
             counts,
             checked_ms: record.as_ref().map(|r| r.checked_ms),
+            cached_pages,
         };
         // Answers asked for ahead serve the same requests of this plan; a
         // different user's or plan's are dropped.
@@ -972,16 +977,8 @@ impl Run {
         } else {
             Vec::new()
         };
-        self.run_sync(
-            &target,
-            sync,
-            cache,
-            &mut publisher,
-            cached_pages,
-            ctx,
-            ahead,
-        )
-        .await
+        self.run_sync(&target, sync, cache, &mut publisher, ctx, ahead)
+            .await
     }
 
     /// `me` answered for this run: remembers the user.
@@ -1018,7 +1015,6 @@ impl Run {
         mut sync: LibrarySync,
         mut cache: Cache,
         publisher: &mut Publisher,
-        cached_pages: usize,
         ctx: RecordCtx,
         mut ahead: Vec<(SyncRequest, Done)>,
     ) -> Result<(), String> {
@@ -1167,7 +1163,7 @@ impl Run {
         }
         // Pages past the end the cache still held (the library shrank).
         if let Some(pages) = sync.pages() {
-            for page in pages.page_count()..cached_pages {
+            for page in pages.page_count()..ctx.cached_pages {
                 let skip = pages.start() + page as u64 * u64::from(pages.take());
                 cache
                     .body_missing(&page_query(query, skip, pages.take()).canonical())
@@ -1469,27 +1465,44 @@ impl Cache {
         // Pages are read in batches, each in one IndexedDB transaction: a
         // million assets are a thousand pages, and one round trip each to the
         // storage process would cost seconds. The first batch is small so the
-        // first page shows at once.
-        let mut page = 0u64;
-        let mut batch = 4u64;
-        'read: while page < limit && !stop.get() {
+        // first page shows at once; each next batch is asked for before this
+        // one is decoded, so storage and decoding overlap.
+        let wanted_from = |page: u64, batch: u64| -> Vec<(u64, String, String)> {
             let mut wanted = Vec::new();
-            for p in page..limit.min(page + batch) {
+            for p in page..limit.min(page.saturating_add(batch)) {
                 let skip = self.start + p * u64::from(self.take);
                 let canonical = page_query(query, skip, self.take).canonical();
                 let etag = policy.borrow_mut().if_none_match(&self.scope, &canonical);
                 let Some(etag) = etag else { break };
                 wanted.push((p, canonical, etag));
             }
-            if wanted.is_empty() {
-                break;
-            }
+            wanted
+        };
+        let read = |wanted: &[(u64, String, String)]| {
             let keys: Vec<String> = wanted
                 .iter()
                 .map(|(_, c, _)| CachePolicy::<Kv>::body_key(&self.scope, c))
                 .collect();
-            let stored = bodies.get_many(&keys).await;
+            bodies.get_many(&keys)
+        };
+        let mut page = 0u64;
+        let mut batch = 4u64;
+        let mut wanted = if stop.get() {
+            Vec::new()
+        } else {
+            wanted_from(page, batch)
+        };
+        let mut reading = read(&wanted);
+        'read: while !wanted.is_empty() {
+            let stored = reading.await;
             let full = wanted.len() as u64 == batch;
+            let next_page = page + batch;
+            let next_wanted = if full && !stop.get() {
+                wanted_from(next_page, 64)
+            } else {
+                Vec::new()
+            };
+            reading = read(&next_wanted);
             for ((p, canonical, etag), stored) in wanted.into_iter().zip(stored) {
                 if stop.get() {
                     break 'read;
@@ -1519,11 +1532,9 @@ impl Cache {
                     break 'read;
                 }
             }
-            if !full {
-                break;
-            }
-            page += batch;
+            page = next_page;
             batch = 64;
+            wanted = next_wanted;
         }
         self.drain_events().await;
         pages

@@ -455,7 +455,14 @@ impl PageSet {
         {
             *cache = None;
         }
-        let (done, ix, seen) = cache.get_or_insert_with(|| (0, LibraryIndex::new(), IdSet::new()));
+        let (done, ix, seen) = cache.get_or_insert_with(|| {
+            // Room for every id now held: a reload's million go in without rehashing.
+            (
+                0,
+                LibraryIndex::new(),
+                IdSet::with_capacity(self.prefix_assets()),
+            )
+        });
         for page in prefix.get(*done..).unwrap_or(&[]).iter().flatten() {
             if let Err(e) = ix.append_unique(page, seen) {
                 *cache = None;
