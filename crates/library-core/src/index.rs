@@ -8,12 +8,7 @@
 //! Chunks are shared between indexes (`Arc`), so publishing, merging pages and
 //! applying a delta never copy the whole library.
 
-use std::{
-    collections::HashSet,
-    fmt,
-    hash::{BuildHasherDefault, Hasher},
-    sync::Arc,
-};
+use std::{collections::HashSet, fmt, sync::Arc};
 
 use crate::{
     chunk::{Chunk, RawAsset, RawId},
@@ -264,37 +259,10 @@ pub enum IndexError {
     TooManyOwners,
 }
 
-/// A cheap hash for UUID bytes (a multiply-rotate fold, as FxHash): version-4
-/// ids are random, so folding them spreads them well. SipHash's defence
-/// against chosen keys buys nothing here (only the server whose library this
-/// is chooses the ids) and cost a large part of a 1M-asset reload, which
-/// inserts every id once.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct UuidHasher(u64);
-
-impl Hasher for UuidHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for c in bytes.chunks(8) {
-            let mut b = [0u8; 8];
-            b[..c.len()].copy_from_slice(c);
-            self.0 =
-                (self.0.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
-        }
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.write(&(n as u64).to_le_bytes());
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
 /// The set of ids already seen, for merging segments without duplicates.
 #[derive(Clone, Debug, Default)]
 pub struct IdSet {
-    uuids: HashSet<[u8; 16], BuildHasherDefault<UuidHasher>>,
+    uuids: HashSet<[u8; 16]>,
     others: HashSet<String>,
 }
 
