@@ -99,13 +99,25 @@ pub fn App() -> impl IntoView {
     });
 
     // Whose libraries the person may open: the caller, then the partners
-    // who share with the caller.
+    // who share with the caller. Partners are asked for only once someone
+    // needs them (the filters panel opens, or the view is another user's
+    // library), so a plain reload sends no partners request.
     let users = RwSignal::new(Vec::new());
+    let filters_open = RwSignal::new(false);
+    let partners_for = StoredValue::new(None::<String>);
     Effect::new(move |_| {
         let Some(me) = library.user.get() else {
             return;
         };
-        users.set(vec![me]);
+        let wanted = filters_open.get() || view_state.query().with(|q| q.user_id.is_some());
+        if partners_for.with_value(|p| p.as_deref() == Some(me.id.as_str())) {
+            return;
+        }
+        users.set(vec![me.clone()]);
+        if !wanted {
+            return;
+        }
+        partners_for.set_value(Some(me.id.clone()));
         let client = Client::new(&session.get_untracked());
         spawn_local(async move {
             // Without partners the person still has their own library.
@@ -158,7 +170,6 @@ pub fn App() -> impl IntoView {
             opened.set(Some(o));
         }
     });
-    let filters_open = RwSignal::new(false);
     let menu_open = RwSignal::new(false);
     let connect_open = RwSignal::new(setup.connect_at_start);
     let embed_open = RwSignal::new(false);

@@ -509,7 +509,11 @@ async function benchApp(browser, o, n) {
     r.warm = { firstTileMs: warm.firstTile, completeMs: warm.complete, completeSource: warm.source, ...(await sizes()) };
     r.warmLog = summariseLog(await fixtureJson(fx, '/__fixture/requests'));
     r.memoryWarm = await attempt('memory after reload', () => memory(page));
-    log(`app ${n} warm: first tile ${fmt(warm.firstTile)} ms, complete ${fmt(warm.complete)} ms, ${r.warmLog.json304} x 304`);
+    // The loader's steps (`immich-grid:*` performance marks), ms since navigation.
+    r.warmMarks = await attempt('marks', () => page.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark')
+      .filter((m) => m.name.startsWith('immich-grid:')).map((m) => [m.name.slice(12), Math.round(m.startTime)]))));
+    log(`app ${n} warm: first tile ${fmt(warm.firstTile)} ms, complete ${fmt(warm.complete)} ms, ${r.warmLog.json304} x 304, `
+      + `${r.warmLog.json200 + r.warmLog.json304} JSON requests ${JSON.stringify(r.warmLog.otherJson)} + ${r.warmLog.assetPages} /api/asset, marks ${JSON.stringify(r.warmMarks)}`);
   } finally {
     await context.close();
     fx.stop();

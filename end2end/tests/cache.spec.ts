@@ -80,15 +80,22 @@ test('a reload of an unchanged library sends no page, only the delta', async ({ 
   expect(deltas[0].query).not.toMatch(/isFavorite|isArchived|skip=/);
   expect(auditRequests(rs).length).toBe(1);
   expect(auditRequests(rs)[0].query).toMatch(/after=.*entityType=ASSET.*userId=/);
-  // The rest of the loader's requests: who, which server version, the counts
-  // (the filters panel lists the partners on its own).
-  const loader = rs.filter((r) => r.path !== '/api/partner');
-  const others = loader.filter((r) => r.path !== '/api/asset' && r.path !== '/api/audit/deletes').map((r) => r.path);
-  for (const p of others) {
-    expect(['/api/user/me', '/api/server-info/version', '/api/asset/statistics']).toContain(p);
-  }
-  expect(loader.length).toBeLessThanOrEqual(6);
+  // The rest: who, which server version, and one count outside the trash.
+  // No partners: the filters panel is closed.
+  const others = rs.filter((r) => r.path !== '/api/asset' && r.path !== '/api/audit/deletes').map((r) => r.path);
+  expect(others.sort()).toEqual(['/api/asset/statistics', '/api/server-info/version', '/api/user/me']);
+  expect(rs.find((r) => r.path === '/api/asset/statistics')!.query).toMatch(/isTrashed=false/);
+  expect(rs.length).toBeLessThanOrEqual(5);
   expect(await app.loadedIds()).toEqual(first);
+
+  // Opening the filters asks for the partners, who then are offered: the
+  // fixture's Alice shares with the admin, Bob does not.
+  await server.clearRequests();
+  await page.getByTestId('toggle-filters').click();
+  await expect
+    .poll(async () => await page.getByTestId('filter-user').locator('option').allTextContents())
+    .toEqual(['Immich Admin (me)', 'Alice Partner']);
+  expect((await server.requests()).filter((r) => r.path === '/api/partner').length).toBe(1);
 });
 
 for (const view of ['', '?isFavorite=true']) {

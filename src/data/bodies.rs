@@ -129,28 +129,36 @@ impl BodyStore {
     /// The bodies stored under `keys`, in order, read in one transaction with
     /// every request issued at once (one round trip to the storage process
     /// instead of one per key). An entry is `None` as for [`BodyStore::get`].
-    pub async fn get_many(&self, keys: &[String]) -> Vec<Option<Vec<u8>>> {
-        let Ok((_tx, store)) = self.store(IdbTransactionMode::Readonly) else {
-            return vec![None; keys.len()];
+    /// The requests are issued when this is called, not when the answer is
+    /// awaited, so a reader can ask for the next batch before it decodes
+    /// this one.
+    pub fn get_many(
+        &self,
+        keys: &[String],
+    ) -> impl Future<Output = Vec<Option<Vec<u8>>>> + 'static {
+        let pending: Vec<_> = match self.store(IdbTransactionMode::Readonly) {
+            Ok((_tx, store)) => keys
+                .iter()
+                .map(|k| {
+                    store
+                        .get(&JsValue::from_str(k))
+                        .ok()
+                        .map(|r| request_done(&r))
+                })
+                .collect(),
+            Err(_) => keys.iter().map(|_| None).collect(),
         };
-        let pending: Vec<_> = keys
-            .iter()
-            .map(|k| {
-                store
-                    .get(&JsValue::from_str(k))
-                    .ok()
-                    .map(|r| request_done(&r))
-            })
-            .collect();
-        let mut out = Vec::with_capacity(keys.len());
-        for p in pending {
-            let value = match p {
-                Some(f) => f.await.ok(),
-                None => None,
-            };
-            out.push(value.and_then(|v| v.dyn_into::<Uint8Array>().ok().map(|a| a.to_vec())));
+        async move {
+            let mut out = Vec::with_capacity(pending.len());
+            for p in pending {
+                let value = match p {
+                    Some(f) => f.await.ok(),
+                    None => None,
+                };
+                out.push(value.and_then(|v| v.dyn_into::<Uint8Array>().ok().map(|a| a.to_vec())));
+            }
+            out
         }
-        out
     }
 
     /// Stores `bytes` under `key`, replacing what was there; resolves once durable.

@@ -44,10 +44,10 @@ use immich_api::{is_uuid_v4, AssetQuery, AuditDeletesResponseDto, UserResponseDt
 use leptos::prelude::*;
 use library_core::retry::{Failure, PageDecision, PageRetries};
 use library_core::{
-    decode_page, delta_applies, plan as sync_plan, snapshot, watermark_from_date, CacheEvent,
-    CacheMode, CachePolicy, CacheScope, DeltaFailure, InMemoryKv, KvStore, LibraryIndex,
-    LibrarySync, PageError, PageRequest, PageResponse, PageSet, PageSetPhase, Plan, PlanInput,
-    StoreError, SyncEnd, SyncPhase, SyncRecord, SyncRequest, UncachedReason, ViewFilter,
+    decode_page, delta_applies, plan as sync_plan, requests_ahead, snapshot, watermark_from_date,
+    CacheEvent, CacheMode, CachePolicy, CacheScope, DeltaFailure, InMemoryKv, KvStore,
+    LibraryIndex, LibrarySync, PageError, PageRequest, PageResponse, PageSet, PageSetPhase, Plan,
+    PlanInput, StoreError, SyncEnd, SyncPhase, SyncRecord, SyncRequest, UncachedReason, ViewFilter,
 };
 // wasm-bindgen-futures' spawner needs no executor set up first (tests, early use).
 use wasm_bindgen_futures::spawn_local;
@@ -202,6 +202,8 @@ struct RecordCtx {
     counts: bool,
     /// The record's last full check, when the run started from one.
     checked_ms: Option<i64>,
+    /// Pages the cache held when the run started.
+    cached_pages: usize,
 }
 
 /// Forgets the view's sync record (its pages are changing or unsound).
@@ -434,7 +436,7 @@ impl Library {
                 break;
             }
             let done = next_done(&mut in_flight).await;
-            if !current() || feed_delta(&mut sync, done, &self.writers).is_err() {
+            if !current() || feed_delta(&mut sync, done).is_err() {
                 return Background::Nothing;
             }
         }
@@ -595,6 +597,8 @@ enum Done {
 
 /// A request's future in the in-flight set.
 type InFlight = Pin<Box<dyn Future<Output = Done>>>;
+/// A request sent ahead of the plan, with its answer.
+type Answered = Pin<Box<dyn Future<Output = (SyncRequest, Done)>>>;
 
 /// What the delta requests of a view need besides the sync's own answers.
 #[derive(Clone)]
@@ -637,7 +641,7 @@ impl DeltaTarget {
                     Done::Deletes(res)
                 }
                 SyncRequest::Count => {
-                    Done::Count(expected_total(&t.client, &query_stats(&t.query), signal).await)
+                    Done::Count(live_total(&t.client, &query_stats(&t.query), signal).await)
                 }
             }
         })
@@ -645,7 +649,7 @@ impl DeltaTarget {
 }
 
 /// Feeds a delta answer to the sync. `Err(())` when the run was aborted.
-fn feed_delta(sync: &mut LibrarySync, done: Done, w: &Writers) -> Result<(), ()> {
+fn feed_delta(sync: &mut LibrarySync, done: Done) -> Result<(), ()> {
     let failure = |e: &ApiError| match e {
         ApiError::Status { status: 404, .. } => DeltaFailure::Missing,
         _ => DeltaFailure::Failed,
@@ -671,12 +675,7 @@ fn feed_delta(sync: &mut LibrarySync, done: Done, w: &Writers) -> Result<(), ()>
             log(&format!("deletions: {e}"));
             sync.on_deletes(Err(failure(&e)));
         }
-        Done::Count(n) => {
-            if let Some(total) = n {
-                w.progress.try_update(|p| p.total = Some(total));
-            }
-            sync.on_count(n);
-        }
+        Done::Count(n) => sync.on_count(n),
         Done::Page(req, _) => sync.on_page_failure(req.page),
         Done::Wake(page) => sync.retry_page(page),
     }
@@ -739,6 +738,7 @@ impl Run {
             .map_err(|e| format!("These filters cannot be loaded: {e}"))?;
         let signal = self.signal.as_ref();
         self.w.status.try_set(LoadStatus::Loading);
+        mark("load");
 
         // Who is asking: the cache scope, and the statistics' owner; and the
         // server's time (its `Date`), the watermark of this run's deltas. On a
@@ -758,6 +758,49 @@ impl Run {
             _ => None,
         };
         let early_scope = remembered.as_deref().map(|id| cache_scope(&client, id));
+        // The delta the remembered user's record for this view promises, asked
+        // for now so it travels while `me` answers and the snapshots are read
+        // (library-core's `requests_ahead`); used only if the plan agrees.
+        let ahead_reqs: Vec<(SyncRequest, DeltaTarget)> = match &remembered {
+            Some(id) if options.use_cache => {
+                let delta_user = query.user_id.clone().unwrap_or_else(|| id.clone());
+                let key = SyncRecord::key(&cache_scope(&client, id), &view_canonical(&query, take));
+                let record = read_record(&key);
+                let target = DeltaTarget {
+                    client: client.clone(),
+                    query: query.clone(),
+                    user_id: delta_user.clone(),
+                    signal: self.signal.clone(),
+                };
+                requests_ahead(
+                    record.as_ref(),
+                    id,
+                    known_version.as_deref(),
+                    delta_applies(&query, paged, id) && is_uuid_v4(&delta_user),
+                    refresh,
+                    delta_unavailable,
+                    !paged && start == 0 && stats_apply(&query, id),
+                )
+                .into_iter()
+                .map(|r| (r, target.clone()))
+                .collect()
+            }
+            _ => Vec::new(),
+        };
+        let ahead_part = async {
+            let mut in_flight: Vec<Answered> = ahead_reqs
+                .into_iter()
+                .map(|(r, t)| {
+                    let f = t.send(r.clone());
+                    Box::pin(async move { (r, f.await) }) as Pin<Box<_>>
+                })
+                .collect();
+            let mut out = Vec::with_capacity(in_flight.len());
+            while !in_flight.is_empty() {
+                out.push(next_done(&mut in_flight).await);
+            }
+            out
+        };
         // Set when `me` did not confirm the remembered user: early reads stop.
         let wrong_user = Cell::new(false);
         // The first cached page waits here until `me` confirms the user.
@@ -816,8 +859,9 @@ impl Run {
             };
             (policy, bodies, early)
         };
-        let ((me, version), (policy, bodies, early)) =
-            join(join(me_part, version_part), cache_part).await;
+        let ((me, version), ((policy, bodies, early), ahead)) =
+            join(join(me_part, version_part), join(cache_part, ahead_part)).await;
+        mark("read");
         let (user, server_now) = match me {
             Ok(u) => u,
             Err(ApiError::Aborted) => return Ok(()),
@@ -881,10 +925,7 @@ impl Run {
         let delta_view = delta_applies(&query, paged, &user.id) && is_uuid_v4(&delta_user);
         let counts = !paged && start == 0 && stats_apply(&query, &user.id);
         let record = if options.use_cache && cache.policy.is_some() {
-            WebStorageKv::local()
-                .ok()
-                .and_then(|kv| kv.get(&record_key).ok().flatten())
-                .and_then(|s| SyncRecord::from_json(&s))
+            read_record(&record_key)
         } else {
             None
         };
@@ -905,10 +946,12 @@ impl Run {
         if counts && !matches!(plan, Plan::Delta { .. }) {
             self.fetch_total(&client, &query);
         }
+        mark("plan");
         let mut publisher = Publisher::default();
         if cached_pages > 0 {
             self.w.from_cache.try_set(true);
             self.publish(&sync, &mut publisher, true);
+            mark("cache-published");
         }
         self.w.status.try_set(status_of_sync(sync.phase()));
         let target = DeltaTarget {
@@ -925,8 +968,16 @@ impl Run {
             view_delta: delta_view,
             counts,
             checked_ms: record.as_ref().map(|r| r.checked_ms),
+            cached_pages,
         };
-        self.run_sync(&target, sync, cache, &mut publisher, cached_pages, ctx)
+        // Answers asked for ahead serve the same requests of this plan; a
+        // different user's or plan's are dropped.
+        let ahead = if remembered.as_deref() == Some(ctx.user_id.as_str()) {
+            ahead
+        } else {
+            Vec::new()
+        };
+        self.run_sync(&target, sync, cache, &mut publisher, ctx, ahead)
             .await
     }
 
@@ -964,8 +1015,8 @@ impl Run {
         mut sync: LibrarySync,
         mut cache: Cache,
         publisher: &mut Publisher,
-        cached_pages: usize,
         ctx: RecordCtx,
+        mut ahead: Vec<(SyncRequest, Done)>,
     ) -> Result<(), String> {
         let query = &target.query;
         let mut in_flight: Vec<InFlight> = Vec::new();
@@ -973,7 +1024,13 @@ impl Run {
         let mut retries = PageRetries::new();
         loop {
             while let Some(req) = sync.next_request() {
-                in_flight.push(target.send(req));
+                match ahead.iter().position(|(r, _)| *r == req) {
+                    Some(k) => {
+                        let done = ahead.swap_remove(k).1;
+                        in_flight.push(Box::pin(std::future::ready(done)));
+                    }
+                    None => in_flight.push(target.send(req)),
+                }
             }
             if in_flight.is_empty() {
                 break;
@@ -1071,7 +1128,7 @@ impl Run {
                     }
                 }
                 other => {
-                    if feed_delta(&mut sync, other, &self.w).is_err() {
+                    if feed_delta(&mut sync, other).is_err() {
                         return Ok(());
                     }
                     if sync.delta_effect().is_some_and(|e| !e.is_empty()) {
@@ -1106,7 +1163,7 @@ impl Run {
         }
         // Pages past the end the cache still held (the library shrank).
         if let Some(pages) = sync.pages() {
-            for page in pages.page_count()..cached_pages {
+            for page in pages.page_count()..ctx.cached_pages {
                 let skip = pages.start() + page as u64 * u64::from(pages.take());
                 cache
                     .body_missing(&page_query(query, skip, pages.take()).canonical())
@@ -1149,6 +1206,7 @@ impl Run {
             self.publish(&sync, publisher, true);
         }
         self.w.status.try_set(LoadStatus::Current);
+        mark("current");
         Ok(())
     }
 
@@ -1271,7 +1329,7 @@ pub const BACKGROUND_SYNC_MS: u64 = 5 * 60 * 1000;
 pub const FOCUS_SYNC_MIN_MS: f64 = 30_000.0;
 
 /// Waits for the first of the in-flight requests to finish and removes it.
-async fn next_done(in_flight: &mut Vec<InFlight>) -> Done {
+async fn next_done<T>(in_flight: &mut Vec<Pin<Box<dyn Future<Output = T>>>>) -> T {
     std::future::poll_fn(|cx| {
         for i in 0..in_flight.len() {
             if let Poll::Ready(out) = in_flight[i].as_mut().poll(cx) {
@@ -1345,6 +1403,7 @@ impl FirstPageGate {
     }
 
     fn show(page: LibraryIndex, w: &Writers) {
+        mark("first-page");
         w.from_cache.try_set(true);
         w.index.try_set(Arc::new(page));
     }
@@ -1406,27 +1465,44 @@ impl Cache {
         // Pages are read in batches, each in one IndexedDB transaction: a
         // million assets are a thousand pages, and one round trip each to the
         // storage process would cost seconds. The first batch is small so the
-        // first page shows at once.
-        let mut page = 0u64;
-        let mut batch = 4u64;
-        'read: while page < limit && !stop.get() {
+        // first page shows at once; each next batch is asked for before this
+        // one is decoded, so storage and decoding overlap.
+        let wanted_from = |page: u64, batch: u64| -> Vec<(u64, String, String)> {
             let mut wanted = Vec::new();
-            for p in page..limit.min(page + batch) {
+            for p in page..limit.min(page.saturating_add(batch)) {
                 let skip = self.start + p * u64::from(self.take);
                 let canonical = page_query(query, skip, self.take).canonical();
                 let etag = policy.borrow_mut().if_none_match(&self.scope, &canonical);
                 let Some(etag) = etag else { break };
                 wanted.push((p, canonical, etag));
             }
-            if wanted.is_empty() {
-                break;
-            }
+            wanted
+        };
+        let read = |wanted: &[(u64, String, String)]| {
             let keys: Vec<String> = wanted
                 .iter()
                 .map(|(_, c, _)| CachePolicy::<Kv>::body_key(&self.scope, c))
                 .collect();
-            let stored = bodies.get_many(&keys).await;
+            bodies.get_many(&keys)
+        };
+        let mut page = 0u64;
+        let mut batch = 4u64;
+        let mut wanted = if stop.get() {
+            Vec::new()
+        } else {
+            wanted_from(page, batch)
+        };
+        let mut reading = read(&wanted);
+        'read: while !wanted.is_empty() {
+            let stored = reading.await;
             let full = wanted.len() as u64 == batch;
+            let next_page = page + batch;
+            let next_wanted = if full && !stop.get() {
+                wanted_from(next_page, 64)
+            } else {
+                Vec::new()
+            };
+            reading = read(&next_wanted);
             for ((p, canonical, etag), stored) in wanted.into_iter().zip(stored) {
                 if stop.get() {
                     break 'read;
@@ -1456,11 +1532,9 @@ impl Cache {
                     break 'read;
                 }
             }
-            if !full {
-                break;
-            }
-            page += batch;
+            page = next_page;
             batch = 64;
+            wanted = next_wanted;
         }
         self.drain_events().await;
         pages
@@ -1578,6 +1652,14 @@ fn status_of(phase: PageSetPhase) -> LoadStatus {
     }
 }
 
+/// A performance mark `immich-grid:<name>` (the load's steps, for measuring
+/// where a reload's time goes in the browser's performance timeline).
+fn mark(name: &str) {
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark(&format!("immich-grid:{name}"));
+    }
+}
+
 fn log(message: &str) {
     web_sys::console::warn_1(&format!("immich-grid: {message}").into());
 }
@@ -1605,6 +1687,30 @@ async fn expected_total(
     let live = live.await.ok()?;
     let trashed = trashed.await.ok()?;
     u64::try_from(live.total.saturating_add(trashed.total)).ok()
+}
+
+/// The view's count outside the trash (one statistics call): what the sync
+/// compares with the held assets not in the trash.
+async fn live_total(client: &Client, q: &StatsQuery, signal: Option<&AbortSignal>) -> Option<u64> {
+    let live = client
+        .statistics(
+            StatsQuery {
+                is_trashed: Some(false),
+                ..*q
+            },
+            signal,
+        )
+        .await
+        .ok()?;
+    u64::try_from(live.total).ok()
+}
+
+/// The sync record stored under `key`, if any and sound.
+fn read_record(key: &str) -> Option<SyncRecord> {
+    WebStorageKv::local()
+        .ok()
+        .and_then(|kv| kv.get(key).ok().flatten())
+        .and_then(|s| SyncRecord::from_json(&s))
 }
 
 /// Pages in flight asked for by `localStorage["immich-grid:concurrency"]`

@@ -272,6 +272,13 @@ impl IdSet {
         Self::default()
     }
 
+    /// An empty set with room for `n` UUIDs (no rehashing while they go in).
+    pub fn with_capacity(n: usize) -> Self {
+        let mut s = Self::default();
+        s.uuids.reserve(n);
+        s
+    }
+
     /// Adds an id; returns whether it was new.
     pub fn insert(&mut self, id: AssetId<'_>) -> bool {
         match id {
@@ -358,6 +365,17 @@ impl LibraryIndex {
     /// Number of assets.
     pub fn len(&self) -> usize {
         self.ends.last().copied().unwrap_or(0)
+    }
+
+    /// Number of assets not in the trash: what `/api/asset/statistics` counts
+    /// with `isTrashed=false` (the list holds trashed assets too).
+    pub fn live_len(&self) -> usize {
+        (0..self.len())
+            .filter(|&i| {
+                self.flags(i)
+                    .is_some_and(|f| !f.contains(AssetFlags::TRASHED))
+            })
+            .count()
     }
 
     /// Whether the index holds no asset.
@@ -759,6 +777,29 @@ pub(crate) fn push_lowercase(out: &mut String, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn id_set_keeps_each_uuid_once() {
+        let mut set = IdSet::with_capacity(4);
+        let ids: Vec<String> = (0..3000u32)
+            .map(|i| {
+                format!(
+                    "{:08x}-0000-4000-8000-{:012x}",
+                    i.wrapping_mul(2_654_435_761),
+                    i
+                )
+            })
+            .collect();
+        for id in &ids {
+            assert!(set.insert(AssetId::parse(id)), "{id}");
+        }
+        for id in &ids {
+            assert!(!set.insert(AssetId::parse(id)));
+            assert!(set.contains(AssetId::parse(id)));
+        }
+        assert!(!set.contains(AssetId::parse("ffffffff-0000-4000-8000-ffffffffffff")));
+        assert_eq!(set.len(), 3000);
+    }
 
     fn record<'a>(id: &'a str, name: &'a str) -> AssetRecord<'a> {
         AssetRecord {

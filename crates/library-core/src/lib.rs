@@ -43,8 +43,8 @@ pub use index::{
 pub use pages::{PageError, PageRequest, PageResponse, PageSet, PageSetPhase};
 pub use refine::{apply, apply_with_counts, FilterCounts, Refinements, TypeFilter};
 pub use sync::{
-    apply_delta, delta_applies, parse_http_date, plan, watermark_from_date, DeltaEffect,
-    DeltaFailure, LibrarySync, Plan, PlanInput, SyncEnd, SyncPhase, SyncRecord, SyncRequest,
-    VerifyReason, ViewFilter,
+    apply_delta, delta_applies, parse_http_date, plan, requests_ahead, watermark_from_date,
+    DeltaEffect, DeltaFailure, LibrarySync, Plan, PlanInput, SyncEnd, SyncPhase, SyncRecord,
+    SyncRequest, VerifyReason, ViewFilter,
 };
 pub use time::{parse_duration_ms, parse_timestamp_ms, DAY_MS};

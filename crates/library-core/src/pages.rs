@@ -455,7 +455,14 @@ impl PageSet {
         {
             *cache = None;
         }
-        let (done, ix, seen) = cache.get_or_insert_with(|| (0, LibraryIndex::new(), IdSet::new()));
+        let (done, ix, seen) = cache.get_or_insert_with(|| {
+            // Room for every id now held: a reload's million go in without rehashing.
+            (
+                0,
+                LibraryIndex::new(),
+                IdSet::with_capacity(self.prefix_assets()),
+            )
+        });
         for page in prefix.get(*done..).unwrap_or(&[]).iter().flatten() {
             if let Err(e) = ix.append_unique(page, seen) {
                 *cache = None;
@@ -881,5 +888,65 @@ mod tests {
         assert_eq!(set.next_request(), None, "one in flight at a time");
         set.on_failure(0);
         assert_eq!(set.next_request().map(|r| r.page), Some(0));
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+    use crate::{AssetFlags, AssetKind, AssetRecord};
+
+    /// `cargo test -p library-core --release -- --ignored merge_timing --nocapture`
+    #[test]
+    #[ignore = "timing only"]
+    fn merge_timing() {
+        let pages: Vec<(LibraryIndex, Option<String>)> = (0..1000u64)
+            .map(|p| {
+                let mut ix = LibraryIndex::new();
+                for i in 0..1000u64 {
+                    let n = p * 1000 + i;
+                    let id = format!(
+                        "{:08x}-0000-4000-8000-{:012x}",
+                        n.wrapping_mul(2_654_435_761) as u32,
+                        n
+                    );
+                    let _ = ix.push(&AssetRecord {
+                        id: &id,
+                        local_ms: 0,
+                        file_created_ms: -(n as i64),
+                        aspect: 1.5,
+                        kind: AssetKind::Image,
+                        flags: AssetFlags::default(),
+                        stack_count: 0,
+                        duration_ms: 0,
+                        owner_id: "o",
+                        thumbhash: &[],
+                        file_name: "a.jpg",
+                        search_text: "a",
+                    });
+                }
+                (ix, Some(format!("e{p}")))
+            })
+            .collect();
+        let t = std::time::Instant::now();
+        let mut seen = IdSet::with_capacity(1_000_000);
+        let mut n = 0;
+        for (p, _) in &pages {
+            for i in 0..p.len() {
+                n += usize::from(seen.insert(p.id(i).unwrap()));
+            }
+        }
+        eprintln!("ids alone {:?} ({n})", t.elapsed());
+        let t = std::time::Instant::now();
+        let set = PageSet::from_cached(1000, pages);
+        let t1 = t.elapsed();
+        let m = set.merged_prefix().unwrap();
+        let t2 = t.elapsed();
+        let _ = set.merged().unwrap();
+        let t3 = t.elapsed();
+        eprintln!(
+            "from_cached {t1:?} merged_prefix {t2:?} merged again {t3:?} len {}",
+            m.len()
+        );
     }
 }

@@ -265,6 +265,47 @@ pub fn plan(i: &PlanInput<'_>) -> Plan {
     Plan::Verify(reason)
 }
 
+/// What a reload may ask for before `/api/user/me` answers and before the
+/// cached pages are read, so the delta travels while the snapshots load: the
+/// requests of the [`Plan::Delta`] that the remembered user's record for the
+/// view promises (the changes, the deletions and, when `counts`, the count).
+/// A guess only: the answers are used when [`plan`] then decides a delta from
+/// the same watermark; otherwise they are dropped and nothing is lost but the
+/// requests. `known_version` is the server's version if already known.
+pub fn requests_ahead(
+    record: Option<&SyncRecord>,
+    remembered_user: &str,
+    known_version: Option<&str>,
+    delta_view: bool,
+    refresh: bool,
+    delta_unavailable: bool,
+    counts: bool,
+) -> Vec<SyncRequest> {
+    let Some(r) = record else {
+        return Vec::new();
+    };
+    let sound = delta_view
+        && !refresh
+        && !delta_unavailable
+        && r.user_id.eq_ignore_ascii_case(remembered_user)
+        && known_version.is_none_or(|v| v == r.server_version);
+    if !sound {
+        return Vec::new();
+    }
+    let since_ms = r.watermark_ms;
+    let mut out = vec![
+        SyncRequest::Changes {
+            since_ms,
+            take: DELTA_TAKE,
+        },
+        SyncRequest::Deletes { since_ms },
+    ];
+    if counts {
+        out.push(SyncRequest::Count);
+    }
+    out
+}
+
 /// A watermark from a server `Date` header's time: whole seconds, so back off a
 /// second (the header is truncated, `updatedAfter` is inclusive).
 pub fn watermark_from_date(date_ms: i64) -> i64 {
@@ -747,12 +788,16 @@ impl LibrarySync {
         }
     }
 
-    /// The view's count from the statistics (`None` when they failed).
+    /// The view's count of assets outside the trash from the statistics
+    /// (`isTrashed=false`; `None` when they failed). One call: it is compared
+    /// with the held assets not in the trash. A trashed asset's arrival or
+    /// departure moves its `updatedAt` (the delta brings it) or writes an
+    /// audit row (the deletions bring it).
     pub fn on_count(&mut self, count: Option<u64>) {
         if self.stage != Stage::Count {
             return;
         }
-        let held = self.held.as_ref().map_or(0, LibraryIndex::len) as u64;
+        let held = self.held.as_ref().map_or(0, LibraryIndex::live_len) as u64;
         match count {
             Some(n) if n == held => self.finish(SyncEnd::DeltaApplied),
             Some(_) => self.fall_back(VerifyReason::CountMismatch),
@@ -1103,7 +1148,7 @@ mod tests {
                 }
                 SyncRequest::Count => {
                     self.count_requests += 1;
-                    Answer::Count(self.listed().len() as u64)
+                    Answer::Count(self.listed().iter().filter(|a| !a.trashed).count() as u64)
                 }
             }
         }
@@ -1417,6 +1462,62 @@ mod tests {
         run(&mut sync, &mut server, |_, _| {});
         assert_eq!(sync.fallback(), Some(VerifyReason::CountMismatch));
         assert_same_view(&sync.result().unwrap(), &server, "stale create");
+    }
+
+    #[test]
+    fn requests_ahead_are_the_planned_delta_requests() {
+        let (server, pages, since) = loaded(FILTERS[0]);
+        let rec = SyncRecord::new(since, "1.103.1", "u1");
+        let ahead = requests_ahead(Some(&rec), "U1", Some("1.103.1"), true, false, false, true);
+        // The sync asks for exactly these, in this order, when it plans the delta.
+        let mut sync = warm(&server, pages, since, true);
+        let mut asked = vec![sync.next_request().unwrap(), sync.next_request().unwrap()];
+        assert_eq!(sync.next_request(), None, "the count waits for the delta");
+        asked.push(SyncRequest::Count);
+        assert_eq!(ahead, asked);
+        assert_eq!(
+            requests_ahead(Some(&rec), "u1", None, true, false, false, false).len(),
+            2
+        );
+        // Nothing ahead when the plan cannot be a delta from that record.
+        for (r, user, version, view, refresh, unavailable) in [
+            (None, "u1", None, true, false, false),
+            (Some(&rec), "u2", None, true, false, false),
+            (Some(&rec), "u1", Some("1.104.0"), true, false, false),
+            (Some(&rec), "u1", None, false, false, false),
+            (Some(&rec), "u1", None, true, true, false),
+            (Some(&rec), "u1", None, true, false, true),
+        ] {
+            assert!(requests_ahead(r, user, version, view, refresh, unavailable, true).is_empty());
+        }
+    }
+
+    #[test]
+    fn the_count_is_of_assets_outside_the_trash() {
+        let (mut server, pages, since) = loaded(FILTERS[0]);
+        // Trashing moves `updatedAt`: the delta brings it, and the one
+        // statistics call (trash left out) still agrees with what is held.
+        server.edit(|a| a.trashed = true);
+        let mut sync = warm(&server, pages.clone(), since, true);
+        run(&mut sync, &mut server, |_, _| {});
+        assert_eq!(sync.fallback(), None);
+        assert_eq!(sync.end(), Some(SyncEnd::DeltaApplied));
+        assert_eq!(server.count_requests, 1);
+        let held = sync.result().unwrap();
+        assert!(held.live_len() < held.len(), "a trashed asset is held");
+        assert_same_view(&held, &server, "trashed");
+        // A live asset the delta cannot see still shows in the count.
+        let (mut server, pages, since) = loaded(FILTERS[0]);
+        server.edit(|a| a.trashed = true);
+        server.create_stale();
+        let mut sync = warm(&server, pages, since, true);
+        run(&mut sync, &mut server, |_, _| {});
+        assert_eq!(sync.fallback(), Some(VerifyReason::CountMismatch));
+        assert_same_view(
+            &sync.result().unwrap(),
+            &server,
+            "stale create beside trash",
+        );
     }
 
     #[test]
