@@ -446,7 +446,16 @@ impl Engine {
         let real = self.sync.real();
         self.vh = vh;
         if (width - self.width).abs() >= 0.5 {
+            let target = self.prefs.sanitized().target;
+            let phone_changed =
+                phone_target(target, self.width.max(1.0)) != phone_target(target, width);
             self.width = width;
+            // Crossing the phone width (or the first real measure, from 0)
+            // changes the row height too, not only the width.
+            if phone_changed {
+                let cfg = self.prefs.config(width.max(1.0));
+                return self.geo.set_config_anchored(cfg, real, vh.max(1.0));
+            }
             return self.geo.set_width_anchored(width, real, vh.max(1.0));
         }
         real
