@@ -9,22 +9,8 @@
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use immich_api::{AssetResponseDto, ExifResponseDto};
 
-use crate::data::urls::AssetId;
+use crate::{components::grid::MONTH_NAMES, data::urls::AssetId};
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
 const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 /// One line of the info panel: a label and its value.
@@ -131,7 +117,7 @@ pub fn date_taken(
         "{} {} {} {}, {:02}:{:02}",
         WEEKDAYS[local.weekday().num_days_from_monday() as usize],
         local.day(),
-        MONTHS[local.month0() as usize],
+        MONTH_NAMES[local.month0() as usize],
         local.year(),
         local.hour(),
         local.minute()

@@ -530,6 +530,12 @@ impl Zone {
 // ---------------------------------------------------------------------------
 // Reactive state and the browser's history.
 
+/// Rewrites the page's query string with `edit` (path and hash kept) as a
+/// new history entry or in place; outside a browser, nothing.
+pub fn rewrite_search(edit: impl FnOnce(&str) -> String, mode: HistoryMode) {
+    browser::rewrite_search(edit, mode);
+}
+
 /// How a change of state is written to the browser's history.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HistoryMode {
@@ -713,11 +719,17 @@ mod browser {
 
     /// Writes the state into the URL, keeping path, hash and other parameters.
     pub fn write_url(state: &ViewState, mode: HistoryMode) {
+        rewrite_search(|search| merge_search(search, state), mode);
+    }
+
+    /// Writes the page's URL with its query string rewritten by `edit`
+    /// (path and hash kept) into the history.
+    pub fn rewrite_search(edit: impl FnOnce(&str) -> String, mode: HistoryMode) {
         let Some(window) = web_sys::window() else {
             return;
         };
         let location = window.location();
-        let search = merge_search(&location.search().unwrap_or_default(), state);
+        let search = edit(&location.search().unwrap_or_default());
         let mut url = location.pathname().unwrap_or_default();
         if !search.is_empty() {
             url.push('?');
@@ -785,6 +797,9 @@ mod browser {
 
     /// No history outside a browser.
     pub fn write_url(_state: &ViewState, _mode: HistoryMode) {}
+
+    /// No history outside a browser.
+    pub fn rewrite_search(_edit: impl FnOnce(&str) -> String, _mode: HistoryMode) {}
 
     /// No window outside a browser.
     pub fn on_popstate(_f: impl Fn() + 'static) -> Option<NoHandle> {

@@ -32,6 +32,7 @@ use crate::{
     },
     format::{self, step},
     thumbhash::placeholder_data_url,
+    url_state::HistoryMode,
 };
 
 /// The asset the viewer shows.
@@ -76,27 +77,12 @@ impl Opened {
 /// The page's URL with `?asset=` set or removed; a push makes a history
 /// entry, otherwise the current one is rewritten.
 pub fn write_asset_url(id: Option<&AssetId>, push: bool) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let location = window.location();
-    let search = format::with_asset_param(&location.search().unwrap_or_default(), id);
-    let mut url = location.pathname().unwrap_or_default();
-    if !search.is_empty() {
-        url.push('?');
-        url.push_str(&search);
-    }
-    url.push_str(&location.hash().unwrap_or_default());
-    let Ok(history) = window.history() else {
-        return;
-    };
-    let null = wasm_bindgen::JsValue::NULL;
-    // A refused write (a sandboxed frame) only leaves the URL behind.
-    let _ = if push {
-        history.push_state_with_url(&null, "", Some(&url))
+    let mode = if push {
+        HistoryMode::Push
     } else {
-        history.replace_state_with_url(&null, "", Some(&url))
+        HistoryMode::Replace
     };
+    crate::url_state::rewrite_search(|search| format::with_asset_param(search, id), mode);
 }
 
 /// The asset named by the page's URL (`?asset=ID`), if any.

@@ -322,7 +322,7 @@ impl Client {
     }
 
     /// `GET /api/asset/file/{id}` (the original) as a blob, at most
-    /// [`limits::ORIGINAL_BYTES`]. The id is checked first.
+    /// [`limits::ORIGINAL_BYTES`]. The id is already checked (an [`AssetId`]).
     pub async fn original(
         &self,
         id: &AssetId,
