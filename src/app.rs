@@ -136,9 +136,26 @@ pub fn App() -> impl IntoView {
     let reveal = RwSignal::new(None::<u32>);
     // A deep link (`?asset=ID`) opens once the grid holds that asset.
     let deep_link = RwSignal::new(asset_in_url());
+    // How much of the index the deep link has searched: while pages are
+    // appended only the new ones are searched, so a load of a million
+    // assets costs one pass, not one per page.
+    let searched = StoredValue::new(0usize);
     Effect::new(move |_| {
-        let Some(id) = deep_link.get() else { return };
-        if let Some(o) = grid_data.with(|d| Opened::by_id(d, &id, false)) {
+        let Some(id) = deep_link.get() else {
+            searched.set_value(0);
+            return;
+        };
+        let found = grid_data.with(|d| {
+            let from = if d.index_extends {
+                searched.get_value().min(d.index.len())
+            } else {
+                0
+            };
+            searched.set_value(d.index.len());
+            let lib = d.index.position_from(id.as_str(), from)?;
+            Opened::at_lib(d, u32::try_from(lib).ok()?, false)
+        });
+        if let Some(o) = found {
             deep_link.set(None);
             opened.set(Some(o));
         }

@@ -446,18 +446,29 @@ async fn client_conditional_get_and_retries() {
     assert_eq!(err, ApiError::Aborted);
 }
 
-/// Waits until the library is `Current` or failed (10 s at most).
+/// Waits until the library is `Current` or failed (30 s at most; a stuck
+/// load names what it had asked for and what it held).
 async fn settle(library: &Library) -> LoadStatus {
-    for _ in 0..500 {
+    let began = js_sys::Date::now();
+    while js_sys::Date::now() - began < 30_000.0 {
         let s = library.status.get_untracked();
         if matches!(s, LoadStatus::Current | LoadStatus::Error(_)) {
             return s;
         }
         sleep(Duration::from_millis(20)).await;
     }
+    let log = js_sys::Reflect::get(&web_sys::window().unwrap(), &"__immich".into())
+        .and_then(|state| js_sys::Reflect::get(&state, &"log".into()))
+        .and_then(|log| js_sys::JSON::stringify(&log))
+        .ok()
+        .and_then(|s| s.as_string());
     panic!(
-        "the load did not settle: {:?}",
-        library.status.get_untracked()
+        "the load did not settle: {:?}, {} assets held, progress {:?}, fault {:?}, requests {}",
+        library.status.get_untracked(),
+        library.index.get_untracked().len(),
+        library.progress.get_untracked(),
+        library.fault_note.get_untracked(),
+        log.unwrap_or_default(),
     );
 }
 

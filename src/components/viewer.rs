@@ -338,6 +338,11 @@ pub fn Viewer(
     Effect::new(move |_| {
         let moved = data.with(|d| {
             let o = opened.get_untracked()?;
+            // Pages appended after it leave it where it was: no search.
+            let same_lib = d.index.id_string(o.lib as usize).as_deref() == Some(o.id.as_str());
+            if same_lib && d.order.get(o.pos) == Some(&o.lib) {
+                return None;
+            }
             let now = Opened::by_id(d, &o.id, o.pushed)?;
             (now.pos != o.pos || now.lib != o.lib).then_some(now)
         });

@@ -832,19 +832,53 @@ pub fn backoff(attempt: u32) -> Duration {
 }
 
 /// Waits `d` on the browser's timer. Outside a browser it returns at once.
-pub async fn sleep(d: Duration) {
+/// Dropping the wait (a `within` whose work finished first, an aborted
+/// load) clears the timer, so a finished request leaves no timer behind.
+pub fn sleep(d: Duration) -> Sleep {
     let ms = i32::try_from(d.as_millis()).unwrap_or(i32::MAX);
+    let mut timer = None;
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        let scheduled = web_sys::window().and_then(|w| {
+        timer = web_sys::window().and_then(|w| {
             w.set_timeout_with_callback_and_timeout_and_arguments_0(resolve.unchecked_ref(), ms)
                 .ok()
         });
-        if scheduled.is_none() {
+        if timer.is_none() {
             let _ = resolve.call0(&JsValue::UNDEFINED);
         }
     });
-    // The promise never rejects.
-    let _ = JsFuture::from(promise).await;
+    Sleep {
+        timer,
+        done: JsFuture::from(promise),
+    }
+}
+
+/// The future of [`sleep`]: the browser's timer, cleared when dropped early.
+pub struct Sleep {
+    timer: Option<i32>,
+    done: JsFuture,
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<()> {
+        // The promise never rejects.
+        let ready = std::pin::Pin::new(&mut self.done).poll(cx).is_ready();
+        if ready {
+            self.timer = None;
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if let (Some(id), Some(w)) = (self.timer.take(), web_sys::window()) {
+            w.clear_timeout_with_handle(id);
+        }
+    }
 }
 
 #[cfg(test)]

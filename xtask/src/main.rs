@@ -123,6 +123,7 @@ pub fn build(t: &tools::Tools) -> Result<Built> {
         .current_dir(&root))?;
     write_loader(&root.join("embed/immich-grid.js"), &root.join("dist"))?;
     report_app_size(&root.join("dist"))?;
+    tools::precompress(&root.join("dist"))?;
     sh(t.command("cargo")
         .args([
             "build",

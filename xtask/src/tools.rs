@@ -265,6 +265,49 @@ fn ensure_npm(tools: &Tools) -> Result<()> {
 }
 
 /// Size of `path` after gzip at the highest level, as a web server would send it.
+/// Writes `NAME.gz` (gzip, level 9) and `NAME.br` (brotli, quality 11)
+/// beside every text and wasm file of `dist`, so a server that serves
+/// precompressed files (the fixture, nginx's `gzip_static`/`brotli_static`,
+/// Caddy's `precompressed`) sends the smallest form without compressing
+/// on each request. Stale ones from an earlier build are replaced.
+pub fn precompress(dist: &Path) -> Result<()> {
+    use std::io::Write;
+    let (mut gz_total, mut br_total) = (0usize, 0usize);
+    for entry in std::fs::read_dir(dist)? {
+        let path = entry?.path();
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if !matches!(ext, "wasm" | "js" | "css" | "html" | "svg" | "json") {
+            continue;
+        }
+        let data = std::fs::read(&path)?;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&data)?;
+        let gz = gz.finish()?;
+        let mut br = Vec::new();
+        {
+            let params = brotli::enc::BrotliEncoderParams {
+                quality: 11,
+                lgwin: 22,
+                ..Default::default()
+            };
+            brotli::BrotliCompress(&mut data.as_slice(), &mut br, &params)?;
+        }
+        let name = path.to_string_lossy();
+        std::fs::write(format!("{name}.gz"), &gz)?;
+        std::fs::write(format!("{name}.br"), &br)?;
+        if matches!(ext, "wasm" | "js" | "css" | "html") {
+            gz_total += gz.len();
+            br_total += br.len();
+        }
+    }
+    println!(
+        "precompressed beside each file: {:.1} KB as .gz, {:.1} KB as .br (html + js + css + wasm)",
+        gz_total as f64 / 1024.0,
+        br_total as f64 / 1024.0
+    );
+    Ok(())
+}
+
 pub fn gzip_len(path: &Path) -> Result<u64> {
     use std::io::Write;
     let data = std::fs::read(path)?;

@@ -256,7 +256,16 @@ pub async fn fallback(State(state): State<AppState>, req: Request) -> Response {
             Err(_) => return not_found.into_response(),
         }
     }
-    let service = ServeDir::new(&dir).fallback(ServeFile::new(dir.join("index.html")));
+    // `cargo xtask build` writes `.br` and `.gz` beside each file: sent
+    // when the browser accepts them, with the original's content type.
+    let service = ServeDir::new(&dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(
+            ServeFile::new(dir.join("index.html"))
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
     let mut res = match service.oneshot(req).await {
         Ok(res) => res.map(Body::new),
         Err(never) => match never {},

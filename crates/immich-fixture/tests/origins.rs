@@ -203,3 +203,43 @@ async fn the_app_at_a_sub_path_with_the_strict_csp() {
         200
     );
 }
+
+#[tokio::test]
+async fn precompressed_files_are_sent_to_browsers_that_accept_them() {
+    let dir = app_dir("precompressed");
+    // What `cargo xtask build` writes: the file, and its .br and .gz beside it
+    // (stand-in bytes here: the server must send the file it finds, not recompress).
+    std::fs::write(dir.join("app.js"), "export const plain = 1;").unwrap();
+    std::fs::write(dir.join("app.js.br"), b"BR-BYTES").unwrap();
+    std::fs::write(dir.join("app.js.gz"), b"GZ-BYTES").unwrap();
+    std::fs::write(dir.join("index.html.gz"), b"GZ-PAGE").unwrap();
+    let (_, router) = fixture_with(
+        1,
+        Config {
+            app_dir: Some(dir.clone()),
+            ..Default::default()
+        },
+    );
+    let br = get_with(
+        &router,
+        "/app.js",
+        &[("accept-encoding", "gzip, deflate, br")],
+    )
+    .await;
+    assert_eq!(br.status, 200);
+    assert_eq!(br.header("content-encoding").as_deref(), Some("br"));
+    assert_eq!(br.body, b"BR-BYTES");
+    assert!(br.header("content-type").unwrap().contains("javascript"));
+    let gz = get_with(&router, "/app.js", &[("accept-encoding", "gzip")]).await;
+    assert_eq!(gz.header("content-encoding").as_deref(), Some("gzip"));
+    assert_eq!(gz.body, b"GZ-BYTES");
+    let plain = get_with(&router, "/app.js", &[]).await;
+    assert_eq!(plain.header("content-encoding"), None);
+    assert_eq!(plain.text(), "export const plain = 1;");
+    // The page itself, also as the fallback for client routes.
+    let page = get_with(&router, "/", &[("accept-encoding", "gzip")]).await;
+    assert_eq!(page.header("content-encoding").as_deref(), Some("gzip"));
+    assert_eq!(page.body, b"GZ-PAGE");
+    let route = get_with(&router, "/some/route", &[("accept-encoding", "gzip")]).await;
+    assert_eq!(route.body, b"GZ-PAGE");
+}

@@ -259,10 +259,43 @@ pub enum IndexError {
     TooManyOwners,
 }
 
+/// Hashes a UUID's 16 bytes with one multiply. The default hasher
+/// (SipHash) costs more than the rest of a merge together; a v4 UUID is
+/// already random, and in wasm32 the default's keys are fixed anyway, so a
+/// hostile server gains nothing it did not have.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct UuidHasher(u64);
+
+impl std::hash::Hasher for UuidHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for part in bytes.chunks(16) {
+            let mut a = [0u8; 8];
+            let mut b = [0u8; 8];
+            let (lo, hi) = part.split_at(part.len().min(8));
+            a[..lo.len()].copy_from_slice(lo);
+            b[..hi.len()].copy_from_slice(hi);
+            // One 64-bit multiply (wasm has no 128-bit one), its high half
+            // folded into the low one that a 32-bit table indexes by.
+            let x = (u64::from_le_bytes(a) ^ self.0 ^ u64::from_le_bytes(b).rotate_left(32))
+                .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            self.0 = x ^ (x >> 32);
+        }
+    }
+
+    // The slice length `[u8; 16]` writes first is always 16: nothing to mix.
+    fn write_usize(&mut self, _: usize) {}
+}
+
+type UuidSet = HashSet<[u8; 16], std::hash::BuildHasherDefault<UuidHasher>>;
+
 /// The set of ids already seen, for merging segments without duplicates.
 #[derive(Clone, Debug, Default)]
 pub struct IdSet {
-    uuids: HashSet<[u8; 16]>,
+    uuids: UuidSet,
     others: HashSet<String>,
 }
 
@@ -599,17 +632,28 @@ impl LibraryIndex {
 
     /// The position of the first asset with this id (a linear scan).
     pub fn position(&self, id: &str) -> Option<usize> {
+        self.position_from(id, 0)
+    }
+
+    /// The position of the first asset at or after `from` with this id (a
+    /// linear scan of the rest): a search that already covered the first
+    /// `from` assets of an index that only grew need not cover them again.
+    pub fn position_from(&self, id: &str, from: usize) -> Option<usize> {
         let want = AssetId::parse(id);
         let mut start = 0;
         for c in &self.chunks {
-            let found = match want {
-                AssetId::Uuid(u) => (0..c.len()).find(|&j| c.is_uuid(j, &u)),
-                AssetId::Other(_) => (0..c.len()).find(|&j| c.id(j) == Some(want)),
-            };
-            if let Some(j) = found {
-                return Some(start + j);
+            let end = start + c.len();
+            if end > from {
+                let first = from.saturating_sub(start);
+                let found = match want {
+                    AssetId::Uuid(u) => (first..c.len()).find(|&j| c.is_uuid(j, &u)),
+                    AssetId::Other(_) => (first..c.len()).find(|&j| c.id(j) == Some(want)),
+                };
+                if let Some(j) = found {
+                    return Some(start + j);
+                }
             }
-            start += c.len();
+            start = end;
         }
         None
     }
@@ -928,7 +972,12 @@ mod tests {
         for k in [0, CHUNK_ASSETS - 1, CHUNK_ASSETS, n - 1] {
             assert_eq!(ix.file_name(k), Some(format!("IMG_{k}.jpg").as_str()));
             assert_eq!(ix.file_created_ms(k), Some(k as i64 * 1000 - 3_600_000));
-            assert_eq!(ix.position(&ix.id_string(k).unwrap()), Some(k));
+            let id = ix.id_string(k).unwrap();
+            assert_eq!(ix.position(&id), Some(k));
+            // A search resumed anywhere up to `k` finds it; one resumed past it does not.
+            assert_eq!(ix.position_from(&id, k), Some(k));
+            assert_eq!(ix.position_from(&id, k / 2), Some(k));
+            assert_eq!(ix.position_from(&id, k + 1), None);
         }
         assert_eq!(ix.get(n), None);
         let order = [0, 5, CHUNK_ASSETS as u32, n as u32 - 1, n as u32];

@@ -38,7 +38,7 @@ pub use chunk::FIXED_BYTES_PER_ASSET;
 pub use decode::{decode_page, DecodeError, DecodeErrorKind};
 pub use index::{
     AssetFlags, AssetId, AssetKind, AssetRecord, AssetView, IdSet, IndexError, LibraryIndex,
-    CHUNK_ASSETS,
+    UuidHasher, CHUNK_ASSETS,
 };
 pub use pages::{PageError, PageRequest, PageResponse, PageSet, PageSetPhase};
 pub use refine::{apply, apply_with_counts, FilterCounts, Refinements, TypeFilter};
