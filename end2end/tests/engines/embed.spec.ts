@@ -151,6 +151,64 @@ test('two elements show their own grids and tell the host; an attribute changes 
   }
 });
 
+test('elements on another origin than Immich (under /immich) sign in with a key typed into one of them', async ({ session: s, engine }) => {
+  const app = await FixtureServer.start({ appOnly: true, testControls: false, demoSession: false, assets: 1, appPath: '/grid/', corsOrigins: [host.url], cspReport: host.reportUri });
+  const api = await FixtureServer.start({ app: false, demoSession: false, basePath: '/immich', assets: 400, corsOrigins: [host.url] });
+  try {
+    host.configure({ appUrl: `${app.url}/grid/`, serverUrl: api.apiBase });
+    const key = (await api.info()).users.find((u: any) => u.isAdmin).apiKey;
+    // A login cookie for the host name that is nobody's on this Immich.
+    await s.goto(`${host.url}/__nothing`);
+    await s.addCookie('immich_access_token', 'someone-elses-session');
+    await s.goto(`${host.url}/element.html`);
+    // Refused, each element says so and offers its Connect form.
+    await hostEvent(s, 'favourites', 'error');
+    await hostEvent(s, 'videos', 'error');
+    await s.waitFor('the Connect form', 20_000, () => !!document.getElementById('favourites')?.shadowRoot?.querySelector('[data-testid=connect-url]'));
+    expect(await s.exec(() => (document.getElementById('favourites')!.shadowRoot!.querySelector('[data-testid=connect-url]') as HTMLInputElement).value)).toBe(api.apiBase);
+    await s.clickFound(() => document.getElementById('favourites')!.shadowRoot!.querySelector('[data-testid=connect-auth-key]'));
+    await s.typeFound(() => document.getElementById('favourites')!.shadowRoot!.querySelector('[data-testid=connect-key]'), key);
+    await s.clickFound(() => document.getElementById('favourites')!.shadowRoot!.querySelector('[data-testid=connect-test]'));
+    const ok = await s.waitFor('the connection tested', 20_000, () => document.getElementById('favourites')!.shadowRoot!.querySelector('[data-testid=connect-ok]')?.textContent ?? null);
+    expect(ok).toContain('Connected to Immich v1.103.1 as Immich Admin');
+    await s.clickFound(() => document.getElementById('favourites')!.shadowRoot!.querySelector('[data-testid=connect-save]'));
+
+    // Both elements (the second finds the key in the page's memory) show their listing.
+    const favs = shownByDefault(await serverAssets(api, 'isFavorite=true'));
+    const videos = shownByDefault(await serverAssets(api)).filter((a) => a.type === 'VIDEO');
+    expect((await hostEvent(s, 'favourites', 'loaded')).detail.shown).toBe(favs.length);
+    expect((await hostEvent(s, 'videos', 'loaded')).detail.shown).toBe(videos.length);
+    await checkTiles(s, 'favourites', favs);
+    await checkTiles(s, 'videos', videos);
+
+    // The key: in no URL, no cookie with a key request, no attribute or storage of the page.
+    const log = await api.requests();
+    const keyed = log.filter((r) => r.auth === 'apiKeyHeader');
+    expect(keyed.length).toBeGreaterThan(0);
+    for (const r of log) expect(`${r.path}?${r.query}`).not.toContain(key);
+    for (const r of keyed) expect(r.cookie, `${r.path} carried a cookie`).toBe(false);
+    const leaks = await s.exec((k: string) => {
+      const hits: string[] = [];
+      const walk = (root: Document | ShadowRoot) => {
+        for (const el of Array.from(root.querySelectorAll('*'))) {
+          for (const a of el.getAttributeNames()) if ((el.getAttribute(a) ?? '').includes(k)) hits.push(a);
+          if (el.shadowRoot) walk(el.shadowRoot);
+        }
+      };
+      walk(document);
+      for (const st of [localStorage, sessionStorage]) for (let i = 0; i < st.length; i++) if (`${st.key(i)}=${st.getItem(st.key(i)!)}`.includes(k)) hits.push(`storage ${st.key(i)}`);
+      return hits;
+    }, key);
+    expect(leaks).toEqual([]);
+    expect(await s.url()).not.toContain(key);
+    await expectNoViolations();
+    console.log(`[${engine}] ${s.browser}: key typed into an element: ${favs.length} and ${videos.length} tiles, ${keyed.length} key requests without a cookie`);
+  } finally {
+    await api.stop();
+    await app.stop();
+  }
+});
+
 test('a frame: the host sizes it and hears the opened asset; a foreign origin changes nothing', async ({ session: s, engine }) => {
   const foreign = await HostServer.start();
   const dir = distWith({ allowedParentOrigins: [host.url] });

@@ -423,6 +423,22 @@ export class Session {
   }
 
   /**
+   * Empties the field `fn(...args)` gives (see `clickFound`) and types
+   * `text` into it, as a person does.
+   * @template {unknown[]} A
+   * @param {(...args: A) => Element | null} fn
+   * @param {string} text
+   * @param {A} args
+   * @returns {Promise<void>}
+   */
+  async typeFound(fn, text, ...args) {
+    const el = await this.exec(fn, ...args);
+    if (!el || !el[ELEMENT]) throw new Error(`no element from ${fn}`);
+    await this.cmd('POST', `/element/${el[ELEMENT]}/clear`, {});
+    await this.cmd('POST', `/element/${el[ELEMENT]}/value`, { text });
+  }
+
+  /**
    * Makes the first frame that matches `css` the one later commands act in.
    * @param {string} css
    * @returns {Promise<void>}
