@@ -649,6 +649,20 @@ mod tests {
     }
 
     #[test]
+    fn element_keys_stay_in_memory_for_their_server_only() {
+        let nas = ServerUrl::parse("http://nas:2283").unwrap();
+        let other = ServerUrl::parse("http://nas:2283/immich").unwrap();
+        assert!(Session::element_key_for(&nas).is_none());
+        let key = ApiKey::new("k-123").unwrap();
+        session(Auth::ApiKey(key.clone()), false).keep_for_elements();
+        assert_eq!(Session::element_key_for(&nas), Some(key));
+        assert!(Session::element_key_for(&other).is_none());
+        // Signing in by cookie on that server forgets its key.
+        session(Auth::Cookie, false).keep_for_elements();
+        assert!(Session::element_key_for(&nas).is_none());
+    }
+
+    #[test]
     fn a_key_belongs_to_its_server_only() {
         let a = ServerUrl::parse("https://h.example/immich").unwrap();
         let b = ServerUrl::parse("https://h.example/other").unwrap();
