@@ -197,7 +197,9 @@ test('an element on another origin signs in with a key typed into it: its listin
   // A changed attribute is served with the same key.
   await page.locator('#favourites').evaluate((e) => e.setAttribute('favorite', 'exclude'));
   const others = shownByDefault(await serverAssets(api, 'isFavorite=false'));
-  expect((await hostEvent(page, 'favourites', 'loaded', 2)).detail.shown).toBe(others.length);
+  await expect
+    .poll(async () => (await events(page)).filter((e) => e.widget === 'favourites' && e.type === 'loaded').at(-1)?.detail.shown, { timeout: 30_000 })
+    .toBe(others.length);
   await checkTiles(page, '#favourites ', others);
 
   // Where the key is not.
