@@ -203,6 +203,9 @@ pub fn App() -> impl IntoView {
         library.set_session(s);
         connect_open.set(false);
     });
+    if setup.widget.is_some() {
+        crate::embed::widget::share_keys(session, on_connect);
+    }
     // The opened asset's id, for the host page (element events, frame messages).
     let opened_id = Signal::derive(move || opened.with(|o| o.as_ref().map(|o| o.id.to_string())));
     match setup.widget.clone() {
@@ -225,6 +228,7 @@ pub fn App() -> impl IntoView {
     let config_error = setup.config_error.clone();
 
     let embed = setup.embed;
+    let in_element = setup.widget.is_some();
     view! {
         <div class="ig-app" class:ig-embed=embed>
             <Show when=move || !embed>
@@ -244,7 +248,11 @@ pub fn App() -> impl IntoView {
             <StatusBar library=library />
             <Show when=move || connect_open.get()>
                 <section class="ig-panel" aria-label="Connection">
-                    <Connect on_connect=on_connect />
+                    <Connect
+                        on_connect=on_connect
+                        initial=session.get_untracked()
+                        memory_only=in_element
+                    />
                 </section>
             </Show>
             <Show when=move || filters_open.get()>

@@ -9,9 +9,10 @@
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use immich_api::{AssetResponseDto, ExifResponseDto};
 
-use crate::{components::grid::MONTH_NAMES, data::urls::AssetId};
-
-const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+use crate::{
+    data::urls::AssetId,
+    locale::{Locale, When},
+};
 
 /// One line of the info panel: a label and its value.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,7 +27,7 @@ pub struct Fact {
 
 /// Exposure time as Immich stores it (`"1/250"`, `"0.5"`, `"2"`), shown as
 /// `1/250 s`, `1/2 s`, `2 s`. Anything else is shown as given, with `s`.
-pub fn exposure(text: &str) -> Option<String> {
+pub fn exposure(text: &str, l: &Locale) -> Option<String> {
     let t = text.trim();
     if t.is_empty() || t.len() > 32 {
         return None;
@@ -36,19 +37,19 @@ pub fn exposure(text: &str) -> Option<String> {
     }
     match t.parse::<f64>() {
         Ok(v) if v > 0.0 && v < 1.0 => Some(format!("1/{} s", (1.0 / v).round())),
-        Ok(v) if v.is_finite() && v >= 1.0 => Some(format!("{} s", trim_number(v, 1))),
+        Ok(v) if v.is_finite() && v >= 1.0 => Some(format!("{} s", l.number(v, 1))),
         _ => Some(format!("{t} s")),
     }
 }
 
 /// `f/1.8`, `f/11`.
-pub fn f_number(f: f64) -> Option<String> {
-    (f.is_finite() && f > 0.0).then(|| format!("f/{}", trim_number(f, 1)))
+pub fn f_number(f: f64, l: &Locale) -> Option<String> {
+    (f.is_finite() && f > 0.0).then(|| format!("f/{}", l.number(f, 1)))
 }
 
 /// `50 mm`, `4.2 mm`.
-pub fn focal_length(mm: f64) -> Option<String> {
-    (mm.is_finite() && mm > 0.0).then(|| format!("{} mm", trim_number(mm, 1)))
+pub fn focal_length(mm: f64, l: &Locale) -> Option<String> {
+    (mm.is_finite() && mm > 0.0).then(|| format!("{} mm", l.number(mm, 1)))
 }
 
 /// `ISO 400`.
@@ -57,44 +58,34 @@ pub fn iso(v: f64) -> Option<String> {
 }
 
 /// `4032 × 3024 (12.2 MP)`.
-pub fn pixel_size(w: f64, h: f64) -> Option<String> {
+pub fn pixel_size(w: f64, h: f64, l: &Locale) -> Option<String> {
     if !(w.is_finite() && h.is_finite() && w >= 1.0 && h >= 1.0) {
         return None;
     }
     let mp = w * h / 1e6;
     Some(format!(
         "{} × {} ({} MP)",
-        w.round(),
-        h.round(),
-        trim_number(mp, 1)
+        l.count(w.round() as u64),
+        l.count(h.round() as u64),
+        l.number(mp, 1)
     ))
 }
 
 /// `512 B`, `3.4 MB`, `1.2 GB` (decimal units, as cameras and Immich count).
-pub fn file_size(bytes: i64) -> Option<String> {
+pub fn file_size(bytes: i64, l: &Locale) -> Option<String> {
     if bytes < 0 {
         return None;
     }
     let b = bytes as f64;
     Some(if b < 1e3 {
-        format!("{bytes} B")
+        format!("{} B", l.count(bytes as u64))
     } else if b < 1e6 {
-        format!("{} kB", trim_number(b / 1e3, 1))
+        format!("{} kB", l.number(b / 1e3, 1))
     } else if b < 1e9 {
-        format!("{} MB", trim_number(b / 1e6, 1))
+        format!("{} MB", l.number(b / 1e6, 1))
     } else {
-        format!("{} GB", trim_number(b / 1e9, 1))
+        format!("{} GB", l.number(b / 1e9, 1))
     })
-}
-
-/// A number with at most `decimals` decimals, trailing zeros dropped.
-fn trim_number(v: f64, decimals: usize) -> String {
-    let s = format!("{v:.decimals$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_owned()
-    } else {
-        s
-    }
 }
 
 /// `UTC+02:00`, `UTC−05:30` for an offset east of UTC in minutes.
@@ -112,16 +103,16 @@ pub fn date_taken(
     local: DateTime<Utc>,
     original: Option<DateTime<Utc>>,
     zone: Option<&str>,
+    l: &Locale,
 ) -> String {
-    let base = format!(
-        "{} {} {} {}, {:02}:{:02}",
-        WEEKDAYS[local.weekday().num_days_from_monday() as usize],
-        local.day(),
-        MONTH_NAMES[local.month0() as usize],
-        local.year(),
-        local.hour(),
-        local.minute()
-    );
+    let base = l.taken(&When {
+        year: local.year(),
+        month: local.month(),
+        day: local.day(),
+        weekday: local.weekday().num_days_from_monday(),
+        hour: local.hour(),
+        minute: local.minute(),
+    });
     let zone = zone
         .map(str::trim)
         .filter(|z| !z.is_empty() && z.len() <= 64);
@@ -180,7 +171,7 @@ pub fn camera(make: Option<&String>, model: Option<&String>) -> Option<String> {
 
 /// Every fact of the asset that is present, in the order a photographer
 /// reads them. Absent values make no line.
-pub fn facts(a: &AssetResponseDto) -> Vec<Fact> {
+pub fn facts(a: &AssetResponseDto, l: &Locale) -> Vec<Fact> {
     let empty = ExifResponseDto::default();
     let e = a.exif_info.as_ref().unwrap_or(&empty);
     let mut out = Vec::new();
@@ -196,6 +187,7 @@ pub fn facts(a: &AssetResponseDto) -> Vec<Fact> {
             a.local_date_time,
             e.date_time_original,
             e.time_zone.as_deref(),
+            l,
         )),
     );
     push(
@@ -209,9 +201,9 @@ pub fn facts(a: &AssetResponseDto) -> Vec<Fact> {
         e.lens_model.clone().filter(|l| !l.trim().is_empty()),
     );
     let exposure_line = [
-        e.exposure_time.as_deref().and_then(exposure),
-        e.f_number.and_then(f_number),
-        e.focal_length.and_then(focal_length),
+        e.exposure_time.as_deref().and_then(|t| exposure(t, l)),
+        e.f_number.and_then(|f| f_number(f, l)),
+        e.focal_length.and_then(|f| focal_length(f, l)),
         e.iso.and_then(iso),
     ]
     .into_iter()
@@ -223,14 +215,14 @@ pub fn facts(a: &AssetResponseDto) -> Vec<Fact> {
         "pixels",
         "Size",
         match (e.exif_image_width, e.exif_image_height) {
-            (Some(w), Some(h)) => pixel_size(w, h),
+            (Some(w), Some(h)) => pixel_size(w, h, l),
             _ => None,
         },
     );
     push(
         "file-size",
         "File size",
-        e.file_size_in_byte.and_then(file_size),
+        e.file_size_in_byte.and_then(|b| file_size(b, l)),
     );
     push(
         "place",
@@ -343,25 +335,29 @@ pub fn step(pos: usize, delta: i64, len: usize) -> Option<usize> {
 mod tests {
     use super::*;
 
+    fn en() -> Locale {
+        Locale::english()
+    }
+
     #[test]
     fn exposures() {
-        assert_eq!(exposure("1/250").as_deref(), Some("1/250 s"));
-        assert_eq!(exposure("0.004").as_deref(), Some("1/250 s"));
-        assert_eq!(exposure("0.5").as_deref(), Some("1/2 s"));
-        assert_eq!(exposure("2").as_deref(), Some("2 s"));
-        assert_eq!(exposure("2.5").as_deref(), Some("2.5 s"));
-        assert_eq!(exposure(""), None);
-        assert_eq!(exposure(&"9".repeat(40)), None);
+        assert_eq!(exposure("1/250", &en()).as_deref(), Some("1/250 s"));
+        assert_eq!(exposure("0.004", &en()).as_deref(), Some("1/250 s"));
+        assert_eq!(exposure("0.5", &en()).as_deref(), Some("1/2 s"));
+        assert_eq!(exposure("2", &en()).as_deref(), Some("2 s"));
+        assert_eq!(exposure("2.5", &en()).as_deref(), Some("2.5 s"));
+        assert_eq!(exposure("", &en()), None);
+        assert_eq!(exposure(&"9".repeat(40), &en()), None);
     }
 
     #[test]
     fn optics() {
-        assert_eq!(f_number(1.8).as_deref(), Some("f/1.8"));
-        assert_eq!(f_number(11.0).as_deref(), Some("f/11"));
-        assert_eq!(f_number(0.0), None);
-        assert_eq!(f_number(f64::NAN), None);
-        assert_eq!(focal_length(50.0).as_deref(), Some("50 mm"));
-        assert_eq!(focal_length(4.25).as_deref(), Some("4.2 mm"));
+        assert_eq!(f_number(1.8, &en()).as_deref(), Some("f/1.8"));
+        assert_eq!(f_number(11.0, &en()).as_deref(), Some("f/11"));
+        assert_eq!(f_number(0.0, &en()), None);
+        assert_eq!(f_number(f64::NAN, &en()), None);
+        assert_eq!(focal_length(50.0, &en()).as_deref(), Some("50 mm"));
+        assert_eq!(focal_length(4.25, &en()).as_deref(), Some("4.2 mm"));
         assert_eq!(iso(400.0).as_deref(), Some("ISO 400"));
         assert_eq!(iso(-1.0), None);
     }
@@ -369,15 +365,15 @@ mod tests {
     #[test]
     fn sizes() {
         assert_eq!(
-            pixel_size(4032.0, 3024.0).as_deref(),
+            pixel_size(4032.0, 3024.0, &en()).as_deref(),
             Some("4032 × 3024 (12.2 MP)")
         );
-        assert_eq!(pixel_size(0.0, 3024.0), None);
-        assert_eq!(file_size(512).as_deref(), Some("512 B"));
-        assert_eq!(file_size(3_400_000).as_deref(), Some("3.4 MB"));
-        assert_eq!(file_size(12_000).as_deref(), Some("12 kB"));
-        assert_eq!(file_size(1_234_000_000).as_deref(), Some("1.2 GB"));
-        assert_eq!(file_size(-1), None);
+        assert_eq!(pixel_size(0.0, 3024.0, &en()), None);
+        assert_eq!(file_size(512, &en()).as_deref(), Some("512 B"));
+        assert_eq!(file_size(3_400_000, &en()).as_deref(), Some("3.4 MB"));
+        assert_eq!(file_size(12_000, &en()).as_deref(), Some("12 kB"));
+        assert_eq!(file_size(1_234_000_000, &en()).as_deref(), Some("1.2 GB"));
+        assert_eq!(file_size(-1, &en()), None);
     }
 
     #[test]
@@ -385,19 +381,22 @@ mod tests {
         let local: DateTime<Utc> = "2024-05-03T14:05:00Z".parse().unwrap();
         let instant: DateTime<Utc> = "2024-05-03T12:05:00Z".parse().unwrap();
         assert_eq!(
-            date_taken(local, Some(instant), Some("Europe/Paris")),
+            date_taken(local, Some(instant), Some("Europe/Paris"), &en()),
             "Fri 3 May 2024, 14:05 (Europe/Paris)"
         );
         assert_eq!(
-            date_taken(local, Some(instant), None),
+            date_taken(local, Some(instant), None, &en()),
             "Fri 3 May 2024, 14:05 (UTC+02:00)"
         );
         let west: DateTime<Utc> = "2024-05-03T19:35:00Z".parse().unwrap();
         assert_eq!(
-            date_taken(local, Some(west), None),
+            date_taken(local, Some(west), None, &en()),
             "Fri 3 May 2024, 14:05 (UTC−05:30)"
         );
-        assert_eq!(date_taken(local, None, None), "Fri 3 May 2024, 14:05");
+        assert_eq!(
+            date_taken(local, None, None, &en()),
+            "Fri 3 May 2024, 14:05"
+        );
     }
 
     #[test]
@@ -443,7 +442,7 @@ mod tests {
             "description":"Seine","orientation":null,"modifyDate":null,"state":null,"projectionType":null});
         v["tags"] = serde_json::json!([{"id":"t","type":"OBJECT","name":"holiday","userId":"u"}]);
         let a: AssetResponseDto = serde_json::from_value(v).unwrap();
-        let f = facts(&a);
+        let f = facts(&a, &en());
         let get = |k: &str| f.iter().find(|x| x.key == k).map(|x| x.value.as_str());
         assert_eq!(get("taken"), Some("Fri 3 May 2024, 14:05 (Europe/Paris)"));
         assert_eq!(get("camera"), Some("SONY ILCE-7M4"));

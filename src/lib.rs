@@ -11,6 +11,7 @@ pub mod data;
 mod debug_hook;
 pub mod embed;
 pub mod format;
+pub mod locale;
 mod thumbhash;
 pub mod url_state;
 

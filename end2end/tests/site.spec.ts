@@ -70,6 +70,45 @@ test('config.json sets the defaults and the page URL overrides them', async ({ p
   }
 });
 
+const GERMAN_MONTHS = ['Januar', 'Februar', 'März', 'April', 'Mai', 'Juni', 'Juli', 'August', 'September', 'Oktober', 'November', 'Dezember'];
+
+test('config.json locale "de": German months in the headers and the info panel, German digit groups in the status', async ({ page }) => {
+  const dir = distWith({ locale: 'de' });
+  const s = await FixtureServer.start({ assets: 1500, appPath: '/grid/', appDir: dir });
+  try {
+    const app = new AppPage(page);
+    await app.open(`${s.url}/grid/`);
+    await app.waitCurrent();
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('de');
+    const all = shownByDefault(await serverAssets(s));
+    // Month headers: the month of the first asset below, in German.
+    const first = new Date(all[0].localDateTime);
+    const header = page.locator('.ig-month-header').first();
+    await expect(header).toHaveText(`${GERMAN_MONTHS[first.getUTCMonth()]} ${first.getUTCFullYear()}`);
+    for (const t of await page.locator('.ig-month-header').allTextContents()) {
+      expect(t).toMatch(new RegExp(`^(${GERMAN_MONTHS.join('|')}) \\d{4}$`));
+    }
+    // Day headers: German weekday and month abbreviations (`Fr., 3. Mai 2024`).
+    const day = (await page.locator('.ig-day-header').first().textContent()) ?? '';
+    expect(day).toMatch(/^(Mo|Di|Mi|Do|Fr|Sa|So)\., \d{1,2}\. \S+ \d{4}$/);
+    expect(day).toContain(`${first.getUTCDate()}.`);
+    // The status counts with German digit groups.
+    const count = await page.getByTestId('progress').getAttribute('data-loaded');
+    await expect(page.getByTestId('status-text')).toContainText(Number(count).toLocaleString('de-DE'));
+    expect(Number(count)).toBeGreaterThan(999);
+    // The info panel's date.
+    await app.tiles.first().click();
+    await page.getByTestId('viewer-info-toggle').click();
+    const opened = all[Number(await app.tiles.first().getAttribute('data-pos'))];
+    const local = new Date(opened.localDateTime);
+    const taken = page.getByTestId('info-taken');
+    await expect(taken).toContainText(`${local.getUTCDate()}. ${GERMAN_MONTHS[local.getUTCMonth()]} ${local.getUTCFullYear()}`);
+    await expect(taken).toContainText(`${String(local.getUTCHours()).padStart(2, '0')}:${String(local.getUTCMinutes()).padStart(2, '0')}`);
+  } finally {
+    await s.stop();
+  }
+});
+
 test('a bad config.json is reported in one sentence and the app runs on its defaults', async ({ page }) => {
   const dir = distWith('{"sever": "https://photos.example.org", "tileSize": 120}');
   const s = await FixtureServer.start({ assets: 300, appPath: '/grid/', appDir: dir });

@@ -7,7 +7,8 @@
 import type { Page } from '@playwright/test';
 import { test, expect, FixtureServer } from './support/server';
 import { HostServer } from './support/host';
-import { serverAssets, shownByDefault, ServerAsset } from './support/content';
+import { serverAssets, shownByDefault } from './support/content';
+import { checkTiles, events, loaded } from './support/embed';
 
 let host: HostServer;
 let immich: FixtureServer;
@@ -56,31 +57,6 @@ async function signIn(page: Page): Promise<void> {
   await page.context().addCookies([{ name: 'immich_access_token', value: admin.accessToken, url: immich.url }]);
 }
 
-type HostEvent = { widget: string; type: string; detail: any };
-const events = (page: Page): Promise<HostEvent[]> => page.evaluate(() => (window as any).hostEvents);
-
-/** Waits for `n` `loaded` events of a widget and gives the last. */
-async function loaded(page: Page, widget: string, n = 1): Promise<HostEvent> {
-  await expect
-    .poll(async () => (await events(page)).filter((e) => e.widget === widget && e.type === 'loaded').length, {
-      timeout: 30_000,
-    })
-    .toBeGreaterThanOrEqual(n);
-  return (await events(page)).filter((e) => e.widget === widget && e.type === 'loaded')[n - 1];
-}
-
-/** The tiles on screen in a widget: every one holds the server's asset at its place. */
-async function checkTiles(page: Page, widget: string, expected: ServerAsset[]): Promise<number> {
-  const tiles = page.locator(`#${widget} [data-testid=tile]`);
-  await expect(tiles.first()).toBeVisible();
-  const shown = await tiles.evaluateAll((els) =>
-    els.map((e) => ({ id: e.getAttribute('data-id'), pos: Number(e.getAttribute('data-pos')) })),
-  );
-  expect(shown.length).toBeGreaterThan(0);
-  for (const t of shown) expect(t.id, `tile ${t.pos} of ${widget}`).toBe(expected[t.pos]?.id);
-  return shown.length;
-}
-
 test('two widgets show their own grids from one download, and tell the host', async ({ page }) => {
   await signIn(page);
   const wasm: string[] = [];
@@ -102,8 +78,8 @@ test('two widgets show their own grids from one download, and tell the host', as
     expect(all.find((e) => e.widget === w && e.type === 'ready'), `ready of ${w}`).toBeTruthy();
   }
   expect(all.filter((e) => e.type === 'error')).toEqual([]);
-  await checkTiles(page, 'favourites', favs);
-  await checkTiles(page, 'videos', videos);
+  await checkTiles(page, '#favourites ', favs);
+  await checkTiles(page, '#videos ', videos);
   // One download of the module and the wasm for both.
   expect(wasm.filter((u) => u.endsWith('.wasm'))).toHaveLength(1);
   expect(wasm.filter((u) => u.endsWith('.js'))).toHaveLength(1);
@@ -138,7 +114,7 @@ test('changing an attribute changes the grid', async ({ page }) => {
   const v = await loaded(page, 'videos', 2);
   const favVideos = shownByDefault(await serverAssets(immich, 'isFavorite=true')).filter((a) => a.type === 'VIDEO');
   expect(v.detail.shown).toBe(favVideos.length);
-  await checkTiles(page, 'videos', favVideos);
+  await checkTiles(page, '#videos ', favVideos);
   // The server input reached the request.
   expect((await immich.assetRequests()).some((r) => r.query.includes('isFavorite=true'))).toBeTruthy();
 });
@@ -186,4 +162,24 @@ test('removing the elements leaves no timer, listener or request behind', async 
   const end = await counters();
   expect(end.jsEventListeners).toBeLessThan(before.jsEventListeners);
   expect(end.nodes).toBeLessThan(before.nodes - 20);
+});
+
+test('locale="de" writes the element\'s month headers in German', async ({ page }) => {
+  await signIn(page);
+  await page.goto(`${host.url}/element.html`);
+  await loaded(page, 'favourites');
+  await page.evaluate((server) => {
+    const el = document.createElement('immich-grid');
+    el.id = 'german';
+    for (const [k, v] of Object.entries({ server, favorite: 'only', locale: 'de', height: '360' })) el.setAttribute(k, v);
+    document.body.append(el);
+  }, immich.url);
+  await loaded(page, 'german');
+  const favs = shownByDefault(await serverAssets(immich, 'isFavorite=true'));
+  const first = new Date(favs[0].localDateTime);
+  const months = ['Januar', 'Februar', 'März', 'April', 'Mai', 'Juni', 'Juli', 'August', 'September', 'Oktober', 'November', 'Dezember'];
+  await expect(page.locator('#german .ig-month-header').first()).toHaveText(`${months[first.getUTCMonth()]} ${first.getUTCFullYear()}`);
+  // The other elements keep the page's language (English here).
+  expect(await page.locator('#favourites .ig-month-header').first().textContent()).toMatch(/^[A-Z][a-z]+ \d{4}$/);
+  expect(await page.locator('#german .ig-widget-root').getAttribute('lang')).toBe('de');
 });

@@ -281,8 +281,25 @@ pub fn Connect(
     /// Called with the settings when the user connects.
     #[prop(optional, into)]
     on_connect: Option<Callback<Session>>,
+    /// The settings the form starts from (the app's current ones); else
+    /// what this page saved.
+    #[prop(optional)]
+    initial: Option<Session>,
+    /// In an `<immich-grid>` element on someone else's page: the key stays
+    /// in the page's memory, never in that site's web storage, and no
+    /// *Remember* box is offered.
+    #[prop(optional)]
+    memory_only: bool,
 ) -> impl IntoView {
-    let initial = Session::load();
+    let initial = initial.unwrap_or_else(Session::load);
+    // A key kept for `server`, where this form may keep keys.
+    let kept_key = move |server: &ServerUrl| {
+        if memory_only {
+            Session::element_key_for(server).map(|k| (k, false))
+        } else {
+            Session::stored_key_for(server)
+        }
+    };
     let url = RwSignal::new(initial.server.to_string());
     let use_key = RwSignal::new(matches!(initial.auth, Auth::ApiKey(_)));
     let key = RwSignal::new(match &initial.auth {
@@ -303,7 +320,7 @@ pub fn Connect(
         // Another server (not just another spelling of the same one): the
         // field now holds that server's kept key, or nothing.
         if key_for.with_untracked(|k| *k != server) {
-            let stored = Session::stored_key_for(&server);
+            let stored = kept_key(&server);
             key.set(
                 stored
                     .as_ref()
@@ -332,7 +349,7 @@ pub fn Connect(
         Ok(Session {
             server,
             auth,
-            remember: use_key.get_untracked() && remember.get_untracked(),
+            remember: !memory_only && use_key.get_untracked() && remember.get_untracked(),
         })
     };
 
@@ -379,12 +396,18 @@ pub fn Connect(
                 outcome.set(Some(Outcome::Failed(d)));
                 return;
             }
-            let note = match session.save() {
-                Persisted::Stored => None,
-                Persisted::MemoryOnly => Some(
-                    "This browser does not let the page save settings: they last until the page is closed."
-                        .to_owned(),
-                ),
+            let note = if memory_only {
+                session.keep_for_elements();
+                crate::embed::widget::key_kept();
+                None
+            } else {
+                match session.save() {
+                    Persisted::Stored => None,
+                    Persisted::MemoryOnly => Some(
+                        "This browser does not let the page save settings: they last until the page is closed."
+                            .to_owned(),
+                    ),
+                }
             };
             saved_note.set(note);
             match on_connect {
@@ -479,7 +502,7 @@ pub fn Connect(
                             on:input=move |ev| key.set(event_target_value(&ev))
                         />
                     </label>
-                    <label>
+                    <label hidden=memory_only>
                         <input
                             type="checkbox"
                             data-testid="connect-remember"

@@ -42,6 +42,7 @@ use crate::{
         tile::{Tile, TileCtx, TileInfo, TilePos, TileSlot},
     },
     data::thumbs::{ThumbLoader, ThumbSource},
+    locale::{Locale, When},
     thumbhash::PlaceholderCache,
 };
 
@@ -274,28 +275,21 @@ struct SlotEntry {
     lib: u32,
 }
 
-/// English month names, January first (headers, scrubber, tile labels).
-pub(crate) const MONTH_NAMES: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+/// English month names (tile labels; headers follow the locale).
+pub(crate) use crate::locale::MONTH_NAMES;
 
-fn day_text(day: i32) -> String {
+/// A day header for `day` (days since 1970-01-01) in `locale`.
+fn day_text(day: i32, locale: &Locale) -> String {
     let (y, m, d) = civil_from_days(day);
-    let wd = WEEKDAYS[day.rem_euclid(7) as usize];
-    let month = &MONTH_NAMES[usize::from(m.clamp(1, 12)) - 1][..3];
-    format!("{wd}, {d} {month} {y}")
+    locale.day(&When {
+        year: y,
+        month: u32::from(m),
+        day: u32::from(d),
+        // 1970-01-01 was a Thursday (Monday is 0).
+        weekday: (day + 3).rem_euclid(7) as u32,
+        hour: 0,
+        minute: 0,
+    })
 }
 
 /// What one update changed, applied to signals after the state is released.
@@ -348,12 +342,15 @@ struct Engine {
     last_real: f64,
     calm_timer: Option<TimeoutHandle>,
     observer: Option<(web_sys::ResizeObserver, Closure<dyn FnMut()>)>,
+    /// How headers write dates.
+    locale: Arc<Locale>,
 }
 
 impl Engine {
-    fn new(prefs: GridLayoutPrefs) -> Self {
+    fn new(prefs: GridLayoutPrefs, locale: Arc<Locale>) -> Self {
         let geo = Geometry::new(prefs.config(1000.0), &[], &[]);
         Self {
+            locale,
             sync: ScrollSync::new(ScrollMap::new(0.0, 0.0, DEFAULT_MAX_DOM_HEIGHT)),
             geo,
             data: GridData::default(),
@@ -564,11 +561,7 @@ impl Engine {
                 let y = self.sync.dom_y(info.top).round();
                 headers.push(HeaderItem {
                     key: ((u64::from(g) << 1) | 1) ^ ((y as i64 as u64) << 24),
-                    text: format!(
-                        "{} {}",
-                        MONTH_NAMES[usize::from(m.month.clamp(1, 12)) - 1],
-                        m.year
-                    ),
+                    text: self.locale.month_year(m.year, u32::from(m.month)),
                     y,
                     x: 0.0,
                     width: None,
@@ -583,7 +576,7 @@ impl Engine {
                 let alone = info.x == 0.0 && info.width >= self.geo.config().width;
                 headers.push(HeaderItem {
                     key: (u64::from(g) << 1) ^ ((y as i64 as u64) << 24),
-                    text: day_text(info.day),
+                    text: day_text(info.day, &self.locale),
                     y,
                     x: f64::from(info.x),
                     width: (!alone).then_some(f64::from(info.width)),
@@ -928,7 +921,10 @@ pub fn Grid(
     let scroller = NodeRef::<html::Div>::new();
     let spacer = NodeRef::<html::Div>::new();
     let sigs = Sigs {
-        engine: StoredValue::new_local(Engine::new(layout.get_untracked().sanitized())),
+        engine: StoredValue::new_local(Engine::new(
+            layout.get_untracked().sanitized(),
+            use_context::<Arc<Locale>>().unwrap_or_default(),
+        )),
         tiles: RwSignal::new(Vec::new()),
         headers: RwSignal::new(Vec::new()),
         rows: RwSignal::new(Vec::new()),
@@ -1254,8 +1250,9 @@ mod tests {
 
     #[test]
     fn day_headers() {
-        assert_eq!(day_text(0), "Thu, 1 Jan 1970");
-        assert_eq!(day_text(19_846), "Fri, 3 May 2024");
+        let en = Locale::english();
+        assert_eq!(day_text(0, &en), "Thu, 1 Jan 1970");
+        assert_eq!(day_text(19_846, &en), "Fri, 3 May 2024");
     }
 
     #[test]

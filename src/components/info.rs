@@ -4,7 +4,9 @@
 use immich_api::AssetResponseDto;
 use leptos::prelude::*;
 
-use crate::{data::urls::AssetId, format};
+use std::sync::Arc;
+
+use crate::{data::urls::AssetId, format, locale::Locale};
 
 /// Every fact of the record that is present; a link to a map at its
 /// coordinates. Beside the photo on wide screens, sliding up from the
@@ -14,6 +16,7 @@ pub fn Info(
     /// The record of the shown asset (`None` while it loads).
     full: RwSignal<Option<(AssetId, Result<AssetResponseDto, String>)>>,
 ) -> impl IntoView {
+    let locale = use_context::<Arc<Locale>>().unwrap_or_default();
     view! {
         <aside class="ig-v-info" id="ig-viewer-info" aria-label="Information" data-testid="viewer-info">
             <h2 class="ig-v-info-title">"Info"</h2>
@@ -21,7 +24,7 @@ pub fn Info(
                 None => view! { <p data-testid="viewer-info-loading">"Loading details…"</p> }.into_any(),
                 Some((_, Err(e))) => view! { <p role="alert">{e.clone()}</p> }.into_any(),
                 Some((_, Ok(a))) => {
-                    let rows = format::facts(a)
+                    let rows = format::facts(a, &locale)
                         .into_iter()
                         .map(|f| {
                             view! {

@@ -7,16 +7,17 @@
 
 use grid_core::ScrubberMark;
 
-use super::grid::MONTH_NAMES;
+use std::sync::Arc;
+
+use crate::locale::Locale;
 use leptos::{html, prelude::*};
 
 /// Smallest gap between two year labels, as a fraction of the scrubber height.
 const MIN_LABEL_GAP: f64 = 0.035;
 
-/// `May 2024`.
-pub fn month_label(mark: &ScrubberMark) -> String {
-    let m = usize::from(mark.month.month.clamp(1, 12)) - 1;
-    format!("{} {}", MONTH_NAMES[m], mark.month.year)
+/// `May 2024` (in `locale`).
+pub fn month_label(mark: &ScrubberMark, locale: &Locale) -> String {
+    locale.month_year(mark.month.year, u32::from(mark.month.month))
 }
 
 /// The mark a pointer at `fraction` is over: the last mark at or above it.
@@ -103,8 +104,10 @@ pub fn Scrubber(
             (y / r.height()).clamp(0.0, 1.0)
         })
     };
+    let locale = StoredValue::new(use_context::<Arc<Locale>>().unwrap_or_default());
     let show = move |f: f64| {
-        let label = marks.with_untracked(|m| mark_at(m, f).map(month_label));
+        let label = marks
+            .with_untracked(|m| mark_at(m, f).map(|k| locale.with_value(|l| month_label(k, l))));
         hover.set(label.map(|l| (f, l)));
     };
 
@@ -134,7 +137,7 @@ pub fn Scrubber(
             aria-valuenow=move || format!("{:.0}", position.get().clamp(0.0, 1.0) * 100.0)
             aria-valuetext=move || {
                 let f = position.get().clamp(0.0, 1.0);
-                marks.with(|m| mark_at(m, f).map(month_label)).unwrap_or_default()
+                marks.with(|m| mark_at(m, f).map(|k| locale.with_value(|l| month_label(k, l)))).unwrap_or_default()
             }
             node_ref=root
             on:keydown=move |ev: web_sys::KeyboardEvent| {
@@ -234,7 +237,9 @@ mod tests {
         let marks = [mark(0.0, 2024, 5), mark(0.3, 2024, 4), mark(0.7, 2023, 12)];
         let check = |f, expected: Option<&str>| {
             assert_eq!(
-                mark_at(&marks, f).map(month_label).as_deref(),
+                mark_at(&marks, f)
+                    .map(|k| month_label(k, &Locale::english()))
+                    .as_deref(),
                 expected,
                 "{f}"
             );

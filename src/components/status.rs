@@ -3,7 +3,12 @@
 
 use leptos::prelude::*;
 
-use crate::data::loader::{Library, LoadStatus};
+use std::sync::Arc;
+
+use crate::{
+    data::loader::{Library, LoadStatus},
+    locale::Locale,
+};
 
 /// `data-state` of the progress element, for people's CSS and for tests.
 fn state_name(s: &LoadStatus) -> &'static str {
@@ -17,10 +22,16 @@ fn state_name(s: &LoadStatus) -> &'static str {
 }
 
 /// Plain words for the status, with the counts.
-fn describe(status: &LoadStatus, loaded: u64, total: Option<u64>, from_cache: bool) -> String {
+fn describe(
+    status: &LoadStatus,
+    loaded: u64,
+    total: Option<u64>,
+    from_cache: bool,
+    l: &Locale,
+) -> String {
     let of = |n: u64| match total {
-        Some(t) if t >= n => format!("{n} of {t} assets"),
-        _ => format!("{n} assets"),
+        Some(t) if t >= n => format!("{} of {} assets", l.count(n), l.count(t)),
+        _ => format!("{} assets", l.count(n)),
     };
     match status {
         LoadStatus::Idle => "Starting…".to_owned(),
@@ -38,6 +49,7 @@ fn describe(status: &LoadStatus, loaded: u64, total: Option<u64>, from_cache: bo
 /// The status line of `library`.
 #[component]
 pub fn StatusBar(library: Library) -> impl IntoView {
+    let locale = use_context::<Arc<Locale>>().unwrap_or_default();
     let fraction = move || {
         let p = library.progress.get();
         match (library.status.get(), p.total) {
@@ -68,7 +80,13 @@ pub fn StatusBar(library: Library) -> impl IntoView {
             >
                 {move || {
                     let p = library.progress.get();
-                    describe(&library.status.get(), p.loaded, p.total, library.from_cache.get())
+                    describe(
+                        &library.status.get(),
+                        p.loaded,
+                        p.total,
+                        library.from_cache.get(),
+                        &locale,
+                    )
                 }}
             </span>
             <Show when=move || matches!(library.status.get(), LoadStatus::Error(_))>
@@ -100,7 +118,7 @@ mod tests {
     #[test]
     fn describes_each_state() {
         let check = |s: LoadStatus, loaded, total, cache, want: &str| {
-            assert_eq!(describe(&s, loaded, total, cache), want)
+            assert_eq!(describe(&s, loaded, total, cache, &Locale::english()), want)
         };
         check(LoadStatus::Loading, 0, None, false, "Connecting…");
         check(

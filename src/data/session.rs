@@ -263,6 +263,10 @@ thread_local! {
     /// The settings of this page, whatever storage did with them: web storage
     /// may be unavailable, and this is then the only copy.
     static CURRENT: RefCell<Option<Session>> = const { RefCell::new(None) };
+    /// Keys typed into `<immich-grid>` elements, by server: the page's memory
+    /// only. An element lives in someone else's page, whose web storage that
+    /// site's own scripts and server read: a key never goes there.
+    static ELEMENT_KEYS: RefCell<Vec<(ServerUrl, ApiKey)>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Session {
@@ -335,6 +339,28 @@ impl Session {
                 .map_or(&NoStore as &dyn KvStore, |t| t as &dyn KvStore),
             server,
         )
+    }
+
+    /// Keeps this session's key (if any) for the elements of this page, in
+    /// memory only; a cookie session forgets the server's key.
+    pub fn keep_for_elements(&self) {
+        ELEMENT_KEYS.with(|keys| {
+            let mut keys = keys.borrow_mut();
+            keys.retain(|(s, _)| s != &self.server);
+            if let Auth::ApiKey(k) = &self.auth {
+                keys.push((self.server.clone(), k.clone()));
+            }
+        });
+    }
+
+    /// The key an element of this page was given for `server`, if any.
+    pub fn element_key_for(server: &ServerUrl) -> Option<ApiKey> {
+        ELEMENT_KEYS.with(|keys| {
+            keys.borrow()
+                .iter()
+                .find(|(s, _)| s == server)
+                .map(|(_, k)| k.clone())
+        })
     }
 
     /// Forgets the API key of the current server everywhere (memory and both
@@ -620,6 +646,20 @@ mod tests {
         let mut junk = InMemoryKv::default();
         junk.set(KEY_SERVER, "not a url").unwrap();
         assert_eq!(read_from(&junk, &NoStore), None);
+    }
+
+    #[test]
+    fn element_keys_stay_in_memory_for_their_server_only() {
+        let nas = ServerUrl::parse("http://nas:2283").unwrap();
+        let other = ServerUrl::parse("http://nas:2283/immich").unwrap();
+        assert!(Session::element_key_for(&nas).is_none());
+        let key = ApiKey::new("k-123").unwrap();
+        session(Auth::ApiKey(key.clone()), false).keep_for_elements();
+        assert_eq!(Session::element_key_for(&nas), Some(key));
+        assert!(Session::element_key_for(&other).is_none());
+        // Signing in by cookie on that server forgets its key.
+        session(Auth::Cookie, false).keep_for_elements();
+        assert!(Session::element_key_for(&nas).is_none());
     }
 
     #[test]

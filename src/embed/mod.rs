@@ -41,6 +41,8 @@ pub struct Setup {
     pub widget: Option<widget::Host>,
     /// The deployment's defaults.
     pub site: SiteConfig,
+    /// How dates and numbers are written (provided as context too).
+    pub locale: std::sync::Arc<crate::locale::Locale>,
 }
 
 impl Setup {
@@ -90,6 +92,7 @@ impl Setup {
                 let _ = root.set_attribute("lang", l);
             }
         }
+        let locale = crate::locale::Locale::resolve(site.locale.as_deref());
         let embed = param("embed").is_some_and(|v| v == "1" || v == "true");
         let connect_at_start = site.sign_in == SignIn::ApiKey
             && matches!(session.auth, crate::data::session::Auth::Cookie);
@@ -102,6 +105,7 @@ impl Setup {
             config_error,
             widget: None,
             site,
+            locale,
         }
     }
 }
@@ -171,6 +175,7 @@ pub fn mount_app(parent: web_sys::HtmlElement, make: Box<dyn FnOnce() -> Setup>)
         *slot.borrow_mut() = Owner::current();
         let setup = make();
         provide_context(setup.view_state);
+        provide_context(setup.locale.clone());
         provide_context(setup);
         crate::App()
     });

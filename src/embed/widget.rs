@@ -18,6 +18,7 @@ use super::{apply_layout, config::SiteConfig, parse_layout, Setup};
 use crate::{
     components::grid::GridLayoutPrefs,
     data::session::{Auth, ServerUrl, Session},
+    locale::Locale,
     url_state::{Field, HistoryMode, ViewState, ViewStateContext},
 };
 
@@ -65,8 +66,9 @@ pub fn search_from_attributes(attrs: &BTreeMap<String, String>) -> String {
 fn session_for(server: Option<&str>) -> Session {
     let mut s = Session::for_page();
     if let Some(url) = server.and_then(|t| ServerUrl::parse(t).ok()) {
-        // A key kept for that server (entered in an element before) is used.
-        s.auth = Session::stored_key_for(&url).map_or(Auth::Cookie, |(k, _)| Auth::ApiKey(k));
+        // A key entered for that server in an element of this page is used
+        // (kept in memory only: see `Session::keep_for_elements`).
+        s.auth = Session::element_key_for(&url).map_or(Auth::Cookie, Auth::ApiKey);
         s.server = url;
     }
     s
@@ -93,6 +95,10 @@ impl Widget {
         host: web_sys::HtmlElement,
         attrs: BTreeMap<String, String>,
     ) -> Self {
+        // `locale`: dates and numbers in that language (read at mount).
+        if let Some(l) = attrs.get("locale").filter(|l| Locale::valid_tag(l.trim())) {
+            let _ = root.set_attribute("lang", l.trim());
+        }
         let slot: Rc<RefCell<Option<Inputs>>> = Rc::new(RefCell::new(None));
         let out = slot.clone();
         let host = Host(host);
@@ -100,6 +106,7 @@ impl Widget {
             root,
             Box::new(move || {
                 let view_state = ViewStateContext::detached(&search_from_attributes(&attrs));
+                let locale = Locale::resolve(attrs.get("locale").map(String::as_str));
                 let session = RwSignal::new(session_for(attrs.get("server").map(String::as_str)));
                 let prefs = RwSignal::new(apply_layout(
                     GridLayoutPrefs::default(),
@@ -121,6 +128,7 @@ impl Widget {
                     config_error: None,
                     widget: Some(host),
                     site: SiteConfig::default(),
+                    locale,
                 }
             }),
         );
@@ -183,6 +191,36 @@ fn unreachable_widget() -> Widget {
         })),
         mounted: None,
     }
+}
+
+thread_local! {
+    /// Bumped when an element of this page keeps a key (see
+    /// [`Session::keep_for_elements`]). Reference-counted, owned by no
+    /// element: it outlives any of them.
+    static KEYS_KEPT: ArcRwSignal<u64> = ArcRwSignal::new(0);
+}
+
+/// An element of this page kept a key: the others on that server use it.
+pub fn key_kept() {
+    KEYS_KEPT.with(|k| k.update(|n| *n += 1));
+}
+
+/// Signs this element in with a key another element of the page was given
+/// for its server, when it is still on the cookie session.
+pub fn share_keys(session: RwSignal<Session>, on_connect: Callback<Session>) {
+    let kept = KEYS_KEPT.with(Clone::clone);
+    Effect::new(move |_| {
+        kept.track();
+        let s = session.get_untracked();
+        if matches!(s.auth, Auth::Cookie) {
+            if let Some(k) = Session::element_key_for(&s.server) {
+                on_connect.run(Session {
+                    auth: Auth::ApiKey(k),
+                    ..s
+                });
+            }
+        }
+    });
 }
 
 /// Reads an element's attributes into a map.

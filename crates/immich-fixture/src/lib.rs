@@ -65,6 +65,9 @@ pub struct Config {
     /// Serve the app under this path (`/a/b/grid/`) instead of the root:
     /// the built folder at a sub-path, as a static host would.
     pub app_path: Option<String>,
+    /// With `csp`: where browsers report violations (`report-uri`), for
+    /// tests that drive a browser without a page-level listener.
+    pub csp_report: Option<String>,
 }
 
 /// The strict policy the app runs under: no inline script or style, wasm

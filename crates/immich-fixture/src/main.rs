@@ -58,6 +58,9 @@ struct Cli {
     /// Serve the app under this path (e.g. /a/b/grid/) instead of the root.
     #[arg(long)]
     app_path: Option<String>,
+    /// With --csp: where browsers report violations (report-uri).
+    #[arg(long)]
+    csp_report: Option<String>,
 }
 
 #[tokio::main]
@@ -74,6 +77,7 @@ async fn main() -> anyhow::Result<()> {
         csp: cli.csp,
         csp_allow: cli.csp_allow.clone(),
         app_path: cli.app_path.clone(),
+        csp_report: cli.csp_report.clone(),
     };
     let base = config.base();
     let state = match &cli.library {

@@ -276,7 +276,11 @@ pub async fn fallback(State(state): State<AppState>, req: Request) -> Response {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
     if is_html && config.csp {
-        if let Ok(v) = HeaderValue::from_str(&crate::csp_header(&config.csp_allow)) {
+        let mut policy = crate::csp_header(&config.csp_allow);
+        if let Some(uri) = &config.csp_report {
+            policy.push_str(&format!("; report-uri {uri}"));
+        }
+        if let Ok(v) = HeaderValue::from_str(&policy) {
             res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
         }
     }

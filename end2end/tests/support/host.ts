@@ -19,10 +19,39 @@ export interface HostOptions {
   appUrl: string;
   /** The Immich address (replaces https://photos.example.org). */
   serverUrl: string;
+  /**
+   * Load `__probe.js` first in every page: it counts the page's live
+   * intervals and the fetches it starts (window.__probe), for engines
+   * driven through WebDriver, which cannot run a script before the page's.
+   */
+  probe?: boolean;
 }
+
+/** Counts live intervals and started fetches; runs before any other script. */
+const PROBE = `(() => {
+  const live = new Set();
+  const set = window.setInterval.bind(window);
+  const clear = window.clearInterval.bind(window);
+  window.setInterval = (...a) => { const id = set(...a); live.add(id); return id; };
+  window.clearInterval = (id) => { live.delete(id); clear(id); };
+  const fetches = [];
+  const fetch = window.fetch.bind(window);
+  window.fetch = (input, init) => {
+    fetches.push({ url: String((input && input.url) || input), t: performance.now() });
+    return fetch(input, init);
+  };
+  window.__probe = { intervals: () => live.size, fetches };
+})();
+`;
 
 export class HostServer {
   private opts: HostOptions | null = null;
+  /**
+   * Content-Security-Policy violations the browser reported (report-uri
+   * /__csp) for this host's pages, and for any page whose policy names
+   * `reportUri` (the fixture's --csp-report).
+   */
+  readonly violations: string[] = [];
   private constructor(readonly url: string, private readonly server: http.Server) {}
 
   /** Where the app and Immich are (known once their servers run, which
@@ -34,6 +63,23 @@ export class HostServer {
   static async start(): Promise<HostServer> {
     let self: HostServer | null = null;
     const server = http.createServer((req, res) => {
+      const route = new URL(req.url ?? '/', 'http://x').pathname;
+      if (route === '/__csp' && req.method === 'POST') {
+        let body = '';
+        req.on('data', (c) => (body += c));
+        req.on('end', () => {
+          let v = body;
+          try {
+            const r = JSON.parse(body)['csp-report'] ?? {};
+            v = `${r['effective-directive'] ?? r['violated-directive']} blocked ${r['blocked-uri']} on ${r['document-uri']}`;
+          } catch {
+            // kept as sent
+          }
+          self?.violations.push(v);
+          res.writeHead(204).end();
+        });
+        return;
+      }
       const opts = self?.opts;
       if (!opts) {
         res.writeHead(503).end();
@@ -49,17 +95,29 @@ export class HostServer {
         `img-src 'self' data: blob: ${immich}`,
         `media-src 'self' blob: ${immich}`,
         `frame-src ${app}`,
+        `report-uri ${self!.url}/__csp`,
       ].join('; ');
+      if (route === '/__csp-check.html') {
+        // A page that breaks the policy on purpose: proves reports arrive.
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp });
+        res.end('<!doctype html><title>CSP check</title><p style="color: red">inline style</p>');
+        return;
+      }
+      if (route === '/__probe.js' && opts.probe) {
+        res.writeHead(200, { 'content-type': 'text/javascript', 'content-security-policy': csp }).end(PROBE);
+        return;
+      }
       const name = path.basename(new URL(req.url ?? '/', 'http://x').pathname) || 'element.html';
       const file = path.join(EXAMPLES, name);
       if (!file.startsWith(EXAMPLES) || !fs.existsSync(file)) {
         res.writeHead(404).end();
         return;
       }
-      const text = fs
+      let text = fs
         .readFileSync(file, 'utf8')
         .replaceAll('https://photos.example.org/grid/', opts.appUrl)
         .replaceAll('https://photos.example.org', opts.serverUrl);
+      if (opts.probe && file.endsWith('.html')) text = text.replace('<head>', '<head>\n    <script src="__probe.js"></script>');
       res.writeHead(200, {
         'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
         'content-security-policy': csp,
@@ -70,6 +128,11 @@ export class HostServer {
     const port = (server.address() as AddressInfo).port;
     self = new HostServer(`http://127.0.0.1:${port}`, server);
     return self;
+  }
+
+  /** Where pages of other servers report CSP violations to this host. */
+  get reportUri(): string {
+    return `${this.url}/__csp`;
   }
 
   async stop(): Promise<void> {

@@ -28,6 +28,8 @@ export interface FixtureOptions {
   appPath?: string;
   /** Serve the app from this folder instead of IMMICH_GRID_DIST (a copy with a config.json). */
   appDir?: string;
+  /** With the CSP on: where browsers report violations (see HostServer.violations). */
+  cspReport?: string;
 }
 
 /** One running fixture server. */
@@ -60,6 +62,7 @@ export class FixtureServer {
       ...(opts.app ?? true ? ['--app-dir', opts.appDir ?? dist] : []),
       ...(opts.csp ?? true ? ['--csp', '--csp-allow', 'http://127.0.0.1:*'] : []),
       ...(opts.appPath ? ['--app-path', opts.appPath] : []),
+      ...(opts.cspReport ? ['--csp-report', opts.cspReport] : []),
       ...(opts.demoSession ?? true ? ['--demo-session'] : []),
       ...(opts.testControls ?? true ? ['--test-controls'] : []),
       ...(opts.appOnly ? ['--app-only'] : []),

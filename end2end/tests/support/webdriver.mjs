@@ -408,12 +408,73 @@ export class Session {
   }
 
   /**
+   * Clicks the element `fn(...args)` gives when run in the page (one inside a
+   * shadow root, which CSS selectors from outside do not reach), as a person
+   * would: scrolled into view, then a real click.
+   * @template {unknown[]} A
+   * @param {(...args: A) => Element | null} fn
+   * @param {A} args
+   * @returns {Promise<void>}
+   */
+  async clickFound(fn, ...args) {
+    const el = await this.exec(fn, ...args);
+    if (!el || !el[ELEMENT]) throw new Error(`no element from ${fn}`);
+    await this.cmd('POST', `/element/${el[ELEMENT]}/click`, {});
+  }
+
+  /**
+   * Empties the field `fn(...args)` gives (see `clickFound`) and types
+   * `text` into it, as a person does.
+   * @template {unknown[]} A
+   * @param {(...args: A) => Element | null} fn
+   * @param {string} text
+   * @param {A} args
+   * @returns {Promise<void>}
+   */
+  async typeFound(fn, text, ...args) {
+    const el = await this.exec(fn, ...args);
+    if (!el || !el[ELEMENT]) throw new Error(`no element from ${fn}`);
+    await this.cmd('POST', `/element/${el[ELEMENT]}/clear`, {});
+    await this.cmd('POST', `/element/${el[ELEMENT]}/value`, { text });
+  }
+
+  /**
+   * Makes the first frame that matches `css` the one later commands act in.
+   * @param {string} css
+   * @returns {Promise<void>}
+   */
+  async switchToFrame(css) {
+    const [el] = await this.findAll(css);
+    if (!el) throw new Error(`no frame matches ${css}`);
+    await this.cmd('POST', '/frame', { id: el });
+  }
+
+  /**
+   * Back to the page that holds the current frame.
+   * @returns {Promise<void>}
+   */
+  switchToParent() {
+    return this.cmd('POST', '/frame/parent', {});
+  }
+
+  /**
    * The cookies the browser holds for the current page's address (HttpOnly
    * ones too, which the page itself cannot read).
    * @returns {Promise<{ name: string, value: string, domain?: string, httpOnly?: boolean }[]>}
    */
   cookies() {
     return this.cmd('GET', '/cookie');
+  }
+
+  /**
+   * Adds a cookie for the current page's host (every port of it), as a
+   * login elsewhere on that host leaves one.
+   * @param {string} name
+   * @param {string} value
+   * @returns {Promise<void>}
+   */
+  addCookie(name, value) {
+    return this.cmd('POST', '/cookie', { cookie: { name, value, path: '/', sameSite: 'Lax', httpOnly: true } });
   }
 
   /**
