@@ -286,7 +286,10 @@ async fn answer(p: &Proxy, ip: IpAddr, req: Request) -> (Response, Option<String
     }
     match forward(p, &path, matched, req.headers()).await {
         Ok(r) => (r, None),
-        Err((r, note)) => (r, Some(note)),
+        Err(f) => {
+            let note = f.note.clone();
+            (f.response(), Some(note))
+        }
     }
 }
 
@@ -343,14 +346,40 @@ async fn serve_app(p: &Proxy, req: Request) -> Response {
     }
 }
 
-type Failure = (Response, String);
+/// A refusal or failure: what the visitor reads (a fixed text) and what
+/// the log says.
+struct Failure {
+    status: StatusCode,
+    text: &'static str,
+    note: String,
+    retry_after: Option<HeaderValue>,
+}
+
+fn fail(status: StatusCode, text: &'static str, note: impl Into<String>) -> Failure {
+    Failure {
+        status,
+        text,
+        note: note.into(),
+        retry_after: None,
+    }
+}
+
+impl Failure {
+    fn response(self) -> Response {
+        let mut r = plain(self.status, self.text);
+        if let Some(v) = self.retry_after {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        r
+    }
+}
 
 fn forbidden(why: &'static str) -> Failure {
-    (plain(StatusCode::FORBIDDEN, why), why.to_owned())
+    fail(StatusCode::FORBIDDEN, why, why)
 }
 
 fn not_found(why: &str) -> Failure {
-    (plain(StatusCode::NOT_FOUND, "not found"), why.to_owned())
+    fail(StatusCode::NOT_FOUND, "not found", why)
 }
 
 fn upstream_failure(e: &upstream::UpstreamError) -> Failure {
@@ -359,7 +388,7 @@ fn upstream_failure(e: &upstream::UpstreamError) -> Failure {
         upstream::UpstreamError::Timeout => "upstream timed out".to_owned(),
         upstream::UpstreamError::Failed(t) => format!("upstream failed: {t}"),
     };
-    (plain(status, "the photo server did not answer"), note)
+    fail(status, "the photo server did not answer", note)
 }
 
 impl Proxy {
@@ -391,11 +420,9 @@ impl Proxy {
             return Err(upstream_status(status));
         }
         serde_json::from_slice(&body).map_err(|_| {
-            (
-                plain(
-                    StatusCode::BAD_GATEWAY,
-                    "the photo server's answer was not understood",
-                ),
+            fail(
+                StatusCode::BAD_GATEWAY,
+                "the photo server's answer was not understood",
                 format!("upstream {path}: unreadable JSON"),
             )
         })
@@ -448,8 +475,9 @@ impl Proxy {
         let record: Slim = match self.get_json(&format!("/api/asset/{id}"), "").await {
             Ok(r) => r,
             // Unknown to the upstream, or not the owner's to see.
-            Err((r, _)) if r.status() == StatusCode::NOT_FOUND => return Ok(false),
-            Err((r, _)) if r.status() == StatusCode::BAD_REQUEST => return Ok(false),
+            Err(f) if f.status == StatusCode::NOT_FOUND || f.status == StatusCode::BAD_REQUEST => {
+                return Ok(false)
+            }
             Err(e) => return Err(e),
         };
         let owner_ok = if self.config.allowed_user_ids.contains(&record.owner_id) {
@@ -481,22 +509,18 @@ impl Proxy {
 /// proxy's problem (502), not the visitor's (never a 401 asking to log in).
 fn upstream_status(status: StatusCode) -> Failure {
     if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-        return (
-            plain(
-                StatusCode::BAD_GATEWAY,
-                "the photo server refused the proxy",
-            ),
+        return fail(
+            StatusCode::BAD_GATEWAY,
+            "the photo server refused the proxy",
             format!("upstream refused the key ({status})"),
         );
     }
     if status == StatusCode::NOT_FOUND || status == StatusCode::BAD_REQUEST {
-        return (
-            plain(status, "not found"),
-            format!("upstream answered {status}"),
-        );
+        return fail(status, "not found", format!("upstream answered {status}"));
     }
-    (
-        plain(StatusCode::BAD_GATEWAY, "the photo server failed"),
+    fail(
+        StatusCode::BAD_GATEWAY,
+        "the photo server failed",
         format!("upstream answered {status}"),
     )
 }
@@ -507,16 +531,15 @@ async fn read_capped(
     timeout: Duration,
 ) -> Result<bytes::Bytes, Failure> {
     match tokio::time::timeout(timeout, Limited::new(body, cap).collect()).await {
-        Err(_) => Err((
-            plain(StatusCode::GATEWAY_TIMEOUT, "the photo server was too slow"),
-            "upstream body timed out".into(),
+        Err(_) => Err(fail(
+            StatusCode::GATEWAY_TIMEOUT,
+            "the photo server was too slow",
+            "upstream body timed out",
         )),
-        Ok(Err(_)) => Err((
-            plain(
-                StatusCode::BAD_GATEWAY,
-                "the photo server's answer was too large",
-            ),
-            "upstream body over the cap or broken".into(),
+        Ok(Err(_)) => Err(fail(
+            StatusCode::BAD_GATEWAY,
+            "the photo server's answer was too large",
+            "upstream body over the cap or broken",
         )),
         Ok(Ok(c)) => Ok(c.to_bytes()),
     }
@@ -594,17 +617,16 @@ async fn forward(
     let status = resp.status();
     if !(status.is_success() || status == StatusCode::NOT_MODIFIED || status.is_redirection()) {
         if status == StatusCode::TOO_MANY_REQUESTS {
-            let mut r = plain(status, "the photo server is busy");
-            if let Some(v) = resp.headers().get(header::RETRY_AFTER) {
-                r.headers_mut().insert(header::RETRY_AFTER, v.clone());
-            }
-            return Err((r, "upstream 429".into()));
+            let mut f = fail(status, "the photo server is busy", "upstream 429");
+            f.retry_after = resp.headers().get(header::RETRY_AFTER).cloned();
+            return Err(f);
         }
         return Err(upstream_status(status));
     }
     if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
-        return Err((
-            plain(StatusCode::BAD_GATEWAY, "the photo server redirected"),
+        return Err(fail(
+            StatusCode::BAD_GATEWAY,
+            "the photo server redirected",
             format!("upstream answered {status}"),
         ));
     }
@@ -647,9 +669,10 @@ async fn forward(
                 .and_then(|v| v.parse::<u64>().ok())
                 .is_some_and(|n| n > limits.max_media_bytes);
             if too_big {
-                return Err((
-                    plain(StatusCode::BAD_GATEWAY, "the file is too large"),
-                    "media over the cap".into(),
+                return Err(fail(
+                    StatusCode::BAD_GATEWAY,
+                    "the file is too large",
+                    "media over the cap",
                 ));
             }
             let cap = usize::try_from(limits.max_media_bytes).unwrap_or(usize::MAX);
