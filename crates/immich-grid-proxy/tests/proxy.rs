@@ -699,3 +699,22 @@ async fn the_app_files_are_served_with_types_and_precompressed_siblings() {
     assert_eq!(p.send("POST", "/", &[]).await.status, 405);
     p.assert_no_key();
 }
+
+#[test]
+fn the_example_configuration_parses() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/proxy/immich-grid-proxy.toml"
+    ))
+    .unwrap();
+    let c = Config::parse(&text).unwrap();
+    assert_eq!(c.is_favorite, Some(true));
+    assert_eq!(c.is_archived, Some(false));
+    assert!(!c.originals);
+    assert_eq!(c.rate_limit.burst, 400);
+    // Unknown keys and bad values are refused with a message, not ignored.
+    assert!(Config::parse(&format!("{text}\nis_favourite = true\n")).is_err());
+    let bad = text.replace("http://127.0.0.1:2283", "https://immich.example");
+    let e = Config::parse(&bad).unwrap_err();
+    assert!(format!("{e:#}").contains("http://"), "{e:#}");
+}
