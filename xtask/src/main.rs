@@ -140,7 +140,9 @@ pub fn build(t: &tools::Tools) -> Result<Built> {
     Ok(Built {
         dist: root.join("dist"),
         fixture: target_dir().join("release-native").join("immich-fixture"),
-        proxy: target_dir().join("release-native").join("immich-grid-proxy"),
+        proxy: target_dir()
+            .join("release-native")
+            .join("immich-grid-proxy"),
     })
 }
 
