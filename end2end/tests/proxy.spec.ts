@@ -239,5 +239,8 @@ test('the app served by the proxy needs no login and hides the filters the proxy
   await expect(page.getByTestId('filter-user')).toBeHidden();
   await expect(page.getByTestId('filter-user-id')).toBeHidden();
   await expect(page.getByRole('group', { name: 'Favourites' })).toHaveCount(0);
+  // The proxy allows no other user's library: the app does not ask for partners.
+  const urls = (await Promise.all(requests)).map((r) => r.url);
+  expect(urls.filter((u) => u.includes('/api/partner'))).toEqual([]);
   await expectNoKey(page, requests);
 });
