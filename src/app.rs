@@ -109,7 +109,11 @@ pub fn App() -> impl IntoView {
         let Some(me) = library.user.get() else {
             return;
         };
-        let wanted = filters_open.get() || view_state.query().with(|q| q.user_id.is_some());
+        // A proxy that allows no other user's library refuses the question.
+        let proxy_says_no = session
+            .with(|s| crate::data::proxy::policy(s.server.as_str()).is_some_and(|p| !p.partners));
+        let wanted = !proxy_says_no
+            && (filters_open.get() || view_state.query().with(|q| q.user_id.is_some()));
         if partners_for.with_value(|p| p.as_deref() == Some(me.id.as_str())) {
             return;
         }

@@ -295,8 +295,18 @@ pub fn Filters(
     };
     let invalid = move |field: Field| move || error_for(field).map(|_| "true");
 
+    // Behind an immich-grid-proxy, the controls it forbids are hidden.
+    let session = crate::embed::Setup::current().session;
+    let proxied = move || session.with(|s| crate::data::proxy::policy(s.server.as_str()));
+
     let tri = move |field: Field, legend: &'static str, labels: [&'static str; 3]| {
         let name = format!("filter-{}-{seq}", field.slug());
+        let forced = move || {
+            proxied().is_some_and(|p| match field {
+                Field::Favorite => p.favorites.is_some(),
+                _ => p.archived.is_some(),
+            })
+        };
         let current = move || {
             state.with(|s| match field {
                 Field::Favorite => s.query.is_favorite,
@@ -305,7 +315,7 @@ pub fn Filters(
         };
         let options = [(None, "any"), (Some(true), "only"), (Some(false), "none")];
         view! {
-            <fieldset class="segmented">
+            <fieldset class="segmented" hidden=forced>
                 <legend>{legend}</legend>
                 {options
                     .into_iter()
@@ -455,7 +465,7 @@ pub fn Filters(
                             "Times are in " {zone_label}
                         </p>
                     </div>
-                    <div class="filter-row">
+                    <div class="filter-row" hidden=move || proxied().is_some_and(|p| !p.partners)>
                         <label>
                             "Library of"
                             <select

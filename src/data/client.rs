@@ -262,12 +262,25 @@ impl Client {
         self.get_json(&Route::ping(), signal).await
     }
 
-    /// `GET /api/server-info/version` (no auth needed).
+    /// `GET /api/server-info/version` (no auth needed). An
+    /// `immich-grid-proxy` also names its policy here ([`super::proxy`]).
     pub async fn version(
         &self,
         signal: Option<&AbortSignal>,
     ) -> Result<ServerVersionResponseDto, ApiError> {
-        self.get_json(&Route::version(), signal).await
+        let fetched = with_retries(signal, || async {
+            let resp = self.send(&Route::version(), None, signal).await?;
+            let policy = resp.headers().get(super::proxy::HEADER);
+            super::proxy::record(self.server.as_str(), policy.as_deref());
+            self.read(resp, None, limits::SMALL_JSON_BYTES).await
+        })
+        .await?;
+        match fetched {
+            Fetched::Fresh { body, .. } => {
+                serde_json::from_slice(&body).map_err(|e| ApiError::Decode(e.to_string()))
+            }
+            Fetched::NotModified => Err(ApiError::Decode("unexpected 304 Not Modified".into())),
+        }
     }
 
     /// `GET /api/user/me`: who the credentials belong to.

@@ -13,6 +13,7 @@ pub mod limits;
 pub mod loader;
 pub mod media;
 pub mod prefs;
+pub mod proxy;
 pub mod session;
 pub mod site;
 pub mod thumbs;

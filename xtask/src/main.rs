@@ -113,9 +113,12 @@ fn describe(cmd: &Command) -> String {
 pub struct Built {
     pub dist: PathBuf,
     pub fixture: PathBuf,
+    /// The companion proxy (`crates/immich-grid-proxy`), for its end-to-end spec.
+    pub proxy: PathBuf,
 }
 
-/// Builds the app in release mode into `dist/` and the fixture server natively.
+/// Builds the app in release mode into `dist/`, and the fixture server and
+/// the proxy natively (one cargo run: they share their dependencies).
 pub fn build(t: &tools::Tools) -> Result<Built> {
     let root = root();
     sh(t.command(t.trunk())
@@ -131,11 +134,16 @@ pub fn build(t: &tools::Tools) -> Result<Built> {
             "release-native",
             "-p",
             "immich-fixture",
+            "-p",
+            "immich-grid-proxy",
         ])
         .current_dir(&root))?;
     Ok(Built {
         dist: root.join("dist"),
         fixture: target_dir().join("release-native").join("immich-fixture"),
+        proxy: target_dir()
+            .join("release-native")
+            .join("immich-grid-proxy"),
     })
 }
 
@@ -327,6 +335,7 @@ fn test() -> Result<()> {
         sh(t.command(t.playwright())
             .args(["test", "--project", project])
             .env("IMMICH_FIXTURE_BIN", &built.fixture)
+            .env("IMMICH_GRID_PROXY_BIN", &built.proxy)
             .env("IMMICH_GRID_DIST", &built.dist)
             .env("CHROMIUM_PATH", tools::CHROMIUM)
             .env("CHROMEDRIVER", tools::CHROMEDRIVER)

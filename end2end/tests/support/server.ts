@@ -32,6 +32,26 @@ export interface FixtureOptions {
   cspReport?: string;
 }
 
+/** The `http://…` a server started as `proc` prints as `… listening on URL`
+ * (within 60 s); its stdout is drained afterwards so it never blocks. */
+export async function listeningUrl(proc: ChildProcess, name: string): Promise<string> {
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${out}`)), 60_000);
+    proc.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    proc.on('exit', (code) => reject(new Error(`${name} exited with ${code}: ${out}`)));
+  });
+  proc.stdout!.on('data', () => {});
+  return url;
+}
+
 /** One running fixture server. */
 export class FixtureServer {
   /** Where the API lives: `url` plus the base path, if any (no trailing slash). */
@@ -72,21 +92,7 @@ export class FixtureServer {
       ...(opts.extraArgs ?? []),
     ];
     const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`fixture did not start: ${out}`)), 60_000);
-      proc.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const m = out.match(/listening on (http:\/\/\S+)/);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      });
-      proc.on('exit', (code) => reject(new Error(`fixture exited with ${code}: ${out}`)));
-    });
-    // Keep draining stdout so the server never blocks on a full pipe.
-    proc.stdout!.on('data', () => {});
+    const url = await listeningUrl(proc, 'fixture');
     const api = await request.newContext({ baseURL: url });
     return new FixtureServer(url, proc, api, opts.basePath ?? '');
   }
