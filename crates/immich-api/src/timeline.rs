@@ -26,13 +26,39 @@ pub type TimeBucketListResponse = Vec<TimeBucketsResponseDto>;
 
 /// One item of the `duration` column: a string `H:MM:SS.ffffff` before v3, an
 /// integer number of milliseconds from v3. Both are accepted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum BucketDuration {
     /// v3: milliseconds.
     Millis(u64),
     /// Before v3: `0:00:05.000000`.
     Text(String),
+}
+
+// By hand rather than `#[serde(untagged)]`, which buffers every value and
+// costs the wasm build several kilobytes.
+impl<'de> Deserialize<'de> for BucketDuration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = BucketDuration;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a duration: milliseconds or H:MM:SS.ffffff")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(BucketDuration::Millis(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                u64::try_from(v)
+                    .map(BucketDuration::Millis)
+                    .map_err(|_| E::custom("a negative duration"))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(BucketDuration::Text(v.to_owned()))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl BucketDuration {
