@@ -144,6 +144,46 @@ test('v3 with the session cookie: months, favourites, a reload of 304s, the view
   for (const r of timelineRequests(await server.requests())) expect(r.query).toContain('isFavorite=true');
 });
 
+/** The fixture's month bodies by `timeBucket`, asked with the admin's key. */
+async function monthBodies(server: FixtureServer): Promise<Map<string, string>> {
+  const key = await adminKey(server);
+  const get = (path: string) => fetch(`${server.apiBase}${path}`, { headers: { 'x-api-key': key } });
+  const months = await (await get('/api/timeline/buckets')).json();
+  const out = new Map<string, string>();
+  for (const m of months) {
+    out.set(m.timeBucket, await (await get(`/api/timeline/bucket?timeBucket=${m.timeBucket}`)).text());
+  }
+  return out;
+}
+
+test('a change to one asset at the server: the reload transfers that month, 304 for the rest', async ({ page, server }) => {
+  const app = new AppPage(page);
+  await app.open(server.url);
+  await app.waitCurrent();
+  const before = await monthBodies(server);
+  // Toggle favourites until one shown month changes (a trashed pick changes none).
+  let changed: string[] = [];
+  for (let i = 0; i < 10 && changed.length === 0; i++) {
+    await server.change({ favorite: 1 });
+    const after = await monthBodies(server);
+    changed = [...after.keys()].filter((k) => after.get(k) !== before.get(k));
+  }
+  expect(changed).toHaveLength(1);
+  await server.clearRequests();
+  await page.reload();
+  await app.waitCurrent();
+  const rs = timelineRequests(await server.requests());
+  const fresh = rs.filter((r) => r.status === 200);
+  expect(fresh).toHaveLength(1);
+  expect(fresh[0].path).toBe('/api/timeline/bucket');
+  expect(decodeURIComponent(fresh[0].query)).toContain(`timeBucket=${changed[0]}T00:00:00.000Z`);
+  expect(rs.filter((r) => r.status === 304)).toHaveLength(rs.length - 1);
+  expect(rs.length).toBe(before.size + 1);
+  const expected = await serverMonths(server);
+  expect(await app.loadedIds()).toEqual(expected.map((a) => a.id));
+  await expectScreen(page, expected, 'after the change');
+});
+
 test('a v1.120 server is named and refused, not half-loaded', async ({ page }) => {
   const old = await FixtureServer.start({ assets: 50, extraArgs: ['--immich-version', '1.120.0'] });
   try {
