@@ -282,7 +282,7 @@ fn matching(store: &Store, f: &Filters) -> Vec<(u32, (i32, u32))> {
         }
     }
     // Stable: the store's order breaks ties, as in one owner's timeline.
-    out.sort_by(|x, y| y.1.cmp(&x.1));
+    out.sort_by_key(|x| std::cmp::Reverse(x.1));
     if f.ascending {
         out.reverse();
     }
@@ -308,7 +308,7 @@ async fn buckets(
                 None => months.push((m, 1)),
             }
         }
-        months.sort_by(|a, b| b.0.cmp(&a.0));
+        months.sort_by_key(|m| std::cmp::Reverse(m.0));
         if f.ascending {
             months.reverse();
         }
