@@ -132,6 +132,19 @@ test('v3 with the session cookie: months, favourites, a reload of 304s, the view
   expect(rs.some((r) => r.path === `/api/assets/${first}` && r.status === 200)).toBeTruthy();
   await page.getByTestId('viewer-close').click();
 
+  // A video plays from /api/assets/{id}/video/playback (a deep link opens it).
+  const video = expected.find((a) => a.type === 'VIDEO');
+  expect(video).toBeTruthy();
+  await server.clearRequests();
+  await app.open(`${server.url}/?asset=${video!.id}`);
+  await expect(page.getByTestId('viewer-video')).toBeVisible({ timeout: 20_000 });
+  await expect
+    .poll(async () => (await server.requests()).filter((r) => r.path === `/api/assets/${video!.id}/video/playback` && [200, 206].includes(r.status)).length, { timeout: 20_000 })
+    .toBeGreaterThan(0);
+  expect((await server.requests()).filter((r) => r.path.startsWith('/api/asset/'))).toEqual([]);
+  // Let that load finish, so none of its requests lands in the next count.
+  await app.waitCurrent();
+
   // Favourites: the server's isFavorite=true months.
   const favourites = await serverMonths(server, 'isFavorite=true');
   expect(favourites.length).toBeGreaterThan(0);

@@ -254,6 +254,18 @@ impl Route {
         route
     }
 
+    /// A video to play: the original file on v1.103 (`/api/asset/file/{id}`),
+    /// the playable encoding `/api/assets/{id}/video/playback` on a current
+    /// server (both served with `Range`).
+    pub fn playback(id: &AssetId) -> Self {
+        Self::fixed(&["asset", "file", id.as_str()]).or_current(Self::fixed(&[
+            "assets",
+            id.as_str(),
+            "video",
+            "playback",
+        ]))
+    }
+
     /// `GET /api/asset/file/{id}`: the original file (served with `Range`);
     /// `/api/assets/{id}/original` on a current server.
     pub fn original(id: &AssetId) -> Self {
