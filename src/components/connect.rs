@@ -8,7 +8,9 @@
 //! blocking the call (Immich sends no CORS headers), so the screen shows the
 //! reverse-proxy lines that allow it. Before any call, an https page with
 //! a plain-http server is refused (the browser would block it as mixed
-//! content); after the calls, a release outside v1.98–v1.105 is named, and a
+//! content); a release outside v1.98–v1.105 and v1.135–v3 is named (a
+//! current server answers the ping under `/api/server/` once its version,
+//! asked first on a 404, names its routes), and a
 //! `me` answer whose `ETag` the page cannot read says that caching is off.
 //!
 //! A key belongs to one server: the key field shows the key kept for the
@@ -27,45 +29,24 @@ use crate::data::{
     session::{ApiKey, Auth, Persisted, ServerUrl, Session},
 };
 
-/// The releases this app speaks: `GET /api/asset` exists from v1.98 and was
-/// removed in v1.106.
-pub const SUPPORTED: (ServerVersionResponseDto, ServerVersionResponseDto) = (
-    ServerVersionResponseDto {
-        major: 1,
-        minor: 98,
-        patch: 0,
-    },
-    ServerVersionResponseDto {
-        major: 1,
-        minor: 105,
-        patch: i64::MAX,
-    },
-);
-
-/// Whether `v` is a release this app speaks ([`SUPPORTED`]).
+/// Whether `v` is a release this app speaks: v1.98–v1.105 (`GET /api/asset`)
+/// or v1.135–v3 (timeline months), as library-core's `flavour_for` says.
 pub fn version_supported(v: &ServerVersionResponseDto) -> bool {
-    let key = |v: &ServerVersionResponseDto| (v.major, v.minor, v.patch);
-    key(&SUPPORTED.0) <= key(v) && key(v) <= key(&SUPPORTED.1)
+    library_core::flavour_for(v.major, v.minor, v.patch).is_ok()
 }
 
-/// Explains a release outside [`SUPPORTED`].
+/// Explains a release this app does not speak (see [`version_supported`]).
 pub fn diagnose_version(v: &ServerVersionResponseDto) -> Option<Diagnosis> {
-    if version_supported(v) {
-        return None;
-    }
-    let newer = (v.major, v.minor) > (1, 105);
-    Some(Diagnosis {
-        title: format!("This server runs Immich {v}, which this app does not speak."),
-        detail: if newer {
-            "This app lists a library through GET /api/asset, which Immich removed in v1.106. \
-             It works with Immich v1.98 to v1.105."
-                .to_owned()
-        } else {
-            "This app needs GET /api/asset as Immich v1.98 to v1.105 serve it. Update Immich to one of those releases."
-                .to_owned()
-        },
+    let why = library_core::flavour_for(v.major, v.minor, v.patch).err()?;
+    Some(unsupported(v.to_string(), why.message))
+}
+
+fn unsupported(version: String, message: String) -> Diagnosis {
+    Diagnosis {
+        title: format!("This server runs Immich {version}, which this app does not speak."),
+        detail: message,
         proxy_lines: None,
-    })
+    }
 }
 
 /// Refuses a plain-http server from an https page: the browser blocks such
@@ -252,17 +233,31 @@ async fn test_connection(
         return Err(Failure::Said(d));
     }
     let client = Client::new(session);
-    client
-        .ping(signal)
-        .await
-        .map_err(|e| Failure::Call(Step::Ping, e))?;
-    let version = client
-        .version(signal)
-        .await
-        .map_err(|e| Failure::Call(Step::Version, e))?;
-    if let Some(d) = diagnose_version(&version) {
-        return Err(Failure::Said(d));
-    }
+    let detect = || async {
+        match client.detect(signal).await {
+            Ok((v, _)) => Ok(v),
+            Err(ApiError::Unsupported(message)) => Err(Failure::Said(Diagnosis {
+                title: "This server runs an Immich release this app does not speak.".to_owned(),
+                detail: message,
+                proxy_lines: None,
+            })),
+            Err(e) => Err(Failure::Call(Step::Version, e)),
+        }
+    };
+    // v1.103's ping first; a 404 may be a current server (its routes moved
+    // to /api/server/…): its version names its flavour, then its ping.
+    let version = match client.ping(signal).await {
+        Ok(_) => detect().await?,
+        Err(ApiError::Status { status: 404, .. }) => {
+            let v = detect().await?;
+            client
+                .ping(signal)
+                .await
+                .map_err(|e| Failure::Call(Step::Ping, e))?;
+            v
+        }
+        Err(e) => return Err(Failure::Call(Step::Ping, e)),
+    };
     let (me, etag_readable) = client
         .me_and_etag(signal)
         .await
@@ -623,28 +618,30 @@ mod tests {
         };
         for ok in [
             v(1, 98, 0),
-            v(1, 98, 1),
             v(1, 103, 1),
-            v(1, 105, 1),
             v(1, 105, 99),
+            v(1, 135, 0),
+            v(2, 0, 0),
+            v(3, 1, 0),
         ] {
             assert!(version_supported(&ok), "{ok:?}");
             assert_eq!(diagnose_version(&ok), None);
         }
         for (bad, says) in [
-            (v(1, 97, 9), "Update Immich"),
-            (v(1, 106, 0), "removed in v1.106"),
-            (v(1, 132, 3), "removed in v1.106"),
-            (v(2, 0, 0), "removed in v1.106"),
-            (v(0, 99, 0), "Update Immich"),
+            (v(1, 97, 9), "older than"),
+            (v(1, 106, 0), "older format"),
+            (v(1, 120, 0), "older format"),
+            (v(1, 134, 0), "interim"),
+            (v(4, 0, 0), "newer than"),
         ] {
             let d = diagnose_version(&bad).unwrap();
+            let name = format!("v{}.{}.{}", bad.major, bad.minor, bad.patch);
+            assert!(d.title.contains(&name), "{d:?}");
+            assert!(d.detail.contains(says), "{d:?}");
             assert!(
-                d.title
-                    .contains(&format!("v{}.{}.{}", bad.major, bad.minor, bad.patch)),
+                d.detail.contains("v1.98 to v1.105, and v1.135 to v3"),
                 "{d:?}"
             );
-            assert!(d.detail.contains(says), "{d:?}");
         }
     }
 

@@ -136,7 +136,13 @@ impl TileInfo {
         if a.stack_count > 1 {
             badges.push(Badge::Stack(a.stack_count));
         }
-        let mut label = format!("{}, {}", a.file_name, format_local(a.local_ms));
+        // A current server's month has no file names: the kind stands in.
+        let name = match (a.file_name, a.kind) {
+            ("", AssetKind::Video) => "Video",
+            ("", _) => "Photo",
+            (name, _) => name,
+        };
+        let mut label = format!("{name}, {}", format_local(a.local_ms));
         for b in &badges {
             label.push_str(", ");
             label.push_str(&b.parts().2);

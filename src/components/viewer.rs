@@ -303,8 +303,8 @@ pub fn Viewer(
         if is_video {
             want(
                 id.clone(),
-                Quality::Original,
-                set_url(Quality::Original, id.clone()),
+                Quality::Playback,
+                set_url(Quality::Playback, id.clone()),
             );
         }
         // Neighbours' previews, ahead of a step.
@@ -668,7 +668,7 @@ pub fn Viewer(
         let for_id = shown.get_untracked();
         want(
             vid,
-            Quality::Original,
+            Quality::Playback,
             Some(Box::new(move |u: String| {
                 if shown.get_untracked() == for_id {
                     motion.set(Some(u));
@@ -748,7 +748,7 @@ pub fn Viewer(
                             playsinline=true
                             preload="metadata"
                             poster=url(Quality::Preview)
-                            src=url(Quality::Original)
+                            src=url(Quality::Playback)
                             aria-label=alt
                         ></video>
                     }.into_any()

@@ -102,6 +102,9 @@ pub enum ApiError {
     /// The request could not be built (a key or ETag a header cannot carry).
     #[error("the request could not be made: {0}")]
     Invalid(String),
+    /// The server runs a release this app does not speak (the message names it).
+    #[error("{0}")]
+    Unsupported(String),
     /// A `2xx` body that is not what the route returns (not Immich, or a proxy page).
     #[error("the server's answer is not what Immich sends: {0}")]
     Decode(String),
@@ -281,6 +284,28 @@ impl Client {
             }
             Fetched::NotModified => Err(ApiError::Decode("unexpected 304 Not Modified".into())),
         }
+    }
+
+    /// The server's version and the API flavour it implies: the old route
+    /// first (v1.98–v1.117 answer it, and the v1.103 path keeps its requests),
+    /// then `GET /api/server/version` when that is missing (404), as on
+    /// v1.118 and later. Records the flavour for this server's routes
+    /// ([`super::urls::set_flavour`]); an unsupported version is an
+    /// [`ApiError::Unsupported`] naming it.
+    pub async fn detect(
+        &self,
+        signal: Option<&AbortSignal>,
+    ) -> Result<(ServerVersionResponseDto, library_core::ApiFlavour), ApiError> {
+        let v = match self.version(signal).await {
+            Err(ApiError::Status { status: 404, .. }) => {
+                self.get_json(&Route::server_version(), signal).await?
+            }
+            other => other?,
+        };
+        let flavour = library_core::flavour_for(v.major, v.minor, v.patch)
+            .map_err(|e| ApiError::Unsupported(e.message))?;
+        super::urls::set_flavour(&self.server, flavour);
+        Ok((v, flavour))
     }
 
     /// `GET /api/user/me`: who the credentials belong to.

@@ -45,7 +45,7 @@ use leptos::prelude::*;
 use library_core::retry::{Failure, PageDecision, PageRetries};
 use library_core::{
     decode_page, delta_applies, plan as sync_plan, requests_ahead, snapshot, watermark_from_date,
-    CacheEvent, CacheMode, CachePolicy, CacheScope, DeltaFailure, InMemoryKv, KvStore,
+    ApiFlavour, CacheEvent, CacheMode, CachePolicy, CacheScope, DeltaFailure, InMemoryKv, KvStore,
     LibraryIndex, LibrarySync, PageError, PageRequest, PageResponse, PageSet, PageSetPhase, Plan,
     PlanInput, StoreError, SyncEnd, SyncPhase, SyncRecord, SyncRequest, UncachedReason, ViewFilter,
 };
@@ -58,7 +58,10 @@ use super::{
     client::{sleep, ApiError, Client, Fetched, StatsQuery},
     kv::WebStorageKv,
     session::{Auth, Session},
+    urls,
 };
+
+mod timeline;
 
 /// Tunables of the loader.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -495,6 +498,10 @@ impl Library {
             if i.session == session {
                 return;
             }
+            if i.session.server != session.server {
+                // Another server: its release (and so its routes) is asked again.
+                i.server_version = None;
+            }
             i.session = session;
             i.user = None;
         }
@@ -727,6 +734,15 @@ impl Run {
                 i.server_version.clone(),
             )
         };
+        // A server known (this session, or remembered) to be a current
+        // release is loaded by month, without the v1.103 requests.
+        if remembered_flavour(client.server().as_str()) == Some(ApiFlavour::Timeline) {
+            urls::set_flavour(client.server(), ApiFlavour::Timeline);
+        }
+        if urls::flavour(client.server()) == ApiFlavour::Timeline {
+            self.w.status.try_set(LoadStatus::Loading);
+            return self.go_timeline(&client, &query, options).await;
+        }
         // The person's page size and start, else the loader's defaults.
         let take = query.take.map_or(options.page_size, |t| {
             t.clamp(1, u64::from(MAX_PAGE_SIZE)) as u32
@@ -825,14 +841,19 @@ impl Run {
         };
         // The server's version names the cache record's validity (an upgrade may
         // change any answer); asked once per app start.
+        // Its flavour picks the path: a current server (v1.135–v3) is loaded
+        // by month (`timeline.rs`), a release in between is named and refused.
         let version_part = async {
             match known_version {
-                Some(v) => Some(v),
-                None => client
-                    .version(signal)
-                    .await
-                    .ok()
-                    .map(|v| format!("{}.{}.{}", v.major, v.minor, v.patch)),
+                Some(v) => Ok(Some(v)),
+                None => match client.detect(signal).await {
+                    Ok((v, flavour)) => {
+                        remember_flavour(client.server().as_str(), flavour);
+                        Ok(Some(format!("{}.{}.{}", v.major, v.minor, v.patch)))
+                    }
+                    Err(ApiError::Unsupported(message)) => Err(message),
+                    Err(_) => Ok(None),
+                },
             }
         };
         let cache_part = async {
@@ -862,6 +883,11 @@ impl Run {
         let ((me, version), ((policy, bodies, early), ahead)) =
             join(join(me_part, version_part), join(cache_part, ahead_part)).await;
         mark("read");
+        let version = version?;
+        if urls::flavour(client.server()) == ApiFlavour::Timeline {
+            self.inner.borrow_mut().server_version = version;
+            return self.go_timeline(&client, &query, options).await;
+        }
         let (user, server_now) = match me {
             Ok(u) => u,
             Err(ApiError::Aborted) => return Ok(()),
@@ -1734,6 +1760,35 @@ pub fn last_user_key(server: &str, auth_mode: &str) -> String {
     // A scope escapes `%` and `|`, so mode and server cannot run into each other.
     scope.push_str(CacheScope::new(auth_mode, server).as_str());
     format!("{}last-user:{scope}", library_core::cache::KEY_PREFIX)
+}
+
+/// The localStorage key remembering the API flavour of `server` (from its
+/// version), so a reload of a current server goes straight to its routes.
+pub fn flavour_key(server: &str) -> String {
+    format!(
+        "{}flavour:{}",
+        library_core::cache::KEY_PREFIX,
+        CacheScope::new("server", server).as_str()
+    )
+}
+
+fn remember_flavour(server: &str, flavour: ApiFlavour) {
+    if let Ok(mut kv) = WebStorageKv::local() {
+        let value = match flavour {
+            ApiFlavour::AssetList => "asset-list",
+            ApiFlavour::Timeline => "timeline",
+        };
+        let _ = kv.set(&flavour_key(server), value);
+    }
+}
+
+fn remembered_flavour(server: &str) -> Option<ApiFlavour> {
+    let kv = WebStorageKv::local().ok()?;
+    match kv.get(&flavour_key(server)).ok().flatten()?.as_str() {
+        "timeline" => Some(ApiFlavour::Timeline),
+        "asset-list" => Some(ApiFlavour::AssetList),
+        _ => None,
+    }
 }
 
 /// The cache scope of `user_id` on `client`'s server: the server's full

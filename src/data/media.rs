@@ -23,8 +23,11 @@ pub enum Quality {
     Thumbnail,
     /// The JPEG preview (`?format=JPEG`).
     Preview,
-    /// The original file (`/api/asset/file/{id}`), for zoom and videos.
+    /// The original file (`/api/asset/file/{id}`), for zoom.
     Original,
+    /// A video to play (the original on v1.103, `/video/playback` on a
+    /// current server): videos and the motion part of live photos.
+    Playback,
 }
 
 impl Quality {
@@ -34,6 +37,7 @@ impl Quality {
             Quality::Thumbnail => Route::thumbnail(id, ThumbFormat::Webp),
             Quality::Preview => Route::thumbnail(id, ThumbFormat::Jpeg),
             Quality::Original => Route::original(id),
+            Quality::Playback => Route::playback(id),
         }
     }
 }
@@ -126,6 +130,11 @@ pub async fn load(
                 .await?
         }
         Quality::Original => client.original(id, signal).await?,
+        Quality::Playback => {
+            client
+                .blob(&Route::playback(id), super::limits::ORIGINAL_BYTES, signal)
+                .await?
+        }
     };
     let url = web_sys::Url::create_object_url_with_blob(&blob)
         .map_err(|_| ApiError::Decode("the browser could not show the file".into()))?;

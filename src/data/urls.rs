@@ -10,11 +10,21 @@
 //! ([`AssetId`]) before they go into a path, and no segment can be `.` or
 //! `..` (which URL parsers resolve even when percent-encoded).
 //!
+//! Current servers (v1.135 to v3) name the same things differently
+//! (`/api/users/me`, `/api/assets/{id}/thumbnail?size=…`): a [`Route`] holds
+//! both forms and [`Route::url`] picks the one of the server's
+//! [`ApiFlavour`], which the loader records once it has read the server's
+//! version ([`set_flavour`]; per server address, so two widgets on one page
+//! may talk to different releases).
+//!
 //! Everything here is plain Rust, tested natively.
 
 use std::fmt::{self, Write as _};
 
-use immich_api::{AssetQuery, PartnerDirection};
+use std::cell::RefCell;
+
+use immich_api::{AssetQuery, PartnerDirection, TimeBucketQuery};
+use library_core::ApiFlavour;
 
 use super::session::ServerUrl;
 
@@ -67,7 +77,31 @@ impl fmt::Display for AssetId {
 /// A path under the server's `/api/` and its query, built only from checked
 /// parts. Join it with a server with [`Route::url`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Route(String);
+pub struct Route(String, Option<String>);
+
+thread_local! {
+    /// The flavour of each server whose version has been read (by full address).
+    static FLAVOURS: RefCell<Vec<(String, ApiFlavour)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Records that `server` speaks `flavour` (from its version).
+pub fn set_flavour(server: &ServerUrl, flavour: ApiFlavour) {
+    FLAVOURS.with(|f| {
+        let mut f = f.borrow_mut();
+        f.retain(|(s, _)| s != server.as_str());
+        f.push((server.as_str().to_owned(), flavour));
+    });
+}
+
+/// The flavour recorded for `server`; `AssetList` (v1.98–v1.105) until one is.
+pub fn flavour(server: &ServerUrl) -> ApiFlavour {
+    FLAVOURS.with(|f| {
+        f.borrow()
+            .iter()
+            .find(|(s, _)| s == server.as_str())
+            .map_or(ApiFlavour::AssetList, |(_, fl)| *fl)
+    })
+}
 
 /// Thumbnail sizes of `GET /api/asset/thumbnail/{id}`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,36 +124,68 @@ impl Route {
             path.push('/');
             encode_into(seg, &mut path);
         }
-        Ok(Self(path))
+        Ok(Self(path, None))
     }
 
     /// A route of fixed parts known to be valid (the routes this module makes).
     fn fixed(segments: &[&str]) -> Self {
-        Self::api(segments).unwrap_or_else(|_| Self(String::from("/api")))
+        Self::api(segments).unwrap_or_else(|_| Self(String::from("/api"), None))
+    }
+
+    /// The same route on a current server (v1.135–v3) is `current`.
+    fn or_current(mut self, current: Self) -> Self {
+        self.1 = Some(current.0);
+        self
     }
 
     /// Appends an already encoded query (no `?`); an empty one adds nothing.
     pub fn with_query(mut self, query: &str) -> Self {
         if !query.is_empty() {
-            self.0.push('?');
-            self.0.push_str(query);
+            for path in std::iter::once(&mut self.0).chain(self.1.as_mut()) {
+                path.push('?');
+                path.push_str(query);
+            }
         }
         self
     }
 
-    /// The path and query, starting with `/api`.
+    /// The path and query (v1.103's form), starting with `/api`.
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
-    /// The absolute URL of this route on `server` (its path prefix kept).
+    /// The path and query on a server of `flavour`.
+    pub fn path_for(&self, flavour: ApiFlavour) -> &str {
+        match (flavour, &self.1) {
+            (ApiFlavour::Timeline, Some(current)) => current,
+            _ => &self.0,
+        }
+    }
+
+    /// The absolute URL of this route on `server` (its path prefix kept), in
+    /// the form of the server's recorded flavour.
     pub fn url(&self, server: &ServerUrl) -> String {
-        format!("{}{}", server.as_str(), self.0)
+        format!("{}{}", server.as_str(), self.path_for(flavour(server)))
+    }
+
+    /// `GET /api/server/version` (v1.106 and later; `prerelease` from v3).
+    pub fn server_version() -> Self {
+        Self::fixed(&["server", "version"])
+    }
+
+    /// `GET /api/timeline/buckets?<query>`: the months.
+    pub fn timeline_buckets(query: &TimeBucketQuery) -> Self {
+        Self::fixed(&["timeline", "buckets"]).with_query(&query.to_query_string(None))
+    }
+
+    /// `GET /api/timeline/bucket?timeBucket=…&<query>`: one month's columns.
+    pub fn timeline_bucket(query: &TimeBucketQuery, time_bucket: &str) -> Self {
+        Self::fixed(&["timeline", "bucket"]).with_query(&query.to_query_string(Some(time_bucket)))
     }
 
     /// `GET /api/server-info/ping`.
     pub fn ping() -> Self {
-        Self::fixed(&["server-info", "ping"])
+        Self::fixed(&["server-info", "ping"]).or_current(Self::fixed(&["server", "ping"]))
     }
 
     /// `GET /api/server-info/version`.
@@ -129,12 +195,14 @@ impl Route {
 
     /// `GET /api/user/me`.
     pub fn me() -> Self {
-        Self::fixed(&["user", "me"])
+        Self::fixed(&["user", "me"]).or_current(Self::fixed(&["users", "me"]))
     }
 
     /// `GET /api/user?isAll=false`.
     pub fn users() -> Self {
-        Self::fixed(&["user"]).with_query("isAll=false")
+        Self::fixed(&["user"])
+            .or_current(Self::fixed(&["users"]))
+            .with_query("isAll=false")
     }
 
     /// `GET /api/partner?direction=…` (an unknown direction is encoded so it
@@ -142,7 +210,9 @@ impl Route {
     pub fn partners(direction: &PartnerDirection) -> Self {
         let mut q = String::from("direction=");
         encode_into(direction.as_str(), &mut q);
-        Self::fixed(&["partner"]).with_query(&q)
+        Self::fixed(&["partner"])
+            .or_current(Self::fixed(&["partners"]))
+            .with_query(&q)
     }
 
     /// `GET /api/asset?<canonical query>`.
@@ -167,21 +237,43 @@ impl Route {
 
     /// `GET /api/asset/{id}`.
     pub fn asset(id: &AssetId) -> Self {
-        Self::fixed(&["asset", id.as_str()])
+        Self::fixed(&["asset", id.as_str()]).or_current(Self::fixed(&["assets", id.as_str()]))
     }
 
-    /// `GET /api/asset/thumbnail/{id}?format=WEBP|JPEG`.
+    /// `GET /api/asset/thumbnail/{id}?format=WEBP|JPEG`; on a current server
+    /// `/api/assets/{id}/thumbnail?size=thumbnail|preview`.
     pub fn thumbnail(id: &AssetId, format: ThumbFormat) -> Self {
-        let f = match format {
-            ThumbFormat::Webp => "format=WEBP",
-            ThumbFormat::Jpeg => "format=JPEG",
+        let (f, size) = match format {
+            ThumbFormat::Webp => ("format=WEBP", "size=thumbnail"),
+            ThumbFormat::Jpeg => ("format=JPEG", "size=preview"),
         };
-        Self::fixed(&["asset", "thumbnail", id.as_str()]).with_query(f)
+        let mut current = Self::fixed(&["assets", id.as_str(), "thumbnail"]).with_query(size);
+        current.1 = None;
+        let mut route = Self::fixed(&["asset", "thumbnail", id.as_str()]).with_query(f);
+        route.1 = Some(current.0);
+        route
     }
 
-    /// `GET /api/asset/file/{id}`: the original file (served with `Range`).
+    /// A video to play: the original file on v1.103 (`/api/asset/file/{id}`),
+    /// the playable encoding `/api/assets/{id}/video/playback` on a current
+    /// server (both served with `Range`).
+    pub fn playback(id: &AssetId) -> Self {
+        Self::fixed(&["asset", "file", id.as_str()]).or_current(Self::fixed(&[
+            "assets",
+            id.as_str(),
+            "video",
+            "playback",
+        ]))
+    }
+
+    /// `GET /api/asset/file/{id}`: the original file (served with `Range`);
+    /// `/api/assets/{id}/original` on a current server.
     pub fn original(id: &AssetId) -> Self {
-        Self::fixed(&["asset", "file", id.as_str()])
+        Self::fixed(&["asset", "file", id.as_str()]).or_current(Self::fixed(&[
+            "assets",
+            id.as_str(),
+            "original",
+        ]))
     }
 }
 
@@ -244,6 +336,57 @@ mod tests {
             Route::version(),
             "https://h.example/api/server-info/version",
         );
+    }
+
+    #[test]
+    fn current_servers_get_the_plural_routes() {
+        let id = AssetId::parse(ID).unwrap();
+        let t = ApiFlavour::Timeline;
+        assert_eq!(Route::me().path_for(t), "/api/users/me");
+        assert_eq!(Route::me().path_for(ApiFlavour::AssetList), "/api/user/me");
+        assert_eq!(Route::ping().path_for(t), "/api/server/ping");
+        assert_eq!(Route::users().path_for(t), "/api/users?isAll=false");
+        assert_eq!(
+            Route::partners(&PartnerDirection::SharedWith).path_for(t),
+            "/api/partners?direction=shared-with"
+        );
+        assert_eq!(Route::asset(&id).path_for(t), format!("/api/assets/{ID}"));
+        assert_eq!(
+            Route::thumbnail(&id, ThumbFormat::Webp).path_for(t),
+            format!("/api/assets/{ID}/thumbnail?size=thumbnail")
+        );
+        assert_eq!(
+            Route::thumbnail(&id, ThumbFormat::Jpeg).path_for(t),
+            format!("/api/assets/{ID}/thumbnail?size=preview")
+        );
+        assert_eq!(
+            Route::thumbnail(&id, ThumbFormat::Jpeg).path_for(ApiFlavour::AssetList),
+            format!("/api/asset/thumbnail/{ID}?format=JPEG")
+        );
+        assert_eq!(
+            Route::original(&id).path_for(t),
+            format!("/api/assets/{ID}/original")
+        );
+        let q = TimeBucketQuery {
+            is_favorite: Some(true),
+            ..Default::default()
+        };
+        assert_eq!(
+            Route::timeline_bucket(&q, "2024-03-01T00:00:00.000Z").as_str(),
+            "/api/timeline/bucket?timeBucket=2024-03-01T00%3A00%3A00.000Z&isFavorite=true"
+        );
+        assert_eq!(
+            Route::timeline_buckets(&q).as_str(),
+            "/api/timeline/buckets?isFavorite=true"
+        );
+        // The flavour is per server address, path included.
+        let a = server("https://h.example/immich");
+        let b = server("https://h.example/other");
+        set_flavour(&a, t);
+        assert_eq!(Route::me().url(&a), "https://h.example/immich/api/users/me");
+        assert_eq!(Route::me().url(&b), "https://h.example/other/api/user/me");
+        set_flavour(&a, ApiFlavour::AssetList);
+        assert_eq!(Route::me().url(&a), "https://h.example/immich/api/user/me");
     }
 
     #[test]

@@ -198,3 +198,18 @@ mod tests {
         assert_eq!(PartnerDirection::KNOWN.len(), 2);
     }
 }
+
+open_enum! {
+    /// `AssetVisibility` (v1.133+ servers; not in the v1.103.1 spec): where an
+    /// asset is shown. Replaces `isArchived` of the older payloads.
+    AssetVisibility {
+        /// `archive`: archived, off the main timeline.
+        Archive = "archive",
+        /// `timeline`: on the main timeline.
+        Timeline = "timeline",
+        /// `hidden`: the video half of a live photo.
+        Hidden = "hidden",
+        /// `locked`: in the locked folder.
+        Locked = "locked",
+    }
+}

@@ -43,6 +43,23 @@ pub mod option {
     }
 }
 
+/// An `f64` that is written like JavaScript writes a number (for `number`
+/// items of the columnar timeline arrays). Reads any JSON number.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Default)]
+pub struct JsNumber(pub f64);
+
+impl serde::Serialize for JsNumber {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        write(self.0, serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for JsNumber {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        f64::deserialize(deserializer).map(JsNumber)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     fn check(value: Option<f64>, expected: &str) {

@@ -1,4 +1,7 @@
-//! Immich v1.103.1 wire types and the `GET /api/asset` query.
+//! Immich v1.103.1 wire types and the `GET /api/asset` query, and the
+//! timeline of current servers (v1.135 to v3: `GET /api/timeline/buckets` and
+//! `/bucket`, columnar months, checked by [`decode_time_bucket`]; contract in
+//! `testdata/openapi-v3.1.0-timeline.json`, `tests/contract_v3.rs`).
 //!
 //! Field for field the server's OpenAPI document of that release
 //! (`testdata/openapi-v1.103.1.json`; `tests/contract.rs` checks it). The
@@ -42,6 +45,7 @@ pub mod nullable;
 mod partner;
 mod query;
 mod server;
+mod timeline;
 mod user;
 
 pub use asset::{
@@ -49,10 +53,18 @@ pub use asset::{
     AuditDeletesResponseDto, ExifResponseDto, PersonWithFacesResponseDto, SmartInfoResponseDto,
     TagResponseDto,
 };
-pub use enums::{AssetTypeEnum, PartnerDirection, TagTypeEnum, UserAvatarColor, UserStatus};
+pub use enums::{
+    AssetTypeEnum, AssetVisibility, PartnerDirection, TagTypeEnum, UserAvatarColor, UserStatus,
+};
+pub use js_number::JsNumber;
 pub use partner::PartnerResponseDto;
 pub use query::{is_uuid_v4, percent_decode, AssetQuery, QueryError};
 pub use server::{ErrorMessage, ErrorResponse, ServerPingResponse, ServerVersionResponseDto};
+pub use timeline::{
+    bucket_month, bucket_param, decode_time_bucket, decode_time_buckets, BucketDuration,
+    BucketLimits, ServerVersionV3ResponseDto, TimeBucketAssetResponseDto, TimeBucketListResponse,
+    TimeBucketQuery, TimeBucketsResponseDto, TimelineError,
+};
 pub use user::UserResponseDto;
 
 /// Body of `GET /api/user`: every user.

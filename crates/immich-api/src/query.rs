@@ -274,7 +274,7 @@ fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
 
-fn percent_encode_into(text: &str, out: &mut String) {
+pub(crate) fn percent_encode_into(text: &str, out: &mut String) {
     for &b in text.as_bytes() {
         if is_unreserved(b) {
             out.push(char::from(b));

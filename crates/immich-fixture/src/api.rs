@@ -169,6 +169,13 @@ impl Params {
         found
     }
 
+    /// `@IsEnum(…) @Optional()`: absent is `None`; a present value must be
+    /// one of `allowed` (class-validator's message otherwise).
+    pub fn optional_enum<'a>(&mut self, name: &str, allowed: &[&'a str]) -> Option<&'a str> {
+        let _present = self.raw(name)?;
+        self.required_enum(name, allowed)
+    }
+
     /// `@IsDate() @Type(() => Date)`: what JS `new Date(text)` accepts, as ms.
     pub fn date(&mut self, name: &str) -> Option<i64> {
         let parsed = match self.raw(name)? {
@@ -313,7 +320,7 @@ pub fn serialize_page(ctx: Ctx<'_>, page: &[u32]) -> Vec<u8> {
 }
 
 /// `GET /api/asset/{id}`: one asset with `owner` (and `smartInfo` when known).
-async fn asset_info(
+pub async fn asset_info(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
@@ -458,7 +465,7 @@ async fn users(
 }
 
 /// `GET /api/user/me`.
-async fn me(
+pub async fn me(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
@@ -496,7 +503,7 @@ async fn user_info(
 
 /// `GET /api/partner?direction=shared-by|shared-with`: the caller's partners
 /// in that direction, in the order the relations were made.
-async fn partners(
+pub async fn partners(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,

@@ -24,6 +24,7 @@ pub mod rng;
 pub mod store;
 pub mod tables;
 pub mod thumbs;
+pub mod timeline;
 
 use axum::{
     http::{header, HeaderName, HeaderValue, Method},
@@ -68,6 +69,9 @@ pub struct Config {
     /// With `csp`: where browsers report violations (`report-uri`), for
     /// tests that drive a browser without a page-level listener.
     pub csp_report: Option<String>,
+    /// Play this server version (`--immich-version 3.1.0`): from v1.106 the
+    /// current routes of [`timeline`] replace v1.103's; `None` plays v1.103.1.
+    pub immich_version: Option<timeline::Version>,
 }
 
 /// The strict policy the app runs under: no inline script or style, wasm
@@ -196,7 +200,7 @@ pub fn app(state: AppState) -> Router {
         // Immich behind a path: everything of the server moves under it; the
         // root only serves the app (or 404s).
         Some(base) => {
-            let mut inner = api::routes();
+            let mut inner = api_routes(&config);
             if config.test_controls {
                 inner = inner.merge(controls::routes());
             }
@@ -206,7 +210,7 @@ pub fn app(state: AppState) -> Router {
             Router::new().nest(&base, inner).fallback(media::fallback)
         }
         None => {
-            let mut router = api::routes();
+            let mut router = api_routes(&config);
             if config.test_controls {
                 router = router.merge(controls::routes());
             }
@@ -237,6 +241,14 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// CORS for `config.cors_origins`, or `None` when there are none.
+/// The `/api` routes of the version played: v1.103.1's, or the current ones.
+fn api_routes(config: &Config) -> Router<AppState> {
+    match config.immich_version {
+        Some(v) if v.is_current() => timeline::routes(),
+        _ => api::routes(),
+    }
+}
+
 fn cors_layer(config: &Config) -> Option<CorsLayer> {
     let origins: Vec<HeaderValue> = config
         .cors_origins

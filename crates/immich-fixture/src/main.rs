@@ -61,12 +61,24 @@ struct Cli {
     /// With --csp: where browsers report violations (report-uri).
     #[arg(long)]
     csp_report: Option<String>,
+    /// Play this Immich version (e.g. 3.1.0, 1.120.0): from 1.106 on, the
+    /// current routes (timeline buckets, /api/assets, /api/server) replace v1.103.1's.
+    #[arg(long)]
+    immich_version: Option<String>,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    let immich_version = match cli.immich_version.as_deref() {
+        Some(text) => Some(
+            immich_fixture::timeline::Version::parse(text)
+                .with_context(|| format!("--immich-version {text:?} is not MAJOR.MINOR.PATCH"))?,
+        ),
+        None => None,
+    };
     let config = Config {
+        immich_version,
         app_dir: cli.app_dir.clone(),
         demo_session: cli.demo_session,
         test_controls: cli.test_controls,

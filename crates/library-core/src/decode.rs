@@ -541,7 +541,7 @@ fn hex4(h: Option<&[u8]>) -> std::result::Result<u32, DecodeErrorKind> {
 
 /// Standard base64 (with or without padding) into `out`; `false` when invalid, in
 /// which case `out` may hold a partial result the caller discards.
-fn base64_into(s: &[u8], out: &mut Vec<u8>) -> bool {
+pub(crate) fn base64_into(s: &[u8], out: &mut Vec<u8>) -> bool {
     const fn table() -> [u8; 256] {
         let mut t = [0xffu8; 256];
         let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

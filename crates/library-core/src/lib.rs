@@ -13,6 +13,8 @@
 //!   the raw bodies so a reload does not parse JSON again;
 //! - [`sync`]: delta sync: which pass a load runs, what a delta does to the held
 //!   index, and when to fall back to ETag verification ([`LibrarySync`]);
+//! - [`flavour`]: which API a server speaks from its version (`GET /api/asset`
+//!   for v1.98–v1.105, timeline months for v1.135–v3) and a month as a chunk;
 //! - [`retry`]: what a failed request leads to (a quick retry honouring
 //!   `Retry-After`, a page set aside and asked again later, or a stop).
 //!
@@ -23,6 +25,7 @@
 pub mod cache;
 mod chunk;
 mod decode;
+pub mod flavour;
 mod index;
 mod pages;
 pub mod refine;
@@ -36,6 +39,7 @@ pub use cache::{
 };
 pub use chunk::FIXED_BYTES_PER_ASSET;
 pub use decode::{decode_page, DecodeError, DecodeErrorKind};
+pub use flavour::{flavour_for, month_index, ApiFlavour, MonthError, Unsupported};
 pub use index::{
     AssetFlags, AssetId, AssetKind, AssetRecord, AssetView, IdSet, IndexError, LibraryIndex,
     UuidHasher, CHUNK_ASSETS,
