@@ -58,6 +58,10 @@ struct Cli {
     /// Serve the app under this path (e.g. /a/b/grid/) instead of the root.
     #[arg(long)]
     app_path: Option<String>,
+    /// Give runs of neighbouring assets one `fileCreatedAt` (bursts of up to
+    /// 60): many order ties, for the `shuffleTies` fault.
+    #[arg(long)]
+    tie_bursts: bool,
 }
 
 #[tokio::main]
@@ -85,6 +89,9 @@ async fn main() -> anyhow::Result<()> {
         }
         None => AppState::generated(cli.seed, cli.assets, config),
     };
+    if cli.tie_bursts {
+        immich_fixture::generate::tie_bursts(&mut state.write(), cli.seed);
+    }
     let listener = tokio::net::TcpListener::bind((cli.host.as_str(), cli.port))
         .await
         .with_context(|| format!("binding {}:{}", cli.host, cli.port))?;

@@ -13,6 +13,8 @@
 //!   the raw bodies so a reload does not parse JSON again;
 //! - [`sync`]: delta sync: which pass a load runs, what a delta does to the held
 //!   index, and when to fall back to ETag verification ([`LibrarySync`]);
+//! - [`ties`]: order ties (same `fileCreatedAt`) that pages split: what is
+//!   missing and the one request that lists it;
 //! - [`retry`]: what a failed request leads to (a quick retry honouring
 //!   `Retry-After`, a page set aside and asked again later, or a stop).
 //!
@@ -29,6 +31,7 @@ pub mod refine;
 pub mod retry;
 pub mod snapshot;
 pub mod sync;
+pub mod ties;
 mod time;
 
 pub use cache::{
