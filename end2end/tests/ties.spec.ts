@@ -7,7 +7,7 @@
 // skipped found and fetched (library_core::ties). Both sign-in modes.
 import type { Page } from '@playwright/test';
 import { test, expect, FixtureServer } from './support/server';
-import { AppPage } from './support/app';
+import { AppPage, connectWithKey } from './support/app';
 
 const ASSETS = 1500;
 const TAKE = 100;
@@ -107,15 +107,7 @@ test('shuffled ties, API key on another origin under /immich: exactly the server
   });
   try {
     const key = await adminKey(api);
-    const app = new AppPage(page);
-    await page.goto(`${appServer.url}/`);
-    await expect(page.getByTestId('connect')).toBeVisible({ timeout: 20_000 });
-    await page.getByTestId('connect-url').fill(api.apiBase);
-    await page.getByTestId('connect-auth-key').check();
-    await page.getByTestId('connect-key').fill(key);
-    await page.getByTestId('connect-test').click();
-    await expect(page.getByTestId('connect-ok')).toContainText('Immich Admin');
-    await page.getByTestId('connect-save').click();
+    const app = await connectWithKey(page, `${appServer.url}/`, api.apiBase, key);
     await app.waitCurrent(90_000);
     await check(page, app, api, key, `${appServer.url}/?take=${TAKE}`);
     for (const r of await api.requests()) {
