@@ -330,6 +330,39 @@ pub fn step(pos: usize, delta: i64, len: usize) -> Option<usize> {
     (to >= 0 && (to as u64) < len as u64).then_some(to as usize)
 }
 
+/// The most stack members the viewer's strip shows as buttons (the rest are
+/// a count): a stack of 100,000 builds 50 buttons, not 100,000.
+pub const STACK_STRIP_MAX: usize = 50;
+
+/// `100000` → `100,000`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `Stack of 100,000` from the record's `stackCount` when it was read, else
+/// from the index's count (saturated at 65,535: then "65,535 or more").
+/// `None` for an asset that is not a stack's primary.
+pub fn stack_words(record: Option<i64>, index: Option<u16>) -> Option<String> {
+    match (record, index) {
+        (Some(n), _) if n > 1 => Some(format!("Stack of {}", thousands(n.unsigned_abs()))),
+        (Some(_), _) => None,
+        (None, Some(u16::MAX)) => Some(format!(
+            "Stack of {} or more",
+            thousands(u64::from(u16::MAX))
+        )),
+        (None, Some(n)) if n > 1 => Some(format!("Stack of {}", thousands(u64::from(n)))),
+        (None, _) => None,
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, reason = "tests fail loudly on purpose")]
 mod tests {
@@ -337,6 +370,26 @@ mod tests {
 
     fn en() -> Locale {
         Locale::english()
+    }
+
+    #[test]
+    fn stack_counts_in_words() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(100_000), "100,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(
+            stack_words(Some(100_000), Some(u16::MAX)).as_deref(),
+            Some("Stack of 100,000")
+        );
+        assert_eq!(
+            stack_words(None, Some(u16::MAX)).as_deref(),
+            Some("Stack of 65,535 or more")
+        );
+        assert_eq!(stack_words(None, Some(4)).as_deref(), Some("Stack of 4"));
+        assert_eq!(stack_words(None, Some(1)), None);
+        assert_eq!(stack_words(Some(0), Some(3)), None);
+        assert_eq!(stack_words(None, None), None);
     }
 
     #[test]

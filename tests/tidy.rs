@@ -66,7 +66,7 @@ const IMPURE_DEPS: &[&str] = &[
     "rexie",
 ];
 
-const PURE_CRATES: &[&str] = &["immich-api", "library-core", "grid-core"];
+const PURE_CRATES: &[&str] = &["immich-api", "library-core", "grid-core", "site-config"];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

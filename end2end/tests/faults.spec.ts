@@ -36,6 +36,8 @@ async function expectAside(app: AppPage, server: FixtureServer, cause: RegExp): 
   await expect(note).toContainText('Assets 1001–2000 could not be loaded');
   await expect(note).toContainText(cause);
   await expect(note).toContainText(/Showing the rest; trying again in \d+ s/);
+  // A page that fails at once may be noted before the first tiles are drawn.
+  await expect(app.tiles.first()).toBeVisible({ timeout: 30_000 });
   const assets = shownByDefault(await serverAssets(server));
   expect(await expectContent(app.page, assets, 'while a page is set aside')).toBeGreaterThan(0);
 }
@@ -103,6 +105,34 @@ test('a page that cannot be decoded: set aside at once, the rest kept, read late
   const app = await open(page, server);
   await expectAside(app, server, /could not be read/);
   await expectRecovered(app, server);
+});
+
+test('a page that is never valid UTF-8: set aside, asked again with a growing delay, never a hot loop', async ({ page, server }) => {
+  test.setTimeout(120_000);
+  await server.clearRequests();
+  await server.faults({ ...PAGE2, invalidUtf8: true, times: 1000 });
+  const opened = Date.now();
+  const app = await open(page, server);
+  await expectAside(app, server, /could not be read/);
+  // The rest of the grid is there: the first and third pages, in order.
+  const assets = await serverAssets(server);
+  const rest = [...assets.slice(0, 1000), ...assets.slice(2000)].map((a) => a.id);
+  await expect.poll(() => app.loadedIds(), { timeout: 30_000 }).toEqual(rest);
+  await page.waitForTimeout(8_000);
+  const elapsed = Date.now() - opened;
+  const tries = (await server.assetRequests()).filter((r) => r.query.includes('skip=1000&'));
+  // Tries at 0, 2, 6, 14, 30 s… (2 s doubling, at most a minute apart): a
+  // few in `elapsed`, where a hot loop would send hundreds.
+  const bound = Math.ceil(Math.log2(elapsed / 2000 + 1)) + 1;
+  expect(tries.length, `${tries.length} tries in ${elapsed} ms`).toBeGreaterThanOrEqual(2);
+  expect(tries.length, `${tries.length} tries in ${elapsed} ms`).toBeLessThanOrEqual(bound);
+  for (const r of tries) expect(r.status).toBe(200);
+  // Still said, still showing the rest.
+  await expect(page.getByTestId('fault-note')).toContainText('Assets 1001–2000 could not be loaded');
+  expect(await app.loadedIds()).toEqual(rest);
+  // The server mends: the next try loads it.
+  await server.clearFaults();
+  await expectRecovered(app, server, 90_000);
 });
 
 test('a body cut off mid-JSON: retried, then loaded', async ({ page, server }) => {

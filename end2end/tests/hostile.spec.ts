@@ -60,3 +60,42 @@ test('hostile data is shown as text, with the layout intact and every asset ther
   await expect(first).toHaveAttribute('aria-label', new RegExp(`^${unique[0].originalFileName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, `));
   expect(errors).toEqual([]);
 });
+
+test('a stack of 100,000 members: counted on the tile and in the viewer, no panic, bounded DOM', async ({ page, server }) => {
+  await server.clearFaults();
+  const listed = await serverAssets(server);
+  const target = listed[0];
+  // The first asset becomes a stack's primary with 100,000 members, in the
+  // listing and in its own record (about 5 MB of members each time).
+  await server.faults({ pathPrefix: '/api/asset', hugeStack: target.id, times: 100_000 });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const app = new AppPage(page);
+  await app.open(server.url);
+  await app.waitCurrent();
+  // Every asset is there, once: the stack's members are not assets of the list.
+  expect(await app.loadedIds()).toEqual(listed.map((a) => a.id));
+  const tile = page.locator(`[data-testid=tile][data-id="${target.id}"]`);
+  await expect(tile).toBeVisible();
+  await expect(tile).toHaveAttribute('aria-label', /stack of 65,535 or more/);
+  await expect(tile).toContainText('❐ 65535+');
+  expect(await app.gridNodes()).toBeLessThanOrEqual(400);
+  const box = await tile.boundingBox();
+  expect(box && box.width > 0 && box.height > 0).toBeTruthy();
+
+  // The viewer says how big the stack is without a node per member.
+  await tile.click();
+  await expect(page.getByTestId('viewer')).toBeVisible();
+  await expect(page.getByTestId('viewer')).toHaveAttribute('data-asset', target.id);
+  await expect(page.getByTestId('viewer-stack-count')).toHaveText(/^Stack of (100,000|65,535 or more)$/, { timeout: 20_000 });
+  // The record (5 MB of members, past the 4 MiB limit for a record) is
+  // refused whole or shown with a bounded strip.
+  await page.waitForTimeout(1_000);
+  expect(await page.getByTestId('viewer-stack-member').count()).toBeLessThanOrEqual(50);
+  expect(await page.evaluate(() => document.querySelectorAll('*').length)).toBeLessThan(3_000);
+  await page.getByTestId('viewer-close').click();
+  await expect(page.getByTestId('viewer')).toHaveCount(0);
+  await expect(tile).toBeVisible();
+  expect(errors).toEqual([]);
+  await server.clearFaults();
+});

@@ -82,16 +82,8 @@ impl Default for GridData {
     }
 }
 
-/// Tile shape.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum GridMode {
-    /// Rows that keep each photo's aspect ratio.
-    #[default]
-    Justified,
-    /// Square tiles in fixed columns.
-    Square,
-}
+/// Tile shape (with `config.json`'s parsing in the `site-config` crate).
+pub use site_config::GridMode;
 
 /// The user's layout choice, persisted in `localStorage`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -115,7 +107,7 @@ impl Default for GridLayoutPrefs {
 /// `localStorage` key of [`GridLayoutPrefs`].
 pub const PREFS_KEY: &str = "immich-grid.prefs";
 /// Range of [`GridLayoutPrefs::target`] offered and accepted.
-pub const TARGET_RANGE: (f32, f32) = (80.0, 480.0);
+pub use site_config::TARGET_RANGE;
 
 impl GridLayoutPrefs {
     /// Clamps `target` into [`TARGET_RANGE`] (non-finite → default).

@@ -84,6 +84,10 @@ impl Badge {
             Badge::Archived => ("archived", "▣".into(), "archived".into()),
             Badge::Trashed => ("trashed", "🗑".into(), "in trash".into()),
             Badge::Offline => ("offline", "⚠".into(), "offline".into()),
+            // The index holds at most 65,535 (a count past it saturates).
+            Badge::Stack(u16::MAX) => {
+                ("stack", "❐ 65535+".into(), "stack of 65,535 or more".into())
+            }
             Badge::Stack(n) => ("stack", format!("❐ {n}"), format!("stack of {n}")),
         }
     }

@@ -678,6 +678,17 @@ pub fn Viewer(
     };
     let stack = move || stack_members.get();
     let opened_id = move || opened.with(|o| o.as_ref().map(|o| o.id.clone()));
+    // The stack's size in words: the record's count when it was read, else
+    // the index's (which holds at most 65,535).
+    let stack_words = move || {
+        let o = opened.get()?;
+        let from_record = full.with(|f| match f.as_ref() {
+            Some((id, Ok(a))) if *id == o.id => a.stack_count,
+            _ => None,
+        });
+        let from_index = data.with(|d| d.index.stack_count(o.lib as usize));
+        format::stack_words(from_record, from_index)
+    };
 
     view! {
         <div
@@ -773,8 +784,13 @@ pub fn Viewer(
                 <button type="button" class="ig-v-nav ig-v-next" data-testid="viewer-next" aria-label="Next"
                     disabled=move || !has_next() on:click=move |_| go(1)>"›"</button>
             </div>
+            {move || stack_words().map(|w| view! {
+                <p class="ig-v-stack-count" data-testid="viewer-stack-count">{w}</p>
+            })}
             {move || stack().map(|members| {
-                let buttons = members.into_iter().enumerate().map(|(n, (id, name))| {
+                // A bounded strip: the first members as buttons, the rest as a count.
+                let more = members.len().saturating_sub(format::STACK_STRIP_MAX);
+                let buttons = members.into_iter().take(format::STACK_STRIP_MAX).enumerate().map(|(n, (id, name))| {
                     let parsed = AssetId::parse(&id).ok();
                     let p2 = parsed.clone();
                     let current = move || {
@@ -791,7 +807,10 @@ pub fn Viewer(
                         </button>
                     }
                 }).collect_view();
-                view! { <div class="ig-v-stack" role="group" aria-label="Stack" data-testid="viewer-stack">{buttons}</div> }
+                let more = (more > 0).then(|| view! {
+                    <span data-testid="viewer-stack-more">{format!("and {} more", format::thousands(more as u64))}</span>
+                });
+                view! { <div class="ig-v-stack" role="group" aria-label="Stack" data-testid="viewer-stack">{buttons}{more}</div> }
             })}
             <Show when=move || info_open.get()>
                 <Info full=full />

@@ -683,7 +683,10 @@ fn feed_delta(sync: &mut LibrarySync, done: Done) -> Result<(), ()> {
             sync.on_deletes(Err(failure(&e)));
         }
         Done::Count(n) => sync.on_count(n),
-        Done::Page(req, _) => sync.on_page_failure(req.page),
+        Done::Page(req, _) => match req.tie {
+            Some(tie) => sync.on_tie_failure(tie),
+            None => sync.on_page_failure(req.page),
+        },
         Done::Wake(page) => sync.retry_page(page),
     }
     Ok(())
@@ -1066,6 +1069,34 @@ impl Run {
                 return Ok(());
             }
             match done {
+                Done::Page(PageRequest { tie: Some(tie), .. }, res) => {
+                    // A window over an order tie the pages split (see
+                    // library_core::ties): what it adds is kept in its page.
+                    match res {
+                        Err(ApiError::Aborted) => return Ok(()),
+                        Err(e) if e.failure() == Failure::Unauthorized => {
+                            sync.on_tie_failure(tie);
+                            return Err(describe(&e));
+                        }
+                        Ok(Fetched::Fresh { body, .. }) => match decode_page(&body) {
+                            Ok(window) => {
+                                if let Ok(Some(page)) = sync.on_tie(tie, &window) {
+                                    self.store_page(&sync, &mut cache, query, page).await;
+                                    publisher.dirty = true;
+                                }
+                            }
+                            Err(e) => {
+                                log(&format!("tie window: {e}"));
+                                sync.on_tie_failure(tie);
+                            }
+                        },
+                        Ok(Fetched::NotModified) => sync.on_tie_failure(tie),
+                        Err(e) => {
+                            log(&format!("tie window: {e}"));
+                            sync.on_tie_failure(tie);
+                        }
+                    }
+                }
                 Done::Page(req, res) => {
                     let canonical = page_query(query, req.skip, req.take).canonical();
                     match res {
@@ -1234,6 +1265,24 @@ impl Run {
         self.w.status.try_set(LoadStatus::Current);
         mark("current");
         Ok(())
+    }
+
+    /// Stores page `page` again (a tie window added to it), bound to its ETag.
+    async fn store_page(
+        &self,
+        sync: &LibrarySync,
+        cache: &mut Cache,
+        query: &AssetQuery,
+        page: usize,
+    ) {
+        let Some(pages) = sync.pages() else { return };
+        let Some((assets, Some(tag))) = pages.page(page) else {
+            return;
+        };
+        let skip = pages.start() + page as u64 * u64::from(pages.take());
+        let canonical = page_query(query, skip, pages.take()).canonical();
+        let snap = snapshot::encode(assets, tag);
+        cache.store(&canonical, Some(tag), &snap).await;
     }
 
     /// Page `req` failed with `failure`: set it aside, say so, and ask it

@@ -13,7 +13,7 @@ pub async fn load_site_config() -> (SiteConfig, Option<String>) {
     let client = Client::new(&Session::for_page());
     match client.site_file("config.json", CONFIG_BYTES).await {
         Ok(None) => (SiteConfig::default(), None),
-        Ok(Some(bytes)) => match SiteConfig::parse(&bytes) {
+        Ok(Some(bytes)) => match crate::embed::config::parse(&bytes) {
             Ok(c) => (c, None),
             Err(e) => (SiteConfig::default(), Some(e.to_string())),
         },

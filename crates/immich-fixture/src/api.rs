@@ -243,12 +243,15 @@ pub fn asset_access(
 /// `GET /api/asset`.
 async fn list_assets(
     State(state): State<AppState>,
+    shuffle: Option<axum::Extension<crate::controls::ShuffleTies>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
     let pairs = query_pairs(query.as_deref());
+    let shuffle = shuffle.map(|s| s.0 .0);
     // Serializing a whole large library takes a while: keep it off the async workers.
-    let answer = tokio::task::spawn_blocking(move || list_blocking(&state, &headers, pairs)).await;
+    let answer =
+        tokio::task::spawn_blocking(move || list_blocking(&state, &headers, pairs, shuffle)).await;
     match answer {
         Ok(Ok(res)) => res,
         Ok(Err(e)) => e.into_response(),
@@ -258,10 +261,12 @@ async fn list_assets(
 }
 
 /// The listing itself: auth, validation, access, then the page serialized asset by asset.
+/// `shuffle`: list order ties in an order drawn from this seed (a test fault).
 pub fn list_blocking(
     state: &AppState,
     headers: &HeaderMap,
     pairs: Vec<(String, String)>,
+    shuffle: Option<u64>,
 ) -> Result<Response, ApiError> {
     let store = state.read();
     let viewer = authenticate(&store, headers, &pairs)?;
@@ -289,7 +294,10 @@ pub fn list_blocking(
         skip: skip.unwrap_or(0),
         take,
     };
-    let page = store.list(owner, &q);
+    let page = match shuffle {
+        Some(seed) => store.list_shuffled(owner, &q, seed),
+        None => store.list(owner, &q),
+    };
     let ctx = Ctx {
         store: &store,
         palette: &state.0.palette,

@@ -65,7 +65,29 @@ pub struct Fault {
     /// Run the route, then rewrite a `GET /api/asset` answer with hostile
     /// data (see [`hostile_page`]); the same input gives the same output.
     pub hostile: bool,
+    /// List order ties (same `fileCreatedAt`) in a new order on every
+    /// matching `GET /api/asset`, as Postgres may: pages repeat and skip
+    /// tied assets at their boundaries. Use a large `times`.
+    pub shuffle_ties: bool,
+    /// Run the route, then answer `200` with bytes that are not UTF-8
+    /// inside the first file name (the JSON around it intact): a page that
+    /// fails to decode every time while the fault lasts.
+    pub invalid_utf8: bool,
+    /// Run the route, then make the asset with this id (in a listing or its
+    /// own record) the primary of a stack of 100,000: `stackCount` 100000
+    /// and 99,999 members (`{"id":…}` each, about 5 MB).
+    pub huge_stack: Option<String>,
 }
+
+/// Members of the stack `hugeStack` makes, the primary included.
+pub const HUGE_STACK: usize = 100_000;
+
+/// The seed a shuffled listing draws its tie order from (a request extension).
+#[derive(Clone, Copy, Debug)]
+pub struct ShuffleTies(pub u64);
+
+/// Counts shuffled listings: each one draws another order.
+static SHUFFLES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// One logged request. Credentials are never logged, only their kind.
 #[derive(Debug, Clone, Serialize)]
@@ -172,7 +194,7 @@ pub async fn log_layer(State(state): State<AppState>, req: Request, next: Next) 
 }
 
 /// Middleware: applies the first pending fault whose prefix matches.
-pub async fn faults_layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn faults_layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let path = api_path(&state, req.uri().path()).to_owned();
     if path.starts_with("/__fixture/") {
         return next.run(req).await;
@@ -202,6 +224,10 @@ pub async fn faults_layer(State(state): State<AppState>, req: Request, next: Nex
     let Some(fault) = fault else {
         return next.run(req).await;
     };
+    if fault.shuffle_ties {
+        let n = SHUFFLES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        req.extensions_mut().insert(ShuffleTies(crate::rng::mix(n)));
+    }
     if let Some(ms) = fault.latency_ms {
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }
@@ -244,6 +270,32 @@ pub async fn faults_layer(State(state): State<AppState>, req: Request, next: Nex
             return Response::from_parts(parts, Body::empty());
         };
         let out = hostile_page(&bytes).unwrap_or_else(|| bytes.to_vec());
+        parts
+            .headers
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(out.len()));
+        return Response::from_parts(parts, Body::from(out));
+    }
+    if let (Some(id), StatusCode::OK) = (fault.huge_stack.as_deref(), res.status()) {
+        let (mut parts, body) = res.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+            return Response::from_parts(parts, Body::empty());
+        };
+        let Some(out) = huge_stack(&bytes, id) else {
+            return Response::from_parts(parts, Body::from(bytes));
+        };
+        parts.headers.remove(header::ETAG);
+        parts
+            .headers
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(out.len()));
+        return Response::from_parts(parts, Body::from(out));
+    }
+    if fault.invalid_utf8 && res.status() == StatusCode::OK {
+        let (mut parts, body) = res.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+            return Response::from_parts(parts, Body::empty());
+        };
+        parts.headers.remove(header::ETAG);
+        let out = invalid_utf8(&bytes);
         parts
             .headers
             .insert(header::CONTENT_LENGTH, HeaderValue::from(out.len()));
@@ -318,6 +370,43 @@ pub async fn faults_layer(State(state): State<AppState>, req: Request, next: Nex
         }
     });
     Response::from_parts(parts, Body::from_stream(chunks))
+}
+
+/// `body` (a listing or one record) with the asset `id` made the primary of
+/// a stack of [`HUGE_STACK`]; `None` when it is not JSON or `id` is not in it.
+pub fn huge_stack(body: &[u8], id: &str) -> Option<Vec<u8>> {
+    use serde_json::{json, Value};
+    let mut v: Value = serde_json::from_slice(body).ok()?;
+    let target = match &mut v {
+        Value::Array(list) => list
+            .iter_mut()
+            .find(|a| a.get("id").and_then(Value::as_str) == Some(id))?,
+        o @ Value::Object(_) if o.get("id").and_then(Value::as_str) == Some(id) => o,
+        _ => return None,
+    };
+    let o = target.as_object_mut()?;
+    let members: Vec<Value> = (1..HUGE_STACK)
+        .map(|k| json!({ "id": format!("00000000-0000-4000-8000-{k:012}") }))
+        .collect();
+    o.insert("stackCount".into(), json!(HUGE_STACK));
+    o.insert("stack".into(), Value::Array(members));
+    serde_json::to_vec(&v).ok()
+}
+
+/// `body` with a lone continuation byte and a truncated sequence (`0x80`,
+/// `0xC3 0x28`: never UTF-8) at the start of the first `originalFileName`
+/// value, or at its middle when it has none.
+pub fn invalid_utf8(body: &[u8]) -> Vec<u8> {
+    const KEY: &[u8] = b"\"originalFileName\":\"";
+    let at = body
+        .windows(KEY.len())
+        .position(|w| w == KEY)
+        .map_or(body.len() / 2, |i| i + KEY.len());
+    let mut out = Vec::with_capacity(body.len() + 3);
+    out.extend_from_slice(body.get(..at).unwrap_or_default());
+    out.extend_from_slice(&[0x80, 0xC3, 0x28]);
+    out.extend_from_slice(body.get(at..).unwrap_or_default());
+    out
 }
 
 /// A listing rewritten with hostile data, deterministic by position: markup
@@ -723,6 +812,32 @@ pub fn load_library(store: &mut Store, assets: Vec<AssetResponseDto>) -> anyhow:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn huge_stack_on_a_listing_and_a_record() {
+        let list = br#"[{"id":"a","stackCount":null},{"id":"b"}]"#;
+        let out: serde_json::Value =
+            serde_json::from_slice(&huge_stack(list, "b").unwrap()).unwrap();
+        assert_eq!(out[1]["stackCount"], 100_000);
+        assert_eq!(out[1]["stack"].as_array().unwrap().len(), HUGE_STACK - 1);
+        assert!(out[0]["stack"].is_null());
+        let one = br#"{"id":"b"}"#;
+        let out: serde_json::Value =
+            serde_json::from_slice(&huge_stack(one, "b").unwrap()).unwrap();
+        assert_eq!(out["stackCount"], 100_000);
+        assert!(huge_stack(one, "c").is_none());
+        assert!(huge_stack(b"\x89PNG", "b").is_none());
+    }
+
+    #[test]
+    fn invalid_utf8_breaks_the_file_name_only() {
+        let body = br#"[{"id":"a","originalFileName":"x.jpg"}]"#;
+        let out = invalid_utf8(body);
+        assert!(std::str::from_utf8(&out).is_err());
+        assert_eq!(out.len(), body.len() + 3);
+        assert!(out.starts_with(br#"[{"id":"a","originalFileName":""#));
+        assert!(out.ends_with(br#"x.jpg"}]"#));
+    }
 
     #[test]
     fn redaction_hides_key_values() {

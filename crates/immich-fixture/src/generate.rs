@@ -390,6 +390,39 @@ fn generate_user(store: &mut Store, owner: u8, n: usize) {
     }
 }
 
+/// Gives runs of neighbouring assets one `fileCreatedAt` (bursts of 2 to
+/// 60 shots in the same millisecond, about two assets in three in one):
+/// order ties of every size, for testing pages that split them. The order
+/// by time is kept.
+pub fn tie_bursts(store: &mut Store, seed: u64) {
+    let mut rng = SplitMix64::new(mix(seed ^ 0x7135_B125));
+    for owner in 0..store.users.len() {
+        let timeline: Vec<u32> = store.timeline(owner as u8).to_vec();
+        let mut i = 0;
+        while i < timeline.len() {
+            let n = if rng.chance(0.3) {
+                rng.range(2, 60) as usize
+            } else {
+                1
+            };
+            let run = timeline.get(i..(i + n).min(timeline.len())).unwrap_or(&[]);
+            let t = run
+                .first()
+                .and_then(|&x| store.asset(x))
+                .map(|a| a.created_ms);
+            if let Some(t) = t {
+                for &x in run {
+                    if let Some(a) = store.asset_mut(x) {
+                        a.created_ms = t;
+                    }
+                }
+            }
+            i += n;
+        }
+    }
+    store.rebuild_index();
+}
+
 /// Inserts one new asset for `owner` at `created_ms` through the sorted index (test controls).
 pub fn insert_new(store: &mut Store, owner: u8, created_ms: i64, updated_ms: i64) -> u32 {
     let mut rng = SplitMix64::new(mix(
@@ -443,6 +476,49 @@ mod tests {
         assert_eq!(ids(&a), ids(&b));
         assert_ne!(ids(&a), ids(&c));
         assert_eq!(a.users[0].api_key, b.users[0].api_key);
+    }
+
+    #[test]
+    fn tie_bursts_make_ties_and_shuffled_pages_split_them() {
+        let mut s = generate(7, &[3000, 30, 3]);
+        let before: Vec<u32> = s.list(0, &ListQuery::default());
+        tie_bursts(&mut s, 7);
+        let all = s.list(0, &ListQuery::default());
+        let time = |i: u32| s.asset(i).unwrap().created_ms;
+        // Same assets, still in time order, with many ties.
+        let mut a = before.clone();
+        let mut b = all.clone();
+        a.sort_unstable();
+        b.sort_unstable();
+        assert_eq!(a, b);
+        assert!(all.windows(2).all(|w| time(w[0]) >= time(w[1])));
+        let tied = all.windows(2).filter(|w| time(w[0]) == time(w[1])).count();
+        assert!(tied > 1000, "{tied} ties");
+        // Shuffled pages of 100 hold each page's times, but not its ids:
+        // together they repeat some assets and skip others.
+        let page = |k: usize, seed: u64| {
+            s.list_shuffled(
+                0,
+                &ListQuery {
+                    skip: k * 100,
+                    take: Some(100),
+                    ..ListQuery::default()
+                },
+                seed,
+            )
+        };
+        let mut got = std::collections::HashSet::new();
+        for k in 0..30 {
+            let p = page(k, k as u64 + 1);
+            let want = &all[k * 100..(k * 100 + 100).min(all.len())];
+            assert_eq!(
+                p.iter().map(|&i| time(i)).collect::<Vec<_>>(),
+                want.iter().map(|&i| time(i)).collect::<Vec<_>>()
+            );
+            got.extend(p);
+        }
+        assert!(got.len() < all.len(), "no asset was skipped");
+        assert_ne!(page(3, 1), page(3, 2));
     }
 
     #[test]

@@ -65,6 +65,10 @@ struct Cli {
     /// current routes (timeline buckets, /api/assets, /api/server) replace v1.103.1's.
     #[arg(long)]
     immich_version: Option<String>,
+    /// Give runs of neighbouring assets one `fileCreatedAt` (bursts of up to
+    /// 60): many order ties, for the `shuffleTies` fault.
+    #[arg(long)]
+    tie_bursts: bool,
 }
 
 #[tokio::main]
@@ -101,6 +105,9 @@ async fn main() -> anyhow::Result<()> {
         }
         None => AppState::generated(cli.seed, cli.assets, config),
     };
+    if cli.tie_bursts {
+        immich_fixture::generate::tie_bursts(&mut state.write(), cli.seed);
+    }
     let listener = tokio::net::TcpListener::bind((cli.host.as_str(), cli.port))
         .await
         .with_context(|| format!("binding {}:{}", cli.host, cli.port))?;

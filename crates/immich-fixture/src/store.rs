@@ -486,6 +486,60 @@ impl Store {
             .collect()
     }
 
+    /// [`Store::list`] with every order tie (same `fileCreatedAt`) that
+    /// reaches the page listed in a new order drawn from `seed`, as Postgres
+    /// may list them differently per query: pages repeat and skip tied
+    /// assets at their boundaries.
+    pub fn list_shuffled(&self, owner: u8, q: &ListQuery, seed: u64) -> Vec<u32> {
+        let all = self.list(
+            owner,
+            &ListQuery {
+                skip: 0,
+                take: None,
+                ..q.clone()
+            },
+        );
+        let time = |i: usize| {
+            all.get(i)
+                .and_then(|&x| self.asset(x))
+                .map(|a| a.created_ms)
+        };
+        let start = q.skip.min(all.len());
+        let end = start
+            .saturating_add(q.take.unwrap_or(usize::MAX))
+            .min(all.len());
+        if start == end {
+            return Vec::new();
+        }
+        // Widen to whole tie groups at both edges, then shuffle each group.
+        let mut lo = start;
+        while lo > 0 && time(lo - 1) == time(start) {
+            lo -= 1;
+        }
+        let mut hi = end;
+        while hi < all.len() && time(hi) == time(end - 1) {
+            hi += 1;
+        }
+        let mut w: Vec<u32> = all.get(lo..hi).map(<[u32]>::to_vec).unwrap_or_default();
+        let mut rng = SplitMix64::new(seed);
+        let mut i = 0;
+        while i < w.len() {
+            let t = time(lo + i);
+            let n = (i..w.len())
+                .take_while(|&j| time(lo + j) == t)
+                .count()
+                .max(1);
+            for k in (1..n).rev() {
+                let j = rng.below(k as u64 + 1) as usize;
+                w.swap(i + k, i + j);
+            }
+            i += n;
+        }
+        w.get(start - lo..end - lo)
+            .map(<[u32]>::to_vec)
+            .unwrap_or_default()
+    }
+
     /// Counts of an owner's visible images and videos for `GET /api/asset/statistics`.
     /// Trashed assets count only when `is_trashed == Some(true)`, as in Immich.
     pub fn statistics(

@@ -15,6 +15,8 @@
 //!   index, and when to fall back to ETag verification ([`LibrarySync`]);
 //! - [`flavour`]: which API a server speaks from its version (`GET /api/asset`
 //!   for v1.98–v1.105, timeline months for v1.135–v3) and a month as a chunk;
+//! - [`ties`]: order ties (same `fileCreatedAt`) that pages split: what is
+//!   missing and the one request that lists it;
 //! - [`retry`]: what a failed request leads to (a quick retry honouring
 //!   `Retry-After`, a page set aside and asked again later, or a stop).
 //!
@@ -32,6 +34,7 @@ pub mod refine;
 pub mod retry;
 pub mod snapshot;
 pub mod sync;
+pub mod ties;
 mod time;
 
 pub use cache::{

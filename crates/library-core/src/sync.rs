@@ -739,6 +739,44 @@ impl LibrarySync {
             return Err(PageError::NotRequested(page));
         }
         let result = pages.on_response(page, response);
+        self.after_pages();
+        result
+    }
+
+    /// The answer for a tie window (see [`PageSet::on_tie`]): the page it
+    /// changed, if any (store it again).
+    pub fn on_tie(
+        &mut self,
+        tie: usize,
+        window: &LibraryIndex,
+    ) -> Result<Option<usize>, PageError> {
+        if self.stage != Stage::Pages {
+            return Err(PageError::NotRequested(tie));
+        }
+        let Some(pages) = self.pages.as_mut() else {
+            return Err(PageError::NotRequested(tie));
+        };
+        let result = pages.on_tie(tie, window);
+        self.after_pages();
+        result
+    }
+
+    /// A tie window failed.
+    pub fn on_tie_failure(&mut self, tie: usize) {
+        if self.stage != Stage::Pages {
+            return;
+        }
+        if let Some(p) = self.pages.as_mut() {
+            p.on_tie_failure(tie);
+        }
+        self.after_pages();
+    }
+
+    /// Moves on when the pages' pass ended.
+    fn after_pages(&mut self) {
+        let Some(pages) = self.pages.as_mut() else {
+            return;
+        };
         match pages.phase() {
             PageSetPhase::Loaded => match self.start_ms {
                 Some(since_ms) => {
@@ -751,7 +789,6 @@ impl LibrarySync {
             PageSetPhase::Unsettled => self.finish(SyncEnd::Unsettled),
             PageSetPhase::Loading | PageSetPhase::Verifying { .. } => {}
         }
-        result
     }
 
     /// The delta's assets (decoded), or why there are none.
@@ -975,6 +1012,8 @@ mod tests {
         page_requests: usize,
         delta_requests: usize,
         count_requests: usize,
+        /// Lists each tie group in a new random order per request, as Postgres may.
+        shuffle_ties: bool,
     }
 
     const T0: i64 = 1_700_000_000_000;
@@ -1002,7 +1041,52 @@ mod tests {
                 page_requests: 0,
                 delta_requests: 0,
                 count_requests: 0,
+                shuffle_ties: false,
             }
+        }
+
+        /// `n` assets in bursts of one time each (sizes 1 to `burst`),
+        /// listed with ties shuffled per request.
+        fn with_bursts(n: u32, burst: u32, seed: u64) -> Self {
+            let mut s = Self::new(0, ViewFilter::default());
+            s.seed = seed | 1;
+            let mut t = T0;
+            while s.assets.len() < n as usize {
+                let size = 1 + s.rand(burst as usize) as u32;
+                for _ in 0..size.min(n - s.assets.len() as u32) {
+                    let id = s.next_id;
+                    s.next_id += 1;
+                    s.assets.push(A {
+                        id,
+                        created: t,
+                        updated: T0 - 10_000,
+                        fav: id % 4 == 0,
+                        archived: false,
+                        trashed: false,
+                    });
+                }
+                t -= 1000;
+            }
+            s.shuffle_ties = true;
+            s
+        }
+
+        /// What a list request sees: the view's assets, ties shuffled when asked.
+        fn listing(&mut self) -> Vec<A> {
+            let mut listed: Vec<A> = self.listed().into_iter().cloned().collect();
+            if self.shuffle_ties {
+                let mut i = 0;
+                while i < listed.len() {
+                    let t = listed[i].created;
+                    let n = listed[i..].iter().take_while(|a| a.created == t).count();
+                    for k in (1..n).rev() {
+                        let j = self.rand(k + 1);
+                        listed.swap(i + k, i + j);
+                    }
+                    i += n;
+                }
+            }
+            listed
         }
 
         fn tick(&mut self) -> i64 {
@@ -1111,10 +1195,13 @@ mod tests {
             match r {
                 SyncRequest::Page(p) => {
                     self.page_requests += 1;
-                    let listed = self.listed();
+                    let listed = self.listing();
                     let start = (p.skip as usize).min(listed.len());
                     let end = (start + p.take as usize).min(listed.len());
                     let slice = &listed[start..end];
+                    if let Some(t) = p.tie {
+                        return Answer::Tie(t, Self::index_of(slice));
+                    }
                     let etag = format!("\"{slice:?}\"");
                     if p.if_none_match.as_deref() == Some(&etag) {
                         return Answer::Page(p.page, PageResponse::NotModified);
@@ -1122,7 +1209,7 @@ mod tests {
                     Answer::Page(
                         p.page,
                         PageResponse::Fresh {
-                            assets: Self::index_of(slice.iter().copied()),
+                            assets: Self::index_of(slice),
                             etag: Some(etag),
                         },
                     )
@@ -1156,6 +1243,7 @@ mod tests {
 
     enum Answer {
         Page(usize, PageResponse),
+        Tie(usize, LibraryIndex),
         Changes(LibraryIndex),
         Deletes(Vec<String>, bool),
         Count(u64),
@@ -1165,6 +1253,9 @@ mod tests {
         match a {
             Answer::Page(p, r) => {
                 let _ = sync.on_page(p, r);
+            }
+            Answer::Tie(t, w) => {
+                let _ = sync.on_tie(t, &w);
             }
             Answer::Changes(c) => sync.on_changes(Ok(c)),
             Answer::Deletes(ids, full) => sync.on_deletes(Ok((ids, full))),
@@ -1283,6 +1374,76 @@ mod tests {
             is_archived: Some(false),
         },
     ];
+
+    /// A cold load against a server that lists each tie group in a new order
+    /// per request: pages repeat and skip tied assets at their boundaries.
+    fn shuffled_cold_load(n: u32, burst: u32, take: u32, in_flight: usize, seed: u64) {
+        let mut server = Server::with_bursts(n, burst, seed);
+        let mut sync = LibrarySync::new(
+            Plan::Load { catch_up: true },
+            PageSet::new(take).with_max_in_flight(in_flight),
+            server.filter,
+            true,
+            Some(watermark_from_date(server.now)),
+        );
+        run(&mut sync, &mut server, |_, _| {});
+        let what = format!("n={n} burst={burst} take={take} in_flight={in_flight} seed={seed}");
+        assert_same_view(&sync.result().unwrap(), &server, &what);
+        // The tie windows are few: at most a round or two per boundary.
+        let pages = n.div_ceil(take) as usize + 1;
+        assert!(
+            server.page_requests <= pages * 3,
+            "{what}: {} requests for {pages} pages",
+            server.page_requests
+        );
+        // What a reload reads from the cache is the same set: the additions
+        // are held in the pages themselves.
+        let cached = cached_pages(&sync);
+        let mut warm = warm(&server, cached, server.now, true);
+        run(&mut warm, &mut server, |_, _| {});
+        assert_same_view(&warm.result().unwrap(), &server, &format!("{what}: reload"));
+    }
+
+    #[test]
+    fn shuffled_ties_end_with_exactly_the_servers_set() {
+        for seed in 1..40 {
+            shuffled_cold_load(95, 8, 10, 1, seed);
+            shuffled_cold_load(200, 30, 10, 3, seed);
+            shuffled_cold_load(333, 4, 7, 4, seed);
+        }
+        // Groups larger than a page, larger than a tie window, and one page.
+        shuffled_cold_load(40, 40, 10, 2, 3);
+        shuffled_cold_load(12_000, 6_000, 1000, 4, 5);
+    }
+
+    #[test]
+    fn without_the_repair_shuffled_ties_lose_assets() {
+        // The model does what it should: a plain merge of shuffled pages
+        // misses tied assets (so the test above can fail).
+        let mut server = Server::with_bursts(200, 30, 11);
+        let mut held = IdSet::new();
+        let mut k = 0;
+        loop {
+            let r = SyncRequest::Page(PageRequest {
+                page: k,
+                skip: k as u64 * 10,
+                take: 10,
+                if_none_match: None,
+                tie: None,
+            });
+            let Answer::Page(_, PageResponse::Fresh { assets, .. }) = server.answer(&r) else {
+                panic!("a page")
+            };
+            for i in 0..assets.len() {
+                held.insert(assets.id(i).unwrap());
+            }
+            if assets.len() < 10 {
+                break;
+            }
+            k += 1;
+        }
+        assert!(held.len() < 200, "{} of 200", held.len());
+    }
 
     #[test]
     fn cold_load_of_a_still_library_is_one_pass_and_one_delta() {

@@ -35,3 +35,18 @@ export class AppPage {
     return this.page.evaluate(() => document.querySelectorAll('[data-testid=grid] *').length);
   }
 }
+
+/** Opens the app at `appUrl` (an origin without Immich: Connect opens by
+ * itself), types `apiBase` and `key`, tests and saves: the path a person
+ * takes with an API key. The load then starts. */
+export async function connectWithKey(page: Page, appUrl: string, apiBase: string, key: string): Promise<AppPage> {
+  await page.goto(appUrl);
+  await expect(page.getByTestId('connect')).toBeVisible({ timeout: 20_000 });
+  await page.getByTestId('connect-url').fill(apiBase);
+  await page.getByTestId('connect-auth-key').check();
+  await page.getByTestId('connect-key').fill(key);
+  await page.getByTestId('connect-test').click();
+  await expect(page.getByTestId('connect-ok')).toContainText('Immich Admin');
+  await page.getByTestId('connect-save').click();
+  return new AppPage(page);
+}
