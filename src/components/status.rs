@@ -58,6 +58,8 @@ pub fn StatusBar(library: Library) -> impl IntoView {
             _ => 0.0,
         }
     };
+    // The key warning stays away once dismissed, until the page reloads.
+    let key_dismissed = RwSignal::new(false);
     view! {
         <div
             class="ig-status"
@@ -107,6 +109,23 @@ pub fn StatusBar(library: Library) -> impl IntoView {
             </Show>
             {move || library.cache_note.get().map(|n| view! { <span class="ig-note" data-testid="cache-note">{n}</span> })}
             {move || library.fault_note.get().map(|n| view! { <span class="ig-note" data-testid="fault-note">{n}</span> })}
+            {move || {
+                let note = library.key_note.get().filter(|_| !key_dismissed.get())?;
+                Some(view! {
+                    <span class="ig-note ig-key-note" role="alert" data-testid="key-note">
+                        {note}
+                        " "
+                        <button
+                            type="button"
+                            class="ig-button"
+                            data-testid="key-note-dismiss"
+                            on:click=move |_| key_dismissed.set(true)
+                        >
+                            "Dismiss"
+                        </button>
+                    </span>
+                })
+            }}
         </div>
     }
 }

@@ -404,6 +404,15 @@ impl Client {
         self.get_json(&Route::users(), signal).await
     }
 
+    /// `GET /api/api-keys/me`: the calling key's permissions (v1.139 on; an
+    /// older server answers 404, a session 403).
+    pub async fn api_key_me(
+        &self,
+        signal: Option<&AbortSignal>,
+    ) -> Result<immich_api::ApiKeyResponseDto, ApiError> {
+        self.get_json(&Route::api_key_me(), signal).await
+    }
+
     /// `GET /api/partner?direction=…`: with [`PartnerDirection::SharedWith`],
     /// the users who share their library with the caller (each `user.id` is a
     /// `userId` the caller may list); with [`PartnerDirection::SharedBy`], the

@@ -129,6 +129,9 @@ pub struct Library {
     /// What the server did wrong that the load is working around (pages set
     /// aside and retried), in plain words; `None` when all is well.
     pub fault_note: ReadSignal<Option<String>>,
+    /// The API key signed in with can do more than this grid needs (current
+    /// servers' `/api/api-keys/me`): the warning, in plain words.
+    pub key_note: ReadSignal<Option<String>>,
     /// The signed-in user, once `/api/user/me` answered.
     pub user: ReadSignal<Option<UserResponseDto>>,
     /// The filters being loaded (`skip`/`take` are the loader's own and ignored).
@@ -145,6 +148,7 @@ struct Writers {
     from_cache: WriteSignal<bool>,
     cache_note: WriteSignal<Option<String>>,
     fault_note: WriteSignal<Option<String>>,
+    key_note: WriteSignal<Option<String>>,
     user: WriteSignal<Option<UserResponseDto>>,
     query: WriteSignal<AssetQuery>,
 }
@@ -273,6 +277,7 @@ impl Library {
         let (from_cache, w_from_cache) = signal(false);
         let (cache_note, w_cache_note) = signal(None);
         let (fault_note, w_fault_note) = signal(None);
+        let (key_note, w_key_note) = signal(None);
         let (user, w_user) = signal(None);
         let (query_r, w_query) = signal(query.clone());
         let inner = Inner {
@@ -304,6 +309,7 @@ impl Library {
             from_cache,
             cache_note,
             fault_note,
+            key_note,
             user,
             query: query_r,
             writers: Writers {
@@ -313,6 +319,7 @@ impl Library {
                 from_cache: w_from_cache,
                 cache_note: w_cache_note,
                 fault_note: w_fault_note,
+                key_note: w_key_note,
                 user: w_user,
                 query: w_query,
             },
@@ -746,6 +753,7 @@ impl Run {
             self.w.status.try_set(LoadStatus::Loading);
             return self.go_timeline(&client, &query, options).await;
         }
+        self.w.key_note.try_set(None);
         // The person's page size and start, else the loader's defaults.
         let take = query.take.map_or(options.page_size, |t| {
             t.clamp(1, u64::from(MAX_PAGE_SIZE)) as u32

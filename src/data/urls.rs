@@ -168,6 +168,11 @@ impl Route {
         format!("{}{}", server.as_str(), self.path_for(flavour(server)))
     }
 
+    /// `GET /api/api-keys/me` (v1.139 and later): the calling key's permissions.
+    pub fn api_key_me() -> Self {
+        Self::fixed(&["api-keys", "me"])
+    }
+
     /// `GET /api/server/version` (v1.106 and later; `prerelease` from v3).
     pub fn server_version() -> Self {
         Self::fixed(&["server", "version"])

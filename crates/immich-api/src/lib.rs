@@ -61,9 +61,9 @@ pub use partner::PartnerResponseDto;
 pub use query::{is_uuid_v4, percent_decode, AssetQuery, QueryError};
 pub use server::{ErrorMessage, ErrorResponse, ServerPingResponse, ServerVersionResponseDto};
 pub use timeline::{
-    bucket_month, bucket_param, decode_time_bucket, decode_time_buckets, BucketDuration,
-    BucketLimits, ServerVersionV3ResponseDto, TimeBucketAssetResponseDto, TimeBucketListResponse,
-    TimeBucketQuery, TimeBucketsResponseDto, TimelineError,
+    bucket_month, bucket_param, decode_time_bucket, decode_time_buckets, ApiKeyResponseDto,
+    BucketDuration, BucketLimits, ServerVersionV3ResponseDto, TimeBucketAssetResponseDto,
+    TimeBucketListResponse, TimeBucketQuery, TimeBucketsResponseDto, TimelineError,
 };
 pub use user::UserResponseDto;
 

@@ -368,6 +368,19 @@ pub struct ServerVersionV3ResponseDto {
     pub prerelease: Option<i64>,
 }
 
+/// Body of `GET /api/api-keys/me` (v1.139 on): the calling key
+/// (`ApiKeyResponseDto` of v3.1.0; the app reads only what it needs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKeyResponseDto {
+    /// Key id.
+    pub id: String,
+    /// Key name.
+    pub name: String,
+    /// Its permissions (`all`, or names such as `asset.read`).
+    pub permissions: Vec<String>,
+}
+
 /// The filters of both timeline routes, as a canonical query string.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TimeBucketQuery {

@@ -136,6 +136,37 @@ pub fn routes() -> Router<AppState> {
             get(list_requests).delete(clear_requests),
         )
         .route("/__fixture/info", get(info))
+        .route("/__fixture/api-key", post(set_key_permissions))
+}
+
+/// `POST /__fixture/api-key` body: give a user's API key these permissions.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct KeyPermissions {
+    /// User index (0 admin, 1 partner, 2 viewer); default the admin.
+    #[serde(default)]
+    user: usize,
+    /// `["all"]`, or names such as `asset.read`.
+    permissions: Vec<String>,
+}
+
+/// Sets a key's permissions (a key re-created with other scopes; its secret stays).
+async fn set_key_permissions(
+    State(state): State<AppState>,
+    Json(req): Json<KeyPermissions>,
+) -> Result<Response, ApiError> {
+    if req.permissions.len() > crate::scopes::MAX_PERMISSIONS
+        || !req.permissions.iter().all(|p| crate::scopes::valid_name(p))
+    {
+        return Err(ApiError::bad_request("permissions: invalid names"));
+    }
+    let mut store = state.write();
+    let user = store
+        .users
+        .get_mut(req.user)
+        .ok_or_else(|| ApiError::bad_request("user: no such index"))?;
+    user.key_permissions = req.permissions;
+    Ok(json(&user.key_permissions))
 }
 
 fn redact(query: &str) -> String {

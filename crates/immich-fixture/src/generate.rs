@@ -154,6 +154,7 @@ pub fn users(seed: u64) -> (Vec<User>, Vec<Partner>) {
             name: (*name).to_owned(),
             is_admin: *is_admin,
             api_key: token(&mut rng),
+            key_permissions: vec![crate::scopes::ALL.to_owned()],
             access_token: token(&mut rng),
             avatar_color: color,
             storage_label: label.map(str::to_owned),

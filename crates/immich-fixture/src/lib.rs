@@ -21,6 +21,7 @@ pub mod etag;
 pub mod generate;
 pub mod media;
 pub mod rng;
+pub mod scopes;
 pub mod store;
 pub mod tables;
 pub mod thumbs;
@@ -72,6 +73,9 @@ pub struct Config {
     /// Play this server version (`--immich-version 3.1.0`): from v1.106 the
     /// current routes of [`timeline`] replace v1.103's; `None` plays v1.103.1.
     pub immich_version: Option<timeline::Version>,
+    /// The permissions of every user's API key (`--key-permissions`);
+    /// empty: `["all"]`.
+    pub key_permissions: Vec<String>,
 }
 
 /// The strict policy the app runs under: no inline script or style, wasm
@@ -129,7 +133,12 @@ pub struct AppState(pub Arc<Shared>);
 
 impl AppState {
     /// State over a ready store.
-    pub fn new(store: store::Store, config: Config) -> Self {
+    pub fn new(mut store: store::Store, config: Config) -> Self {
+        if !config.key_permissions.is_empty() {
+            for u in &mut store.users {
+                u.key_permissions = config.key_permissions.clone();
+            }
+        }
         let palette = thumbs::Palette::new(store.seed);
         Self(Arc::new(Shared {
             store: RwLock::new(store),
@@ -221,6 +230,7 @@ pub fn app(state: AppState) -> Router {
         // Nest answers a known path with the wrong method as an unknown route (404), not 405.
         .method_not_allowed_fallback(media::not_found)
         .layer(middleware::from_fn(etag::layer))
+        .layer(middleware::from_fn_with_state(state.clone(), scopes::layer))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             api::date_layer,

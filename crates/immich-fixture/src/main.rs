@@ -65,6 +65,10 @@ struct Cli {
     /// current routes (timeline buckets, /api/assets, /api/server) replace v1.103.1's.
     #[arg(long)]
     immich_version: Option<String>,
+    /// The permissions of every user's API key on current servers, comma
+    /// separated (e.g. `asset.read,asset.view,user.read,partner.read`; default `all`).
+    #[arg(long, value_delimiter = ',')]
+    key_permissions: Vec<String>,
     /// Give runs of neighbouring assets one `fileCreatedAt` (bursts of up to
     /// 60): many order ties, for the `shuffleTies` fault.
     #[arg(long)]
@@ -81,7 +85,18 @@ async fn main() -> anyhow::Result<()> {
         ),
         None => None,
     };
+    if let Some(bad) = cli
+        .key_permissions
+        .iter()
+        .find(|p| !immich_fixture::scopes::valid_name(p))
+    {
+        anyhow::bail!("--key-permissions: {bad:?} is not a permission name");
+    }
+    if cli.key_permissions.len() > immich_fixture::scopes::MAX_PERMISSIONS {
+        anyhow::bail!("--key-permissions: too many");
+    }
     let config = Config {
+        key_permissions: cli.key_permissions.clone(),
         immich_version,
         app_dir: cli.app_dir.clone(),
         demo_session: cli.demo_session,

@@ -139,6 +139,8 @@ pub struct User {
     pub is_admin: bool,
     /// The user's API key (`x-api-key`).
     pub api_key: String,
+    /// The API key's permissions on current servers (`["all"]` unless set).
+    pub key_permissions: Vec<String>,
     /// The user's session token (`Authorization: Bearer`, `immich_access_token` cookie).
     pub access_token: String,
     /// Avatar colour wire text.
@@ -604,6 +606,7 @@ mod tests {
             name: format!("U{i}"),
             is_admin: i == 0,
             api_key: format!("key{i}"),
+            key_permissions: vec!["all".into()],
             access_token: format!("tok{i}"),
             avatar_color: "primary",
             storage_label: None,

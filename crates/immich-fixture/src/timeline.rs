@@ -90,6 +90,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/assets/{id}/thumbnail", get(thumbnail))
         .route("/api/assets/{id}/video/playback", get(media::file))
         .route("/api/assets/{id}/original", get(media::file))
+        .route("/api/api-keys/me", get(crate::scopes::me))
 }
 
 fn claimed(state: &AppState) -> Version {

@@ -402,3 +402,120 @@ async fn media_routes_of_v3() {
         401
     );
 }
+
+/// Keys carry scopes on current servers: `all` by default, a read-only key
+/// reads the grid's routes and gets Immich's 403 elsewhere; `/api/api-keys/me`
+/// answers the v3.1.0 `ApiKeyResponseDto`.
+#[tokio::test]
+async fn v3_keys_have_scopes_and_know_their_own() {
+    let (state, router) = fixture_with(40, v3());
+    let k = key(&state, 0);
+    let me = get(&router, "/api/api-keys/me", &k).await;
+    assert_eq!(me.status, 200);
+    let body = me.json();
+    let mut fields: Vec<&str> = body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(
+        fields,
+        ["createdAt", "id", "name", "permissions", "updatedAt"]
+    );
+    assert_eq!(body["permissions"], serde_json::json!(["all"]));
+    assert!(body["createdAt"].as_str().unwrap().ends_with('Z'));
+    let buckets = get(&router, "/api/timeline/buckets", &k).await.json();
+    let month = buckets[0]["timeBucket"].as_str().unwrap().to_owned();
+    let asset = get(
+        &router,
+        &format!("/api/timeline/bucket?timeBucket={month}T00:00:00.000Z"),
+        &k,
+    )
+    .await
+    .json()["id"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let original = format!("/api/assets/{asset}/original");
+    assert_eq!(get(&router, &original, &k).await.status, 200);
+
+    // A session is not a key.
+    let token = state.read().users[0].access_token.clone();
+    let by_session = get_with(
+        &router,
+        "/api/api-keys/me",
+        &[("authorization", &format!("Bearer {token}"))],
+    )
+    .await;
+    assert_eq!(by_session.status, 403);
+    assert_eq!(
+        by_session.json()["message"],
+        "Not authenticated with an API Key"
+    );
+    assert_eq!(get(&router, "/api/api-keys/me", "nope").await.status, 401);
+
+    // Re-scope the admin's key to what a read-only grid needs.
+    let set = post_json(
+        &router,
+        "/__fixture/api-key",
+        serde_json::json!({"permissions": ["asset.read", "asset.view", "user.read", "partner.read"]}),
+    )
+    .await;
+    assert_eq!(set.status, 200);
+    assert_eq!(
+        get(&router, "/api/api-keys/me", &k).await.json()["permissions"],
+        serde_json::json!(["asset.read", "asset.view", "user.read", "partner.read"])
+    );
+    for ok in [
+        "/api/timeline/buckets".to_owned(),
+        format!("/api/timeline/bucket?timeBucket={month}T00:00:00.000Z"),
+        format!("/api/assets/{asset}"),
+        format!("/api/assets/{asset}/thumbnail"),
+        "/api/users/me".to_owned(),
+        "/api/partners?direction=shared-with".to_owned(),
+    ] {
+        assert_eq!(get(&router, &ok, &k).await.status, 200, "{ok}");
+    }
+    let refused = get(&router, &original, &k).await;
+    assert_eq!(refused.status, 403);
+    let err = refused.json();
+    assert_eq!(
+        err["message"],
+        "Missing required permission: asset.download"
+    );
+    assert_eq!(err["statusCode"], 403);
+    // The session of the same user is not limited.
+    assert_eq!(
+        get_with(
+            &router,
+            &original,
+            &[("authorization", &format!("Bearer {token}"))]
+        )
+        .await
+        .status,
+        200
+    );
+    // A key with nothing reads nothing.
+    post_json(
+        &router,
+        "/__fixture/api-key",
+        serde_json::json!({"permissions": ["album.read"]}),
+    )
+    .await;
+    let none = get(&router, "/api/timeline/buckets", &k).await;
+    assert_eq!(none.status, 403);
+    assert_eq!(
+        none.json()["message"],
+        "Missing required permission: asset.read"
+    );
+    // Bad names are refused.
+    let bad = post_json(
+        &router,
+        "/__fixture/api-key",
+        serde_json::json!({"permissions": ["asset read"]}),
+    )
+    .await;
+    assert_eq!(bad.status, 400);
+}

@@ -32,6 +32,7 @@ mod index;
 mod pages;
 pub mod refine;
 pub mod retry;
+pub mod scopes;
 pub mod snapshot;
 pub mod sync;
 pub mod ties;
@@ -49,6 +50,7 @@ pub use index::{
 };
 pub use pages::{PageError, PageRequest, PageResponse, PageSet, PageSetPhase};
 pub use refine::{apply, apply_with_counts, FilterCounts, Refinements, TypeFilter};
+pub use scopes::{key_warning, KeyWarning, READ_ONLY_PERMISSIONS};
 pub use sync::{
     apply_delta, delta_applies, parse_http_date, plan, requests_ahead, watermark_from_date,
     DeltaEffect, DeltaFailure, LibrarySync, Plan, PlanInput, SyncEnd, SyncPhase, SyncRecord,

@@ -134,6 +134,13 @@ export class FixtureServer {
     expect(r.ok()).toBeTruthy();
   }
 
+  /** Re-scope user `user`'s API key (current-server mode; 0 is the admin):
+   * `['all']`, or names such as `asset.read`. */
+  async setKeyPermissions(permissions: string[], user = 0): Promise<void> {
+    const r = await this.api.post(this.control('api-key'), { data: { user, permissions } });
+    expect(r.ok()).toBeTruthy();
+  }
+
   async clearFaults(): Promise<void> {
     await this.api.delete(this.control('faults'));
   }

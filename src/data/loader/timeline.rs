@@ -105,7 +105,17 @@ impl Run {
                 (None, None)
             }
         };
-        let (me, (policy, bodies)) = join(client.me_dated(signal), caches).await;
+        // With an API key, what the key may do (v1.139 on; older servers
+        // answer 404 and nothing is said).
+        let key_check = async {
+            if matches!(client.auth(), crate::data::session::Auth::ApiKey(_)) {
+                client.api_key_me(signal).await.ok()
+            } else {
+                None
+            }
+        };
+        let ((me, key), (policy, bodies)) =
+            join(join(client.me_dated(signal), key_check), caches).await;
         let user = match me {
             Ok((u, _)) => u,
             Err(ApiError::Aborted) => return Ok(()),
@@ -118,6 +128,10 @@ impl Run {
             return Ok(());
         }
         self.on_user(&user);
+        self.w.key_note.try_set(
+            key.and_then(|k| library_core::key_warning(&k.permissions))
+                .map(|w| w.message),
+        );
         let mut cache = Cache {
             policy,
             bodies,
