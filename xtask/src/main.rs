@@ -346,10 +346,22 @@ fn test() -> Result<()> {
     // and WebKitGTK's default DMA-BUF renderer then takes ~100-500 ms a frame
     // (a fling test saw its 120 ms calm timer fire between frames); the
     // shared-memory renderer draws at the other engines' pace.
+    //
+    // One retry, for WebKit only, and it says so: on 2026-12-02 a clean-clone
+    // run saw JavaScriptCore throw "Out of bounds memory access" inside
+    // SipHash's rounds (pure arithmetic on the stack) while a debug build
+    // built the grid tests' 1M-asset index; the run before it and every
+    // local run passed the same code. A failure of ours fails twice.
     steps.run("wasm tests, WebKit", || {
-        sh(wasm_test(true)
-            .env("SAFARIDRIVER", tools::WEBKIT_WEBDRIVER)
-            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1"))
+        let webkit = || {
+            sh(wasm_test(true)
+                .env("SAFARIDRIVER", tools::WEBKIT_WEBDRIVER)
+                .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1"))
+        };
+        webkit().or_else(|first| {
+            eprintln!("wasm tests, WebKit: failed once ({first:#}); running them again");
+            webkit()
+        })
     });
 
     let built = build(&t)?;
