@@ -78,18 +78,7 @@ test('an "all" key is warned about, a read-only key is not and shows the grid', 
     expect(await app.loadedIds()).toEqual(expected);
     await expect(page.getByTestId('key-note')).toHaveCount(0);
     // Thumbnails drawn with the read-only key.
-    await expect
-      .poll(
-        () =>
-          page.evaluate(
-            () =>
-              [...document.querySelectorAll<HTMLImageElement>('[data-testid=tile] img')].filter(
-                (i) => i.complete && i.naturalWidth > 0 && i.src.startsWith('blob:'),
-              ).length,
-          ),
-        { timeout: 20_000 },
-      )
-      .toBeGreaterThan(5);
+    await expect.poll(() => app.blobThumbsDrawn(), { timeout: 20_000 }).toBeGreaterThan(5);
     // The viewer's preview too.
     await app.tiles.first().click();
     await expect

@@ -60,16 +60,6 @@ async function typeServerAndKey(page: Page, url: string, key: string): Promise<v
   await page.getByTestId('connect-test').click();
 }
 
-/** Thumbnails actually decoded in tiles, from object URLs (the key-in-header path). */
-async function loadedThumbs(page: Page): Promise<number> {
-  return page.evaluate(
-    () =>
-      [...document.querySelectorAll<HTMLImageElement>('[data-testid=tile] img')].filter(
-        (i) => i.complete && i.naturalWidth > 0 && i.src.startsWith('blob:'),
-      ).length,
-  );
-}
-
 test('an API key on another origin under /immich: grid, thumbnails, detail, filters, 304s, no leaks', async ({ page }) => {
   const appServer = await appOrigin();
   const api = await apiServer(appServer.url);
@@ -98,7 +88,7 @@ test('an API key on another origin under /immich: grid, thumbnails, detail, filt
     expect(await app.loadedIds()).toEqual(await serverIds(api, key));
     await expect(app.tiles.first()).toBeVisible();
     // Thumbnails: real images, fetched with the key from under /immich.
-    await expect.poll(() => loadedThumbs(page), { timeout: 20_000 }).toBeGreaterThan(5);
+    await expect.poll(() => app.blobThumbsDrawn(), { timeout: 20_000 }).toBeGreaterThan(5);
     const thumbs = (await api.requests()).filter((r) => r.path.startsWith('/api/asset/thumbnail/'));
     expect(thumbs.length).toBeGreaterThan(5);
     for (const t of thumbs) expect(t.status, t.path).toBe(200);
@@ -207,7 +197,7 @@ test('a proxy that hides the ETag: a warning, and a working grid without caching
     await expect(page.getByTestId('cache-note')).toContainText('Caching is off');
     const ids = await serverIds(api, key);
     expect(await app.loadedIds()).toEqual(ids);
-    await expect.poll(() => loadedThumbs(page), { timeout: 20_000 }).toBeGreaterThan(5);
+    await expect.poll(() => app.blobThumbsDrawn(), { timeout: 20_000 }).toBeGreaterThan(5);
     // Uncached: the app kept no page (it could not read an ETag to keep
     // with it), so a reload asks for every page again and shows them all.
     // (Chromium's own HTTP cache may still revalidate them behind the page.)

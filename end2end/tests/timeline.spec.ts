@@ -246,18 +246,7 @@ test('v3 with an API key, the app on another origin, Immich under /immich', asyn
     expect(await app.loadedIds()).toEqual(expected.map((a) => a.id));
     expect(await expectScreen(page, expected, 'key, first screen')).toBeGreaterThan(10);
     // Thumbnails: fetched with the key from the current route, shown as object URLs.
-    await expect
-      .poll(
-        () =>
-          page.evaluate(
-            () =>
-              [...document.querySelectorAll<HTMLImageElement>('[data-testid=tile] img')].filter(
-                (i) => i.complete && i.naturalWidth > 0 && i.src.startsWith('blob:'),
-              ).length,
-          ),
-        { timeout: 20_000 },
-      )
-      .toBeGreaterThan(5);
+    await expect.poll(() => app.blobThumbsDrawn(), { timeout: 20_000 }).toBeGreaterThan(5);
     const cold = await api.requests();
     expect(timelineRequests(cold).length).toBeGreaterThan(3);
     for (const r of cold) {

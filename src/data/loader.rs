@@ -728,6 +728,20 @@ impl Run {
             && !self.signal.as_ref().is_some_and(AbortSignal::aborted)
     }
 
+    /// The answer of `/api/user/me` once this run may act on it: `Ok(None)`
+    /// when the run was aborted or another took its place (stop quietly),
+    /// `Err` with the status words when the call failed.
+    fn confirmed<T>(&self, me: Result<T, ApiError>) -> Result<Option<T>, String> {
+        match me {
+            Ok(v) if self.is_current() => Ok(Some(v)),
+            Ok(_) | Err(ApiError::Aborted) => Ok(None),
+            Err(e) => {
+                self.failure.set(Some(e.failure()));
+                Err(describe(&e))
+            }
+        }
+    }
+
     /// Runs the load; `Err` carries the message for [`LoadStatus::Error`].
     /// Returns `Ok` also when superseded (nothing more to say then).
     async fn go(&self) -> Result<(), String> {
@@ -899,17 +913,9 @@ impl Run {
             self.inner.borrow_mut().server_version = version;
             return self.go_timeline(&client, &query, options).await;
         }
-        let (user, server_now) = match me {
-            Ok(u) => u,
-            Err(ApiError::Aborted) => return Ok(()),
-            Err(e) => {
-                self.failure.set(Some(e.failure()));
-                return Err(describe(&e));
-            }
-        };
-        if !self.is_current() {
+        let Some((user, server_now)) = self.confirmed(me)? else {
             return Ok(());
-        }
+        };
         if version.is_some() {
             self.inner.borrow_mut().server_version = version.clone();
         }

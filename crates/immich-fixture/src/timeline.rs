@@ -302,14 +302,11 @@ async fn buckets(
         let viewer = authenticate(&store, &headers, &pairs)?;
         let mut p = Params::new(pairs);
         let f = filters(&store, viewer, &mut p)?;
-        let mut months: Vec<((i32, u32), i64)> = Vec::new();
+        let mut counts = std::collections::BTreeMap::<(i32, u32), i64>::new();
         for (_, m) in matching(&store, &f) {
-            match months.iter_mut().find(|(k, _)| *k == m) {
-                Some((_, n)) => *n += 1,
-                None => months.push((m, 1)),
-            }
+            *counts.entry(m).or_default() += 1;
         }
-        months.sort_by_key(|m| std::cmp::Reverse(m.0));
+        let mut months: Vec<((i32, u32), i64)> = counts.into_iter().rev().collect();
         if f.ascending {
             months.reverse();
         }

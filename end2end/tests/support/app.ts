@@ -30,6 +30,17 @@ export class AppPage {
     return this.page.evaluate(() => (window as any).__immichGrid.shown());
   }
 
+  /** Thumbnails actually decoded in tiles from object URLs (the path of
+   * images fetched with the key in a header). */
+  async blobThumbsDrawn(): Promise<number> {
+    return this.page.evaluate(
+      () =>
+        [...document.querySelectorAll<HTMLImageElement>('[data-testid=tile] img')].filter(
+          (i) => i.complete && i.naturalWidth > 0 && i.src.startsWith('blob:'),
+        ).length,
+    );
+  }
+
   /** Elements under the grid (all descendants). */
   async gridNodes(): Promise<number> {
     return this.page.evaluate(() => document.querySelectorAll('[data-testid=grid] *').length);

@@ -116,17 +116,9 @@ impl Run {
         };
         let ((me, key), (policy, bodies)) =
             join(join(client.me_dated(signal), key_check), caches).await;
-        let user = match me {
-            Ok((u, _)) => u,
-            Err(ApiError::Aborted) => return Ok(()),
-            Err(e) => {
-                self.failure.set(Some(e.failure()));
-                return Err(describe(&e));
-            }
-        };
-        if !self.is_current() {
+        let Some((user, _)) = self.confirmed(me)? else {
             return Ok(());
-        }
+        };
         self.on_user(&user);
         self.w.key_note.try_set(
             key.and_then(|k| library_core::key_warning(&k.permissions))
