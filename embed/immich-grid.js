@@ -28,7 +28,7 @@ function load() {
 const OBSERVED = [
   'server', 'layout', 'size', 'theme', 'favorite', 'archived', 'skip', 'take',
   'updated-after', 'updated-before', 'user-id', 'type', 'trashed', 'offline',
-  'text', 'taken-from', 'taken-to', 'paged',
+  'text', 'taken-from', 'taken-to', 'paged', 'with-partners',
 ];
 
 class ImmichGrid extends HTMLElement {

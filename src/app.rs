@@ -17,7 +17,7 @@ use crate::{
     },
     data::{
         client::Client,
-        loader::{Library, LoadStatus, LoaderOptions},
+        loader::{Library, LoadStatus, LoaderOptions, TimelineExtras},
         session::Session,
         thumbs::ThumbSource,
     },
@@ -74,7 +74,13 @@ pub fn App() -> impl IntoView {
     Effect::new(move |prev: Option<()>| {
         let query = view_state.query().get();
         let paged = view_state.paged().get();
-        let restarted = library.set_view(query, paged);
+        // A current server lists the trash apart and takes partners' assets
+        // into the timeline: both are inputs of its requests.
+        let extras = TimelineExtras {
+            trash: view_state.refine().with(|r| r.show_trashed),
+            with_partners: view_state.with_partners().get(),
+        };
+        let restarted = library.set_view_with(query, paged, extras);
         if prev.is_none() && !restarted {
             library.reload();
         }

@@ -26,6 +26,7 @@
 //! | `q` | text | in-app text search |
 //! | `takenFrom`, `takenTo` | `YYYY-MM-DD` | in-app date-taken range, inclusive |
 //! | `paged` | `1` / `0` | explicit pages (Next / Previous) |
+//! | `withPartners` | `true` / `false` | partners' assets in the timeline (current servers only) |
 //!
 //! Parameters this module does not know are ignored when reading and kept
 //! when writing ([`merge_search`]), because the app's URL may carry others.
@@ -46,6 +47,9 @@ pub struct ViewState {
     /// Explicit pages: show one `skip`/`take` page with Next / Previous,
     /// instead of the whole library.
     pub paged: bool,
+    /// Partners' assets in the timeline (`withPartners`, an input of current
+    /// servers' timeline routes; an older server has none).
+    pub with_partners: bool,
 }
 
 /// One control of the view, for URL keys, error reports and test ids.
@@ -79,11 +83,13 @@ pub enum Field {
     TakenTo,
     /// `paged`.
     Paged,
+    /// `withPartners`.
+    WithPartners,
 }
 
 impl Field {
     /// Every field, in canonical URL order.
-    pub const ALL: [Field; 14] = [
+    pub const ALL: [Field; 15] = [
         Field::Archived,
         Field::Favorite,
         Field::Skip,
@@ -98,6 +104,7 @@ impl Field {
         Field::TakenFrom,
         Field::TakenTo,
         Field::Paged,
+        Field::WithPartners,
     ];
 
     /// The URL parameter name (Immich's own for server inputs).
@@ -117,6 +124,7 @@ impl Field {
             Field::TakenFrom => "takenFrom",
             Field::TakenTo => "takenTo",
             Field::Paged => "paged",
+            Field::WithPartners => "withPartners",
         }
     }
 
@@ -137,6 +145,7 @@ impl Field {
             Field::TakenFrom => "taken-from",
             Field::TakenTo => "taken-to",
             Field::Paged => "paged",
+            Field::WithPartners => "with-partners",
         }
     }
 
@@ -240,6 +249,9 @@ impl ViewState {
         }
         if self.paged {
             push(Field::Paged, "1");
+        }
+        if self.with_partners {
+            push(Field::WithPartners, "true");
         }
         out
     }
@@ -364,6 +376,17 @@ fn apply_app_field(state: &mut ViewState, field: Field, value: &str) -> Result<(
                 "1" | "true" => true,
                 "0" | "false" => false,
                 _ => return Err(format!("paged must be `1` or `0`, got {value:?}")),
+            }
+        }
+        Field::WithPartners => {
+            state.with_partners = match value {
+                "true" => true,
+                "false" => false,
+                _ => {
+                    return Err(format!(
+                        "withPartners must be `true` or `false`, got {value:?}"
+                    ))
+                }
             }
         }
         // Server fields never get here; nothing to do if one did.
@@ -557,6 +580,7 @@ pub struct ViewStateContext {
     query: Memo<AssetQuery>,
     refine: Memo<Refinements>,
     paged: Memo<bool>,
+    with_partners: Memo<bool>,
     /// Whether [`set`](Self::set) writes the URL (the page's app) or not (a
     /// widget in someone else's page, whose URL is not ours).
     writes_url: bool,
@@ -574,6 +598,7 @@ impl ViewStateContext {
             query: Memo::new(move |_| state.with(|s| s.query.clone())),
             refine: Memo::new(move |_| state.with(|s| s.refine.clone())),
             paged: Memo::new(move |_| state.with(|s| s.paged)),
+            with_partners: Memo::new(move |_| state.with(|s| s.with_partners)),
             writes_url: true,
         }
     }
@@ -605,6 +630,11 @@ impl ViewStateContext {
     /// Whether explicit pages are on.
     pub fn paged(&self) -> Memo<bool> {
         self.paged
+    }
+
+    /// Whether partners' assets join the timeline (current servers).
+    pub fn with_partners(&self) -> Memo<bool> {
+        self.with_partners
     }
 
     /// What the URL held that could not be applied (at start or after
@@ -866,6 +896,7 @@ mod tests {
                 day_to: Some(day(2024, 2, 29)),
             },
             paged: true,
+            with_partners: true,
         }
     }
 
@@ -873,7 +904,7 @@ mod tests {
         &updatedAfter=2024-01-05T10%3A11%3A12.123Z&updatedBefore=2024-02-01T00%3A00%3A00.000Z\
         &userId=0f6b2a52-6f0e-4c8e-9a4b-3b1f0c2d4e5f\
         &type=video&trashed=show&offline=hide&q=Caf%C3%A9%20%26%20co%2B1\
-        &takenFrom=2023-12-31&takenTo=2024-02-29&paged=1";
+        &takenFrom=2023-12-31&takenTo=2024-02-29&paged=1&withPartners=true";
 
     /// `state` writes `expected` and reads back from it without errors.
     fn check_round_trip(state: ViewState, expected: &str) {
@@ -900,6 +931,7 @@ mod tests {
         check_round_trip(with(&|s| s.refine.show_offline = false), "offline=hide");
         check_round_trip(with(&|s| s.refine.text = " x ".into()), "q=%20x%20");
         check_round_trip(with(&|s| s.paged = true), "paged=1");
+        check_round_trip(with(&|s| s.with_partners = true), "withPartners=true");
         check_round_trip(with(&|s| s.query.take = Some(0)), "take=0");
         check_round_trip(
             with(&|s| s.refine.day_to = Some(day(1969, 12, 31))),
@@ -935,6 +967,7 @@ mod tests {
                 Field::TakenFrom => s.refine.day_from = f.refine.day_from,
                 Field::TakenTo => s.refine.day_to = f.refine.day_to,
                 Field::Paged => s.paged = f.paged,
+                Field::WithPartners => s.with_partners = f.with_partners,
             }
             let text = s.to_search();
             assert!(text.starts_with(&format!("{}=", field.key())), "{text}");
@@ -997,9 +1030,15 @@ mod tests {
         );
         check_parse("updatedAfter=yesterday", "", &[Field::UpdatedAfter]);
         check_parse(
-            "type=audio&trashed=maybe&offline=0&paged=yes",
+            "type=audio&trashed=maybe&offline=0&paged=yes&withPartners=1",
             "",
-            &[Field::Type, Field::Trashed, Field::Offline, Field::Paged],
+            &[
+                Field::Type,
+                Field::Trashed,
+                Field::Offline,
+                Field::Paged,
+                Field::WithPartners,
+            ],
         );
         check_parse(
             "takenFrom=2024-13-01&takenTo=2024-1-5",

@@ -119,7 +119,15 @@ test('in-app refinements change the grid without a request', async ({ page, serv
   await app.waitCurrent();
   const all = await app.shown();
   await openFilters(page);
+  // This server (v1.103) has no partners-in-timeline input: no control for it.
+  await expect(page.getByTestId('filter-with-partners')).toBeHidden();
   await server.clearRequests();
+  // Its listing holds the trash: showing it is a refinement, no request.
+  await page.getByTestId('filter-trashed').check();
+  await expect.poll(() => app.shown()).toBeGreaterThan(all);
+  await expect(page.getByTestId('trash-hint')).toBeHidden();
+  await page.getByTestId('filter-trashed').uncheck();
+  await expect.poll(() => app.shown()).toBe(all);
   await page.getByTestId('filter-type-videos').check();
   await expect.poll(() => app.shown()).toBeLessThan(all);
   const videos = await app.shown();

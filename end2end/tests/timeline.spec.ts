@@ -157,6 +157,75 @@ test('v3 with the session cookie: months, favourites, a reload of 304s, the view
   for (const r of timelineRequests(await server.requests())) expect(r.query).toContain('isFavorite=true');
 });
 
+test('v3 views only current servers have: the trash, and partners in the timeline', async ({ page, server }) => {
+  const own = await serverMonths(server, 'visibility=timeline');
+  const trash = await serverMonths(server, 'isTrashed=true');
+  const withPartners = await serverMonths(server, 'visibility=timeline&withPartners=true');
+  expect(trash.length).toBeGreaterThan(0);
+  for (const a of trash) expect(a.isTrashed).toBe(true);
+  // Alice shares into the admin's timeline: more assets than the admin's own.
+  const ownIds = new Set(own.map((a) => a.id));
+  const partnersOnly = withPartners.filter((a) => !ownIds.has(a.id));
+  expect(partnersOnly.length).toBeGreaterThan(10);
+
+  const app = new AppPage(page);
+  await app.open(server.url);
+  await app.waitCurrent();
+  await page.getByTestId('toggle-filters').click();
+  await expect(page.getByTestId('filters')).toBeVisible();
+  // The control a current server offers; its hint stays hidden until asked.
+  await expect(page.getByTestId('filter-with-partners')).toBeVisible();
+  await expect(page.getByTestId('trash-hint')).toBeHidden();
+
+  // The trash: asked with isTrashed=true, shown alone, the hint says why.
+  await server.clearRequests();
+  await page.getByTestId('filter-trashed').check();
+  await app.waitCurrent();
+  await expect(page.getByTestId('trash-hint')).toBeVisible();
+  expect(page.url()).toContain('trashed=show');
+  expect(await app.loadedIds()).toEqual(trash.map((a) => a.id));
+  await expectScreen(page, trash, 'trash');
+  const trashRequests = timelineRequests(await server.requests());
+  expect(trashRequests.length).toBeGreaterThan(1);
+  for (const r of trashRequests) expect(r.query).toContain('isTrashed=true');
+  await page.getByTestId('filter-trashed').uncheck();
+  await app.waitCurrent();
+
+  // Partners: withPartners=true with the explicit visibility Immich needs.
+  await server.clearRequests();
+  await page.getByTestId('filter-with-partners').check();
+  await app.waitCurrent();
+  expect(page.url()).toContain('withPartners=true');
+  const ids = await app.loadedIds();
+  expect(ids).toEqual(withPartners.map((a) => a.id));
+  expect(ids).toEqual(expect.arrayContaining(partnersOnly.map((a) => a.id)));
+  await expectScreen(page, withPartners, 'with partners');
+  const partnerRequests = timelineRequests(await server.requests());
+  for (const r of partnerRequests) {
+    expect(r.status, r.query).toBe(200);
+    expect(r.query).toContain('withPartners=true');
+    expect(r.query).toContain('visibility=timeline');
+  }
+  // A view Immich refuses with partners is explained, not sent.
+  await server.clearRequests();
+  await page.getByTestId('filter-favorite-only').check();
+  await expect(page.getByTestId('status-text')).toContainText("Partners' assets come only with the plain timeline");
+  expect(timelineRequests(await server.requests())).toEqual([]);
+  // A reload of the partners view (a link) is 304s.
+  await page.getByTestId('filter-favorite-any').check();
+  await app.waitCurrent();
+  await app.open(`${server.url}/?withPartners=true`);
+  await app.waitCurrent();
+  expect(await app.loadedIds()).toEqual(withPartners.map((a) => a.id));
+  await server.clearRequests();
+  await page.reload();
+  await app.waitCurrent();
+  expect(await app.loadedIds()).toEqual(withPartners.map((a) => a.id));
+  const warm = timelineRequests(await server.requests());
+  expect(warm.length).toBeGreaterThan(1);
+  for (const r of warm) expect(r.status, r.query).toBe(304);
+});
+
 /** The fixture's month bodies by `timeBucket`, asked with the admin's key. */
 async function monthBodies(server: FixtureServer): Promise<Map<string, string>> {
   const key = await adminKey(server);
@@ -267,6 +336,24 @@ test('v3 with an API key, the app on another origin, Immich under /immich', asyn
     // The viewer draws the preview, fetched with the key.
     await app.tiles.first().click();
     await expectPreview(page);
+
+    // The trash and partners' assets, with the key: views as links.
+    for (const [search, query] of [['trashed=show', 'isTrashed=true'], ['withPartners=true', 'visibility=timeline&withPartners=true']]) {
+      const want = await serverMonths(api, query);
+      expect(want.length, query).toBeGreaterThan(0);
+      await api.clearRequests();
+      await app.open(`${appServer.url}/?${search}`);
+      await app.waitCurrent();
+      expect(await app.loadedIds(), search).toEqual(want.map((a) => a.id));
+      await expectScreen(page, want, `key, ${search}`);
+      const rs = timelineRequests(await api.requests());
+      expect(rs.length).toBeGreaterThan(1);
+      for (const r of rs) {
+        for (const part of query.split('&')) expect(r.query).toContain(part);
+        expect(r.auth, r.path).toBe('apiKeyHeader');
+        expect(r.cookie, r.path).toBe(false);
+      }
+    }
     // The key never went into a URL.
     expect(urls.filter((u) => u.includes(key))).toEqual([]);
   } finally {

@@ -298,6 +298,12 @@ pub fn Filters(
     // Behind an immich-grid-proxy, the controls it forbids are hidden.
     let session = crate::embed::Setup::current().session;
     let proxied = move || session.with(|s| crate::data::proxy::policy(s.server.as_str()));
+    // A current server (v1.135 to v3) takes partners into its timeline and
+    // lists the trash apart.
+    let library = use_context::<crate::data::loader::Library>();
+    let timeline = move || {
+        library.is_some_and(|l| l.flavour.get() == Some(library_core::ApiFlavour::Timeline))
+    };
 
     let tri = move |field: Field, legend: &'static str, labels: [&'static str; 3]| {
         let name = format!("filter-{}-{seq}", field.slug());
@@ -494,6 +500,19 @@ pub fn Filters(
                             />
                         </label>
                         {error_view(Field::UserId)}
+                        <label hidden=move || !timeline()>
+                            <input
+                                type="checkbox"
+                                data-testid="filter-with-partners"
+                                prop:checked=move || state.with(|s| s.with_partners)
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    commit(HistoryMode::Push, &|s| s.with_partners = on);
+                                }
+                            />
+                            "With partners' assets"
+                        </label>
+                        {error_view(Field::WithPartners)}
                     </div>
                     <div class="filter-row">
                         <label>
@@ -608,6 +627,13 @@ pub fn Filters(
                             "Show trashed"
                             {count("trashed", |c| c.by_trashed, "left")}
                         </label>
+                        <p
+                            class="filter-hint"
+                            data-testid="trash-hint"
+                            hidden=move || !(timeline() && state.with(|s| s.refine.show_trashed))
+                        >
+                            "This server lists the trash apart from the timeline: the grid shows the trash alone."
+                        </p>
                         <label>
                             <input
                                 type="checkbox"

@@ -86,6 +86,17 @@ impl Default for LoaderOptions {
     }
 }
 
+/// View inputs only current servers (v1.135 to v3) take; on an older server
+/// they change nothing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TimelineExtras {
+    /// The trash (`isTrashed=true`): such a server lists it apart from the
+    /// timeline, so the view shows the trashed assets alone.
+    pub trash: bool,
+    /// Partners' assets in the timeline (`withPartners=true`).
+    pub with_partners: bool,
+}
+
 /// Where the load stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LoadStatus {
@@ -136,6 +147,9 @@ pub struct Library {
     pub user: ReadSignal<Option<UserResponseDto>>,
     /// The filters being loaded (`skip`/`take` are the loader's own and ignored).
     pub query: ReadSignal<AssetQuery>,
+    /// How the server lists a library, once known (its version, or what was
+    /// remembered of it): the filters offer what it can do.
+    pub flavour: ReadSignal<Option<ApiFlavour>>,
     writers: Writers,
     inner: StoredValue<Rc<RefCell<Inner>>, LocalStorage>,
 }
@@ -151,6 +165,7 @@ struct Writers {
     key_note: WriteSignal<Option<String>>,
     user: WriteSignal<Option<UserResponseDto>>,
     query: WriteSignal<AssetQuery>,
+    flavour: WriteSignal<Option<ApiFlavour>>,
 }
 
 /// What outlives a run.
@@ -160,6 +175,8 @@ struct Inner {
     query: AssetQuery,
     /// One explicit page (`skip`/`take` as given) instead of the whole library.
     paged: bool,
+    /// The current servers' view inputs.
+    extras: TimelineExtras,
     /// Bumped by every (re)start; a run whose number is not current stops.
     generation: u64,
     abort: Option<AbortController>,
@@ -280,6 +297,7 @@ impl Library {
         let (key_note, w_key_note) = signal(None);
         let (user, w_user) = signal(None);
         let (query_r, w_query) = signal(query.clone());
+        let (flavour, w_flavour) = signal(None);
         let inner = Inner {
             session,
             options: LoaderOptions {
@@ -289,6 +307,7 @@ impl Library {
             },
             query,
             paged: false,
+            extras: TimelineExtras::default(),
             generation: 0,
             abort: None,
             user: None,
@@ -312,6 +331,7 @@ impl Library {
             key_note,
             user,
             query: query_r,
+            flavour,
             writers: Writers {
                 index: w_index,
                 progress: w_progress,
@@ -322,6 +342,7 @@ impl Library {
                 key_note: w_key_note,
                 user: w_user,
                 query: w_query,
+                flavour: w_flavour,
             },
             inner: StoredValue::new_local(Rc::new(RefCell::new(inner))),
         }
@@ -479,12 +500,27 @@ impl Library {
     /// names, else the whole library from `skip` on in pages of `take`.
     /// Returns whether a load started (false when nothing changed).
     pub fn set_view(&self, query: AssetQuery, paged: bool) -> bool {
+        let extras = self
+            .inner
+            .try_get_value()
+            .map(|i| i.borrow().extras)
+            .unwrap_or_default();
+        self.set_view_with(query, paged, extras)
+    }
+
+    /// [`Self::set_view`] with the current servers' inputs: a change of those
+    /// alone restarts the load only on such a server.
+    pub fn set_view_with(&self, query: AssetQuery, paged: bool, extras: TimelineExtras) -> bool {
         let Some(inner) = self.inner.try_get_value() else {
             return false;
         };
         {
             let mut i = inner.borrow_mut();
-            if i.query == query && i.paged == paged {
+            let timeline = urls::flavour(&i.session.server) == ApiFlavour::Timeline;
+            let same = i.query == query && i.paged == paged;
+            let same_extras = i.extras == extras || !timeline;
+            i.extras = extras;
+            if same && same_extras {
                 return false;
             }
             i.query = query.clone();
@@ -745,7 +781,7 @@ impl Run {
     /// Runs the load; `Err` carries the message for [`LoadStatus::Error`].
     /// Returns `Ok` also when superseded (nothing more to say then).
     async fn go(&self) -> Result<(), String> {
-        let (client, options, query, paged, refresh, delta_unavailable, known_version) = {
+        let (client, options, query, paged, refresh, delta_unavailable, known_version, extras) = {
             let mut i = self.inner.borrow_mut();
             let refresh = std::mem::take(&mut i.refresh);
             (
@@ -756,6 +792,7 @@ impl Run {
                 refresh,
                 i.delta_unavailable,
                 i.server_version.clone(),
+                i.extras,
             )
         };
         // A server known (this session, or remembered) to be a current
@@ -764,8 +801,9 @@ impl Run {
             urls::set_flavour(client.server(), ApiFlavour::Timeline);
         }
         if urls::flavour(client.server()) == ApiFlavour::Timeline {
+            self.w.flavour.try_set(Some(ApiFlavour::Timeline));
             self.w.status.try_set(LoadStatus::Loading);
-            return self.go_timeline(&client, &query, options).await;
+            return self.go_timeline(&client, &query, extras, options).await;
         }
         self.w.key_note.try_set(None);
         // The person's page size and start, else the loader's defaults.
@@ -909,9 +947,11 @@ impl Run {
             join(join(me_part, version_part), join(cache_part, ahead_part)).await;
         mark("read");
         let version = version?;
-        if urls::flavour(client.server()) == ApiFlavour::Timeline {
+        let flavour = urls::flavour(client.server());
+        self.w.flavour.try_set(Some(flavour));
+        if flavour == ApiFlavour::Timeline {
             self.inner.borrow_mut().server_version = version;
-            return self.go_timeline(&client, &query, options).await;
+            return self.go_timeline(&client, &query, extras, options).await;
         }
         let Some((user, server_now)) = self.confirmed(me)? else {
             return Ok(());

@@ -25,7 +25,7 @@ use library_core::{month_index, snapshot, CachePolicy, LibraryIndex};
 
 use super::{
     cache_scope, describe, join, log, mark, next_done, Cache, Kv, LoadStatus, LoaderOptions,
-    Progress, Run,
+    Progress, Run, TimelineExtras,
 };
 use crate::data::{
     client::{ApiError, Client, Fetched},
@@ -38,8 +38,15 @@ const MAX_MONTHS: usize = 5_000;
 
 /// The view's filters as the timeline routes take them; `Err` names a filter
 /// these routes cannot apply. Archived maps to `visibility` (`false`: the
-/// timeline only; absent: both); whose library to `userId`.
-pub fn timeline_query(query: &AssetQuery) -> Result<TimeBucketQuery, String> {
+/// timeline only; absent: both); whose library to `userId`. The `extras` only
+/// current servers take: the trash (`isTrashed=true`: a current server lists
+/// the trash apart from the timeline, so the view is the trash alone) and
+/// partners' assets in the timeline (`withPartners=true`, which Immich takes
+/// only with `visibility=timeline`, no favourites filter and no trash).
+pub fn timeline_query(
+    query: &AssetQuery,
+    extras: TimelineExtras,
+) -> Result<TimeBucketQuery, String> {
     if query.updated_after.is_some() || query.updated_before.is_some() {
         return Err(
             "This server (Immich v1.135 or later) lists a library by month and cannot filter by \
@@ -47,16 +54,28 @@ pub fn timeline_query(query: &AssetQuery) -> Result<TimeBucketQuery, String> {
                 .to_owned(),
         );
     }
+    if extras.with_partners
+        && (query.is_archived == Some(true) || query.is_favorite.is_some() || extras.trash)
+    {
+        return Err(
+            "Partners' assets come only with the plain timeline on this server (Immich v1.135 or \
+             later): clear \"Archived\", \"Favourites\" and \"Show trashed\", or \"With partners\"."
+                .to_owned(),
+        );
+    }
+    let visibility = match query.is_archived {
+        Some(true) => Some(AssetVisibility::Archive),
+        // Immich refuses partners without an explicit timeline visibility.
+        Some(false) => Some(AssetVisibility::Timeline),
+        None if extras.with_partners => Some(AssetVisibility::Timeline),
+        None => None,
+    };
     Ok(TimeBucketQuery {
         user_id: query.user_id.clone(),
         is_favorite: query.is_favorite,
-        visibility: query.is_archived.map(|a| {
-            if a {
-                AssetVisibility::Archive
-            } else {
-                AssetVisibility::Timeline
-            }
-        }),
+        is_trashed: extras.trash.then_some(true),
+        visibility,
+        with_partners: extras.with_partners.then_some(true),
         ..Default::default()
     })
 }
@@ -93,10 +112,11 @@ impl Run {
         &self,
         client: &Client,
         query: &AssetQuery,
+        extras: TimelineExtras,
         options: LoaderOptions,
     ) -> Result<(), String> {
         let signal = self.signal.as_ref();
-        let tq = timeline_query(query)?;
+        let tq = timeline_query(query, extras)?;
         mark("timeline");
         let caches = async {
             if options.use_cache {
@@ -359,27 +379,84 @@ mod tests {
             user_id: Some("0b1e7c1a-3a55-4d2c-9f0e-0123456789ab".into()),
             ..Default::default()
         };
-        let t = timeline_query(&q).unwrap();
+        let t = timeline_query(&q, NONE).unwrap();
         assert_eq!(t.visibility, Some(AssetVisibility::Archive));
         assert_eq!(t.is_favorite, Some(false));
         assert_eq!(t.user_id, q.user_id);
-        let t = timeline_query(&AssetQuery {
-            is_archived: Some(false),
-            ..Default::default()
-        })
+        let t = timeline_query(
+            &AssetQuery {
+                is_archived: Some(false),
+                ..Default::default()
+            },
+            NONE,
+        )
         .unwrap();
         assert_eq!(t.visibility, Some(AssetVisibility::Timeline));
         assert_eq!(
-            timeline_query(&AssetQuery::default()).unwrap(),
+            timeline_query(&AssetQuery::default(), NONE).unwrap(),
             TimeBucketQuery::default()
         );
         let dated = AssetQuery {
             updated_after: Some(chrono::DateTime::UNIX_EPOCH),
             ..Default::default()
         };
-        assert!(timeline_query(&dated)
+        assert!(timeline_query(&dated, NONE)
             .unwrap_err()
             .contains("cannot filter"));
+    }
+
+    const NONE: TimelineExtras = TimelineExtras {
+        trash: false,
+        with_partners: false,
+    };
+
+    #[test]
+    fn the_trash_and_partners_map_as_immich_takes_them() {
+        let trash = TimelineExtras {
+            trash: true,
+            with_partners: false,
+        };
+        let partners = TimelineExtras {
+            trash: false,
+            with_partners: true,
+        };
+        let t = timeline_query(&AssetQuery::default(), trash).unwrap();
+        assert_eq!(t.is_trashed, Some(true));
+        assert_eq!(t.with_partners, None);
+        assert!(t.to_query_string(None).contains("isTrashed=true"));
+        // Partners need an explicit timeline visibility, which is added.
+        let t = timeline_query(&AssetQuery::default(), partners).unwrap();
+        assert_eq!(t.with_partners, Some(true));
+        assert_eq!(t.visibility, Some(AssetVisibility::Timeline));
+        assert_eq!(t.partners_refusal(), None);
+        // What Immich refuses is explained instead of sent.
+        for q in [
+            AssetQuery {
+                is_archived: Some(true),
+                ..Default::default()
+            },
+            AssetQuery {
+                is_favorite: Some(true),
+                ..Default::default()
+            },
+        ] {
+            assert!(timeline_query(&q, partners)
+                .unwrap_err()
+                .contains("plain timeline"));
+        }
+        let both = TimelineExtras {
+            trash: true,
+            with_partners: true,
+        };
+        assert!(timeline_query(&AssetQuery::default(), both).is_err());
+        // The views have their own cache keys.
+        let keys: Vec<String> = [NONE, trash, partners]
+            .iter()
+            .map(|e| list_key(&timeline_query(&AssetQuery::default(), *e).unwrap()))
+            .collect();
+        assert_ne!(keys[0], keys[1]);
+        assert_ne!(keys[0], keys[2]);
+        assert_ne!(keys[1], keys[2]);
     }
 
     #[test]
