@@ -21,11 +21,11 @@ use immich_api::{
     bucket_month, bucket_param, decode_time_bucket, decode_time_buckets, AssetQuery,
     AssetVisibility, BucketLimits, TimeBucketQuery,
 };
-use library_core::{month_index, snapshot, CachePolicy, LibraryIndex};
+use library_core::{month_index, snapshot, CachePolicy, IdSet, LibraryIndex};
 
 use super::{
     cache_scope, describe, join, log, mark, next_done, Cache, Kv, LoadStatus, LoaderOptions,
-    Progress, Run, TimelineExtras,
+    Progress, Publisher, Run, TimelineExtras,
 };
 use crate::data::{
     client::{ApiError, Client, Fetched},
@@ -159,6 +159,7 @@ impl Run {
         let lkey = list_key(&tq);
         let held_list = self.held_raw(&cache, &lkey).await;
         let mut slots: Vec<Option<LibraryIndex>> = Vec::new();
+        let mut shown = Shown::default();
         let mut tags: Vec<Option<String>> = Vec::new();
         let mut months: Vec<(String, i64)> = Vec::new();
         if let Some((_, body)) = &held_list {
@@ -167,7 +168,7 @@ impl Run {
                 (slots, tags) = self.held_months(&cache, &tq, &months).await;
                 if slots.first().is_some_and(Option::is_some) {
                     self.w.from_cache.try_set(true);
-                    self.publish_prefix(&slots);
+                    self.publish_prefix(&slots, &mut shown, None, true);
                     mark("cache-published");
                     self.w.status.try_set(LoadStatus::Revalidating);
                 }
@@ -208,6 +209,8 @@ impl Run {
             slots = new_slots;
             tags = new_tags;
             months = fresh_months;
+            // Months moved: what is shown is built again from the first.
+            shown.stale_from(0);
         }
         let total: i64 = months.iter().map(|(_, n)| (*n).max(0)).sum();
         self.w.progress.try_set(Progress {
@@ -252,6 +255,7 @@ impl Run {
                 return Ok(());
             }
             let key = month_key(&tq, &months[i].0);
+            let mut changed = None;
             match res {
                 Ok(Fetched::NotModified) => {}
                 Ok(Fetched::Fresh { etag, body }) => {
@@ -270,6 +274,7 @@ impl Run {
                     }
                     if let Some(slot) = slots.get_mut(i) {
                         *slot = Some(ix);
+                        changed = Some(i);
                     }
                 }
                 Err(ApiError::Aborted) => return Ok(()),
@@ -278,23 +283,42 @@ impl Run {
                     return Err(describe(&e));
                 }
             }
-            self.publish_prefix(&slots);
+            let last = next >= months.len() && in_flight.is_empty();
+            self.publish_prefix(&slots, &mut shown, changed, last);
         }
         mark("timeline-done");
         self.w.status.try_set(LoadStatus::Current);
         Ok(())
     }
 
-    /// Publishes the months held from the newest on, up to the first gap.
-    fn publish_prefix(&self, slots: &[Option<LibraryIndex>]) {
-        let prefix = slots.iter().map_while(Option::as_ref);
-        match LibraryIndex::merge(prefix) {
-            Ok(ix) => {
-                self.w.progress.try_update(|p| p.loaded = ix.len() as u64);
-                self.w.index.try_set(Arc::new(ix));
-            }
-            Err(e) => log(&format!("merging months failed: {e}")),
+    /// Publishes the months held from the newest on, up to the first gap:
+    /// a month that extends the prefix is appended alone (its ids checked
+    /// against those shown), a month `changed` inside it builds the prefix
+    /// again. Published when it doubled or a second passed ([`Publisher`]),
+    /// or when `force`d, so a long load costs linear time in all.
+    fn publish_prefix(
+        &self,
+        slots: &[Option<LibraryIndex>],
+        shown: &mut Shown,
+        changed: Option<usize>,
+        force: bool,
+    ) {
+        if let Some(i) = changed {
+            shown.stale_from(i);
         }
+        if let Err(e) = shown.extend(slots) {
+            log(&format!("merging months failed: {e}"));
+            return;
+        }
+        let now = js_sys::Date::now();
+        if !shown.publisher.dirty || !(force || shown.publisher.due(shown.ix.len(), now)) {
+            return;
+        }
+        shown.publisher.published(shown.ix.len(), now);
+        self.w
+            .progress
+            .try_update(|p| p.loaded = shown.ix.len() as u64);
+        self.w.index.try_set(Arc::new(shown.ix.clone()));
     }
 
     /// The raw body kept for `key` and its ETag, if both are there.
@@ -355,6 +379,40 @@ impl Run {
             slots.push(decoded);
         }
         (slots, kept)
+    }
+}
+
+/// The months shown: the prefix of held months from the newest, merged
+/// without duplicates, kept between publishes so that a month extending it
+/// costs only its own assets.
+#[derive(Default)]
+struct Shown {
+    ix: LibraryIndex,
+    seen: IdSet,
+    /// Slots merged into `ix`.
+    months: usize,
+    publisher: Publisher,
+}
+
+impl Shown {
+    /// Slot `i` changed: if it is already merged, merge again from the start.
+    fn stale_from(&mut self, i: usize) {
+        if i < self.months || (i == 0 && self.months == 0) {
+            self.ix = LibraryIndex::new();
+            self.seen = IdSet::new();
+            self.months = 0;
+            self.publisher.dirty = true;
+        }
+    }
+
+    /// Merges the held slots that follow the merged prefix.
+    fn extend(&mut self, slots: &[Option<LibraryIndex>]) -> Result<(), library_core::IndexError> {
+        while let Some(Some(month)) = slots.get(self.months) {
+            self.ix.append_unique(month, &mut self.seen)?;
+            self.months += 1;
+            self.publisher.dirty = true;
+        }
+        Ok(())
     }
 }
 
@@ -457,6 +515,54 @@ mod tests {
         assert_ne!(keys[0], keys[1]);
         assert_ne!(keys[0], keys[2]);
         assert_ne!(keys[1], keys[2]);
+    }
+
+    fn month(ids: &[u32]) -> LibraryIndex {
+        let mut ix = LibraryIndex::new();
+        for k in ids {
+            let id = format!("{k:08x}-4b5a-4978-8695-a4b3c2d1e0f9");
+            ix.push(&library_core::AssetRecord {
+                id: &id,
+                owner_id: "o",
+                ..Default::default()
+            })
+            .unwrap();
+        }
+        ix
+    }
+
+    fn ids(ix: &LibraryIndex) -> Vec<u32> {
+        (0..ix.len())
+            .map(|i| u32::from_str_radix(&ix.id_string(i).unwrap()[..8], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn the_shown_prefix_grows_by_months_and_is_rebuilt_when_one_inside_changes() {
+        let mut shown = Shown::default();
+        let mut slots = vec![Some(month(&[1, 2])), None, Some(month(&[5]))];
+        shown.extend(&slots).unwrap();
+        assert_eq!((ids(&shown.ix), shown.months), (vec![1, 2], 1));
+        assert!(shown.publisher.dirty);
+        shown.publisher.dirty = false;
+        // Nothing new: nothing to publish.
+        shown.extend(&slots).unwrap();
+        assert!(!shown.publisher.dirty);
+        // The gap filled: the months after it follow; an id seen is dropped.
+        slots[1] = Some(month(&[2, 3, 4]));
+        shown.extend(&slots).unwrap();
+        assert_eq!((ids(&shown.ix), shown.months), (vec![1, 2, 3, 4, 5], 3));
+        // A month inside changed: built again from the first.
+        slots[0] = Some(month(&[0, 1]));
+        shown.stale_from(0);
+        shown.extend(&slots).unwrap();
+        assert_eq!(ids(&shown.ix), vec![0, 1, 2, 3, 4, 5]);
+        // A month past the prefix changing keeps what is merged.
+        let mut shown = Shown::default();
+        let slots = vec![Some(month(&[7])), None];
+        shown.extend(&slots).unwrap();
+        shown.stale_from(1);
+        assert_eq!(shown.months, 1);
     }
 
     #[test]
