@@ -165,7 +165,19 @@ impl Run {
         if let Some((_, body)) = &held_list {
             if let Ok(list) = decode_time_buckets(body, month_limits_list()) {
                 months = months_of(&list);
-                (slots, tags) = self.held_months(&cache, &tq, &months).await;
+                // The newest months first (a screenful and more), shown at
+                // once; then the rest: the first tiles of a large library do
+                // not wait for all its snapshots.
+                let first = early_months(&months);
+                (slots, tags) = self.held_months(&cache, &tq, &months[..first]).await;
+                if first < months.len() && slots.first().is_some_and(Option::is_some) {
+                    self.w.from_cache.try_set(true);
+                    self.publish_prefix(&slots, &mut shown, None, true);
+                    mark("cache-first");
+                }
+                let (rest, rest_tags) = self.held_months(&cache, &tq, &months[first..]).await;
+                slots.extend(rest);
+                tags.extend(rest_tags);
                 if slots.first().is_some_and(Option::is_some) {
                     self.w.from_cache.try_set(true);
                     self.publish_prefix(&slots, &mut shown, None, true);
@@ -416,6 +428,21 @@ impl Shown {
     }
 }
 
+/// How many of the newest months a reload reads from the cache before the
+/// others: enough for a few screens (400 assets), at most 12 months.
+fn early_months(months: &[(String, i64)]) -> usize {
+    let mut assets = 0i64;
+    let mut n = 0;
+    for (_, count) in months.iter().take(12) {
+        n += 1;
+        assets = assets.saturating_add((*count).max(0));
+        if assets >= 400 {
+            break;
+        }
+    }
+    n
+}
+
 /// Bounds for the month list.
 fn month_limits_list() -> BucketLimits {
     BucketLimits {
@@ -563,6 +590,18 @@ mod tests {
         shown.extend(&slots).unwrap();
         shown.stale_from(1);
         assert_eq!(shown.months, 1);
+    }
+
+    #[test]
+    fn a_reload_reads_a_few_screens_of_months_first() {
+        let m = |counts: &[i64]| -> Vec<(String, i64)> {
+            counts.iter().map(|&c| (String::new(), c)).collect()
+        };
+        assert_eq!(early_months(&m(&[])), 0);
+        assert_eq!(early_months(&m(&[5000, 10])), 1);
+        assert_eq!(early_months(&m(&[100, 200, 150, 9])), 3);
+        assert_eq!(early_months(&m(&[1; 40])), 12);
+        assert_eq!(early_months(&m(&[-5, 3])), 2);
     }
 
     #[test]
