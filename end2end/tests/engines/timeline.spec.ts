@@ -3,7 +3,9 @@
 // library by month and equals the fixture's own months, and a reload asks
 // every month with its ETag and gets only 304s (Firefox and WebKit would get
 // 200s if the client sent a page-set If-None-Match under the default cache
-// mode), showing the same ids.
+// mode), showing the same ids. The views only such a server has, the trash
+// (isTrashed=true) and partners in the timeline (withPartners=true), as
+// links, equal the fixture's own months for them.
 import { test, expect } from '../support/engine';
 import type { FixtureServer, FixtureRequest } from '../support/server';
 import { waitCurrent } from '../support/core';
@@ -49,4 +51,41 @@ test('v3: the months on first load, and a reload of 304s', async ({ session: s, 
     expect(r.status, r.query).toBe(304);
     expect(r.ifNoneMatch).toBeTruthy();
   }
+});
+
+/** The ids of the fixture's months for `query` (asked with the admin's key). */
+async function viewIds(server: FixtureServer, query: string): Promise<string[]> {
+  const info = await server.info();
+  const key = info.users.find((u: any) => u.isAdmin).apiKey;
+  const get = async (path: string) => (await fetch(`${server.apiBase}${path}`, { headers: { 'x-api-key': key } })).json();
+  const ids: string[] = [];
+  for (const m of await get(`/api/timeline/buckets?${query}`)) {
+    const c = await get(`/api/timeline/bucket?timeBucket=${m.timeBucket}&${query}`);
+    ids.push(...c.id);
+  }
+  return ids;
+}
+
+test('v3: the trash and partners in the timeline, as links', async ({ session: s, server }) => {
+  test.setTimeout(120_000);
+  for (const [search, query] of [['trashed=show', 'isTrashed=true'], ['withPartners=true', 'visibility=timeline&withPartners=true']]) {
+    const expected = await viewIds(server, query);
+    expect(expected.length, query).toBeGreaterThan(0);
+    await server.clearRequests();
+    await s.goto(`${server.url}/?${search}`);
+    await waitCurrent(s);
+    expect(await s.exec(() => (window as any).__immichGrid.ids()), search).toEqual(expected);
+    await s.waitFor('tiles in view', 10_000, () => document.querySelectorAll('[data-testid=tile]').length > 0);
+    const rs = timeline(await server.requests());
+    expect(rs.length).toBeGreaterThan(1);
+    for (const r of rs) for (const part of query.split('&')) expect(r.query).toContain(part);
+  }
+  // The trash view says why it holds only the trash.
+  await s.goto(`${server.url}/?trashed=show`);
+  await waitCurrent(s);
+  await s.exec(() => (document.querySelector('[data-testid=toggle-filters]') as HTMLElement).click());
+  await s.waitFor('trash hint', 10_000, () => {
+    const el = document.querySelector('[data-testid=trash-hint]') as HTMLElement | null;
+    return !!el && !el.hidden && el.textContent!.includes('the trash alone');
+  });
 });
