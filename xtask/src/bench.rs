@@ -78,7 +78,7 @@ pub fn bench(opts: &[String]) -> Result<()> {
 /// A small run of the benchmark so it cannot rot: 2,000 assets, two samples,
 /// results in a temporary folder, no time thresholds (only "it produced
 /// numbers": the app rows served as v1 and as v3 (month buckets, warm by
-/// 304s), wheel and fling frames with a trace of the wheel run, and
+/// 304s), wheel and fling frames with traces of both runs, and
 /// Firefox's and WebKit's first load and reload must succeed). Part of
 /// `cargo xtask test`.
 pub fn smoke(t: &Tools, built: &Built) -> Result<()> {
