@@ -51,7 +51,8 @@ function parseArgs(argv) {
     wasmZ: null,
     wasmO3: null,
     chromium: process.env.CHROMIUM || '/usr/bin/chromium',
-    appTimeoutMs: 180000,
+    // 300 s: a 1M cold load by months (148 requests, up to 8 MB each) can pass 180 s on a busy machine.
+    appTimeoutMs: 300000,
     scrollMs: 3000,
     smoke: false,
     appOnly: false,
@@ -1160,7 +1161,7 @@ function markdown(res) {
     L.push(`| metric | ${apps.map((a) => `${fmtInt(a?.assets)} assets`).join(' | ')} |`);
     L.push(`|---|${apps.map(() => '---:').join('|')}|`);
     for (const [label, f] of rows) L.push(`| ${label} | ${apps.map((a) => (a?.error ? 'n/a' : f(a))).join(' | ')} |`);
-    L.push('', '¹ no completion seen: time of the last `/api/asset` response (decode and publish not included). ² when `[data-testid=count-total]` showed N.');
+    L.push('', '¹ no completion seen: time of the last library-list response (`/api/asset`, or `/api/timeline/…` for v3; decode and publish not included). ² when `[data-testid=count-total]` showed N.');
     const errs = apps.filter((a) => a?.error);
     if (errs.length) L.push('', ...errs.map((a) => `- ${fmtInt(a.assets)} assets: ${a.error}`));
     L.push('');
