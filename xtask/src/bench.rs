@@ -43,6 +43,8 @@ const O3: Variant = Variant {
 };
 
 /// The full benchmark run: `cargo xtask bench [--sizes 10000,100000,1000000]`.
+/// The app rows run at every size twice, served as Immich v1.103 and as
+/// v3.1.0 serves the same library; scrolling is also measured at 20,000.
 pub fn bench(opts: &[String]) -> Result<()> {
     let sizes = opt(opts, "--sizes").unwrap_or(DEFAULT_SIZES);
     let t = crate::tools::ensure_all()?;
@@ -75,8 +77,10 @@ pub fn bench(opts: &[String]) -> Result<()> {
 
 /// A small run of the benchmark so it cannot rot: 2,000 assets, two samples,
 /// results in a temporary folder, no time thresholds (only "it produced
-/// numbers", and Firefox's and WebKit's first load and reload must succeed).
-/// Part of `cargo xtask test`.
+/// numbers": the app rows served as v1 and as v3 (month buckets, warm by
+/// 304s), wheel and fling frames with traces of both runs, and
+/// Firefox's and WebKit's first load and reload must succeed). Part of
+/// `cargo xtask test`.
 pub fn smoke(t: &Tools, built: &Built) -> Result<()> {
     let out = target_dir().join("bench-wasm");
     let z = build_variant(t, &Z, &out)?;
@@ -95,6 +99,14 @@ pub fn smoke(t: &Tools, built: &Built) -> Result<()> {
         "10000",
         "--scroll-ms",
         "500",
+        // Wheel and flings at the app size only; the trace every time, so
+        // the smoke run takes the same path whatever the frame times.
+        "--scroll-sizes",
+        "",
+        "--flings",
+        "2",
+        "--trace",
+        "always",
         "--smoke",
         "--out",
     ]
