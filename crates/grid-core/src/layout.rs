@@ -154,7 +154,11 @@ pub fn justified_rects(cfg: &crate::LayoutConfig, aspects: &[f32], out: &mut Vec
 /// (the `w` float) while its row is open; when the row closes, its slots are
 /// rewritten in place as `x, y, w, h`. A tile is read once from the input and
 /// once more from the (cache-hot) output, with no buffer besides `out`.
-pub fn justified_rects_into(cfg: &crate::LayoutConfig, aspects: &[f32], out: &mut [[f32; 4]]) -> f32 {
+pub fn justified_rects_into(
+    cfg: &crate::LayoutConfig,
+    aspects: &[f32],
+    out: &mut [[f32; 4]],
+) -> f32 {
     let p = Params::new(cfg);
     let n = aspects.len().min(out.len());
     let (aspects, out) = match (aspects.get(..n), out.get_mut(..n)) {
@@ -530,6 +534,38 @@ mod tests {
                 check_rects_match_grid(cfg, aspects);
             }
         }
+    }
+
+    #[test]
+    fn justified_rects_into_reuses_dirty_buffers_and_short_slices() {
+        let mut seed = 5;
+        let aspects: Vec<f32> = (0..3000).map(|_| 0.2 + 4.0 * lcg(&mut seed)).collect();
+        let cfg = LayoutConfig {
+            group_gap: 0.0,
+            ..LayoutConfig::default()
+        };
+        let mut fresh = Vec::new();
+        let h = justified_rects(&cfg, &aspects, &mut fresh);
+        // A buffer full of garbage from an earlier, longer call: same rects.
+        let mut dirty = vec![[f32::NAN, -1.0, 1e30, 7.0]; 5000];
+        assert_eq!(justified_rects_into(&cfg, &aspects, &mut dirty), h);
+        assert_eq!(&dirty[..3000], &fresh[..]);
+        assert!(
+            dirty[3000..].iter().all(|r| r[3] == 7.0),
+            "the tail is untouched"
+        );
+        // The Vec form shrinks a longer vector to the tiles laid out.
+        let mut long = vec![[9.0; 4]; 4000];
+        assert_eq!(justified_rects(&cfg, &aspects, &mut long), h);
+        assert_eq!(long, fresh);
+        // A shorter output lays out only the tiles it holds: the same as
+        // laying out that prefix of the aspects.
+        let mut short = vec![[0.0; 4]; 1000];
+        let hs = justified_rects_into(&cfg, &aspects, &mut short);
+        let mut prefix = Vec::new();
+        assert_eq!(justified_rects(&cfg, &aspects[..1000], &mut prefix), hs);
+        assert_eq!(short, prefix);
+        assert_eq!(justified_rects_into(&cfg, &aspects, &mut []), 0.0);
     }
 
     #[test]
