@@ -721,7 +721,8 @@ function markdown(res) {
     + 'ours with `max_row_height_factor` 1.15 (rows at most 15% taller; ours has no lower bound and picks the closer of stretching or shrinking). '
     + 'Each call includes copying the aspects into wasm memory and the result out into a new `Float32Array` (`slice` of a view of wasm memory), as Immich\'s binding does; '
     + 'ours (`RectLayout` in crates/bench-wasm) keeps its two buffers in wasm memory from call to call where Immich\'s wasm-bindgen binding allocates and frees both on every call. '
-    + 'Both pay the same allocation of the new array, which is most of the time at 100,000 and up.', '');
+    + 'Both pay the same allocation of the new array, which is most of the time at 100,000 and up. '
+    + 'Ours and Immich\'s are timed in rounds (one sample of each contender a round, after each is warmed up), so a burst of load on the shared machine hits all of them alike.', '');
   const sizes = Object.keys(res.layout).map(Number);
   const rowsOf = (keys) => keys.filter((k) => sizes.some((n) => res.layout[n]?.[k]));
   const allKeys = [...new Set(Object.values(res.layout).filter(Boolean).flatMap((r) => Object.keys(r).filter((k) => typeof r[k] === 'object' && r[k])))];

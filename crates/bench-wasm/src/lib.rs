@@ -76,7 +76,11 @@ pub fn layout_days(
 
 /// The like-for-like layout: the same packer as the grid, every tile's
 /// `x, y, w, h` written into a new `Float32Array` (4 floats a tile), the
-/// output of `@immich/justified-layout-wasm` (which adds 4 header floats).
+/// output of `@immich/justified-layout-wasm` (which adds 4 header floats),
+/// through wasm-bindgen's own binding as Immich's uses it (input and output
+/// allocated in wasm memory on every call). The benchmark times
+/// [`RectLayout`], which keeps both buffers; this is the reference its tests
+/// compare with.
 #[wasm_bindgen]
 pub fn layout_rects(aspects: &[f32], width: f32, row_height: f32, tolerance: f32) -> Vec<f32> {
     let mut out = Vec::new();
