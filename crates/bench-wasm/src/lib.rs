@@ -17,7 +17,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
-use grid_core::{justified_rects, Grid, LayoutConfig};
+use grid_core::{justified_rects, justified_rects_into, Grid, LayoutConfig};
 use library_core::{decode_page, LibraryIndex};
 use wasm_bindgen::prelude::*;
 
@@ -76,7 +76,11 @@ pub fn layout_days(
 
 /// The like-for-like layout: the same packer as the grid, every tile's
 /// `x, y, w, h` written into a new `Float32Array` (4 floats a tile), the
-/// output of `@immich/justified-layout-wasm` (which adds 4 header floats).
+/// output of `@immich/justified-layout-wasm` (which adds 4 header floats),
+/// through wasm-bindgen's own binding as Immich's uses it (input and output
+/// allocated in wasm memory on every call). The benchmark times
+/// [`RectLayout`], which keeps both buffers; this is the reference its tests
+/// compare with.
 #[wasm_bindgen]
 pub fn layout_rects(aspects: &[f32], width: f32, row_height: f32, tolerance: f32) -> Vec<f32> {
     let mut out = Vec::new();
@@ -88,48 +92,72 @@ pub fn layout_rects(aspects: &[f32], width: f32, row_height: f32, tolerance: f32
     out.into_flattened()
 }
 
-/// The like-for-like layout written into a buffer this object keeps in wasm
-/// memory, which JavaScript reads in place through
-/// `new Float32Array(memory.buffer, ptr(), len())` (valid until the next call):
-/// the same floats as [`layout_rects`] without copying them into a new
-/// `Float32Array` (16 bytes a tile). A binding choice, reported apart from the
-/// copying rows.
+/// The like-for-like layout through buffers this object keeps in wasm memory
+/// and reuses from call to call, so a call allocates nothing in wasm:
+/// JavaScript writes the aspects at [`RectLayout::input`]'s address, calls
+/// [`RectLayout::layout`], and copies the `4 × n` floats at the address it
+/// returns into a new `Float32Array` (`new Float32Array(memory.buffer, ptr,
+/// 4 * n).slice()`): one copy in, one copy out, the output of
+/// `@immich/justified-layout-wasm`'s binding (which allocates both buffers
+/// in wasm on every call). Reading the floats in place instead (valid until
+/// the next call) is reported apart, as a different binding.
 #[wasm_bindgen]
 #[derive(Default)]
-pub struct RectBuffer {
+pub struct RectLayout {
+    aspects: Vec<f32>,
     rects: Vec<[f32; 4]>,
+    height: f32,
 }
 
 #[wasm_bindgen]
-impl RectBuffer {
-    /// An empty buffer.
+impl RectLayout {
+    /// Empty buffers.
     #[wasm_bindgen(constructor)]
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Lays out `aspects` into the buffer; returns the total height.
-    pub fn layout(&mut self, aspects: &[f32], width: f32, row_height: f32, tolerance: f32) -> f64 {
-        f64::from(justified_rects(
-            &bench_config(width, row_height, tolerance),
-            aspects,
-            &mut self.rects,
-        ))
+    /// Sizes both buffers for `n` tiles (growing wasm memory if needed, which
+    /// detaches earlier views of it) and returns the address of the `n`
+    /// aspect ratios for JavaScript to write.
+    pub fn input(&mut self, n: usize) -> usize {
+        self.aspects.resize(n, 0.0);
+        self.rects.resize(n, [0.0; 4]);
+        self.aspects.as_ptr() as usize
     }
 
-    /// Address of the first float in wasm memory.
-    pub fn ptr(&self) -> usize {
+    /// Lays out the aspects written at [`RectLayout::input`] and returns the
+    /// address of their rects (`x, y, w, h` a tile, `4 × n` floats). Allocates
+    /// nothing: views taken after `input` stay valid.
+    pub fn layout(&mut self, width: f32, row_height: f32, tolerance: f32) -> usize {
+        self.height = justified_rects_into(
+            &bench_config(width, row_height, tolerance),
+            &self.aspects,
+            &mut self.rects,
+        );
         self.rects.as_ptr() as usize
     }
 
-    /// Number of floats (4 a tile).
-    pub fn len(&self) -> usize {
-        self.rects.len() * 4
+    /// Total height of the last layout.
+    pub fn height(&self) -> f64 {
+        f64::from(self.height)
     }
+}
 
-    /// Whether the buffer holds no tiles.
-    pub fn is_empty(&self) -> bool {
-        self.rects.is_empty()
+impl RectLayout {
+    /// [`RectLayout::input`] and [`RectLayout::layout`] with the aspects
+    /// copied from a slice; returns the rects (for host tests).
+    pub fn layout_slice(
+        &mut self,
+        aspects: &[f32],
+        width: f32,
+        row_height: f32,
+        tolerance: f32,
+    ) -> &[f32] {
+        self.input(aspects.len());
+        self.aspects.copy_from_slice(aspects);
+        self.layout(width, row_height, tolerance);
+        self.rects.as_flattened()
     }
 }
 
@@ -311,14 +339,23 @@ mod tests {
     }
 
     #[test]
-    fn rect_buffer_holds_the_same_rects() {
-        let aspects = [1.5, 0.75, 1.0, 4.0, f32::NAN, 1.333];
-        let mut b = RectBuffer::new();
-        let h = b.layout(&aspects, 1000.0, 200.0, 0.15);
-        let copied = layout_rects(&aspects, 1000.0, 200.0, 0.15);
-        assert_eq!(b.len(), copied.len());
-        assert!(!b.is_empty() && b.ptr() != 0 && h > 0.0);
-        assert_eq!(b.rects.as_flattened(), &copied[..]);
+    fn rect_layout_holds_the_same_rects_and_reuses_its_buffers() {
+        let aspects = [1.5, 0.75, 1.0, 4.0, f32::NAN, 1.333, 0.0, -2.0, 1e30];
+        let mut l = RectLayout::new();
+        // Bigger, then smaller, then the same size again: each call's rects
+        // equal a fresh `layout_rects` (nothing left over from a longer run).
+        for take in [aspects.len(), 3, 0, aspects.len()] {
+            let a = &aspects[..take];
+            let copied = layout_rects(a, 1000.0, 200.0, 0.15);
+            let rects = l.layout_slice(a, 1000.0, 200.0, 0.15).to_vec();
+            assert_eq!(rects, copied, "{take} tiles");
+            let total = justified_rects(&bench_config(1000.0, 200.0, 0.15), a, &mut Vec::new());
+            assert_eq!(l.height(), f64::from(total), "{take} tiles");
+        }
+        // The next call of the same size writes into the same buffers.
+        let (pin, pout) = (l.input(aspects.len()), l.layout(1000.0, 200.0, 0.15));
+        assert_eq!(l.input(aspects.len()), pin);
+        assert_eq!(l.layout(1000.0, 200.0, 0.15), pout);
     }
 
     #[test]

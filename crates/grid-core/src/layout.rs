@@ -137,69 +137,68 @@ pub(crate) fn layout_group(p: &Params, aspects: &[f32], first: u32, rows: &mut R
 ///
 /// This is the like-for-like output of packers that return positions (such
 /// as Immich's justified-layout wasm). The grid itself keeps only rows and
-/// derives positions on demand; this single pass packs rows and writes each
-/// closed row's rects straight away, so a tile is read twice (the second time
-/// from cache) and written once, with no per-row allocation. The rects are
-/// identical to [`crate::Grid::write_rects`] for an ungrouped grid.
+/// derives positions on demand. `out` is resized to `aspects.len()` (its
+/// capacity is reused: a caller that lays out again into the same vector
+/// allocates nothing); see [`justified_rects_into`] for the single pass. The
+/// rects are identical to [`crate::Grid::write_rects`] for an ungrouped grid.
 pub fn justified_rects(cfg: &crate::LayoutConfig, aspects: &[f32], out: &mut Vec<[f32; 4]>) -> f32 {
+    out.resize(aspects.len(), [0.0; 4]);
+    justified_rects_into(cfg, aspects, out)
+}
+
+/// [`justified_rects`] into a slice: writes the rects of the first
+/// `min(aspects.len(), out.len())` tiles into the front of `out` (the rest of
+/// `out` is left as it was) and returns their total height.
+///
+/// One pass: each tile's clamped aspect is parked in its own output slot
+/// (the `w` float) while its row is open; when the row closes, its slots are
+/// rewritten in place as `x, y, w, h`. A tile is read once from the input and
+/// once more from the (cache-hot) output, with no buffer besides `out`.
+pub fn justified_rects_into(
+    cfg: &crate::LayoutConfig,
+    aspects: &[f32],
+    out: &mut [[f32; 4]],
+) -> f32 {
     let p = Params::new(cfg);
-    out.clear();
-    out.reserve(aspects.len());
-    if aspects.is_empty() {
-        return 0.0;
-    }
+    let n = aspects.len().min(out.len());
+    let (aspects, out) = match (aspects.get(..n), out.get_mut(..n)) {
+        (Some(a), Some(o)) if n > 0 => (a, o),
+        _ => return 0.0,
+    };
     if p.square {
-        let cols = p.cols as usize;
         let step = p.size + p.gap;
-        for (r, row) in aspects.chunks(cols).enumerate() {
+        for (r, row) in out.chunks_mut(p.cols as usize).enumerate() {
             let (y, mut x) = (r as f32 * step, 0.0f32);
-            out.extend(row.iter().map(|_| {
-                let r = [x, y, p.size, p.size];
-                x += p.size + p.gap;
-                r
-            }));
+            for slot in row {
+                *slot = [x, y, p.size, p.size];
+                x += step;
+            }
         }
-        return aspects.len().div_ceil(cols) as f32 * step - p.gap;
+        return n.div_ceil(p.cols as usize) as f32 * step - p.gap;
     }
     let (w, t, gap, max_h) = (p.width, p.target, p.gap, p.max_h);
     let t2 = t * t;
-    // The open row's clamped aspects, so writing a closed row does not read
-    // and clamp its inputs again; a row longer than this (only with absurd
-    // configs) falls back to re-clamping them.
-    const KEEP: usize = 64;
-    let mut keep = [0.0f32; KEEP];
-    // Writes the rects of one closed row. `extend` over a mapped slice
-    // iterator reserves once per row, with no capacity check per tile.
-    let emit = |out: &mut Vec<[f32; 4]>, kept: &[f32], raw: &[f32], y: f32, h: f32| {
+    // Rewrites the parked aspects of one closed row as rects of height `h`.
+    let close = |row: &mut [[f32; 4]], y: f32, h: f32| {
         let mut x = 0.0f32;
-        let mut rect = |a: f32| {
-            let tw = a * h;
-            let r = [x, y, tw, h];
+        for slot in row {
+            let tw = slot[2] * h;
+            *slot = [x, y, tw, h];
             x += tw + gap;
-            r
-        };
-        if raw.len() <= kept.len() {
-            out.extend(
-                kept.get(..raw.len())
-                    .unwrap_or(&[])
-                    .iter()
-                    .map(|&a| rect(a)),
-            );
-        } else {
-            out.extend(raw.iter().map(|&r| rect(p.clamp_raw(r))));
         }
     };
     let mut y = 0.0f32;
     let mut row_start = 0usize;
     let mut sum = 0.0f32;
     let mut avail = w;
-    for (i, &raw) in aspects.iter().enumerate() {
+    for i in 0..n {
         // `clamp(sanitize_aspect(raw))`: the same arithmetic as `Grid::new`
         // then the packer, so the rects are bit-identical to the grid's.
-        let a = p.clamp_raw(raw);
+        // (`i < n` for both slices: the compiler drops the bounds checks.)
+        let a = p.clamp_raw(aspects[i]);
+        out[i][2] = a;
         let sum_with = sum + a;
         if sum_with * t < avail {
-            keep[(i - row_start) % KEEP] = a;
             sum = sum_with;
             avail -= gap;
             continue;
@@ -212,22 +211,23 @@ pub fn justified_rects(cfg: &crate::LayoutConfig, aspects: &[f32], out: &mut Vec
         let (h, end) = if drop_candidate {
             (h_without, i)
         } else {
-            keep[(i - row_start) % KEEP] = a;
             (fmin(h_with, max_h), i + 1)
         };
-        emit(out, &keep, aspects.get(row_start..end).unwrap_or(&[]), y, h);
+        if let Some(row) = out.get_mut(row_start..end) {
+            close(row, y, h);
+        }
         y += h + gap;
         row_start = end;
-        keep[0] = a;
         sum = if drop_candidate { a } else { 0.0 };
         avail = if drop_candidate { w - gap } else { w };
     }
-    if row_start < aspects.len() {
-        emit(out, &keep, aspects.get(row_start..).unwrap_or(&[]), y, t);
-        y + t
-    } else {
-        y - gap
+    if let Some(row) = out.get_mut(row_start..) {
+        if !row.is_empty() {
+            close(row, y, t);
+            return y + t;
+        }
     }
+    y - gap
 }
 
 fn layout_square(p: &Params, n: usize, first: u32, rows: &mut Rows) -> f32 {
@@ -534,6 +534,38 @@ mod tests {
                 check_rects_match_grid(cfg, aspects);
             }
         }
+    }
+
+    #[test]
+    fn justified_rects_into_reuses_dirty_buffers_and_short_slices() {
+        let mut seed = 5;
+        let aspects: Vec<f32> = (0..3000).map(|_| 0.2 + 4.0 * lcg(&mut seed)).collect();
+        let cfg = LayoutConfig {
+            group_gap: 0.0,
+            ..LayoutConfig::default()
+        };
+        let mut fresh = Vec::new();
+        let h = justified_rects(&cfg, &aspects, &mut fresh);
+        // A buffer full of garbage from an earlier, longer call: same rects.
+        let mut dirty = vec![[f32::NAN, -1.0, 1e30, 7.0]; 5000];
+        assert_eq!(justified_rects_into(&cfg, &aspects, &mut dirty), h);
+        assert_eq!(&dirty[..3000], &fresh[..]);
+        assert!(
+            dirty[3000..].iter().all(|r| r[3] == 7.0),
+            "the tail is untouched"
+        );
+        // The Vec form shrinks a longer vector to the tiles laid out.
+        let mut long = vec![[9.0; 4]; 4000];
+        assert_eq!(justified_rects(&cfg, &aspects, &mut long), h);
+        assert_eq!(long, fresh);
+        // A shorter output lays out only the tiles it holds: the same as
+        // laying out that prefix of the aspects.
+        let mut short = vec![[0.0; 4]; 1000];
+        let hs = justified_rects_into(&cfg, &aspects, &mut short);
+        let mut prefix = Vec::new();
+        assert_eq!(justified_rects(&cfg, &aspects[..1000], &mut prefix), hs);
+        assert_eq!(short, prefix);
+        assert_eq!(justified_rects_into(&cfg, &aspects, &mut []), 0.0);
     }
 
     #[test]

@@ -39,7 +39,7 @@ mod scrubber;
 pub use civil::{civil_from_days, year_month_of_day, YearMonth};
 pub use config::{sanitize_aspect, LayoutConfig, LayoutMode};
 pub use grid::{Anchor, Grid, GroupInfo, TileRect, VisibleTiles, Window};
-pub use layout::justified_rects;
+pub use layout::{justified_rects, justified_rects_into};
 pub use nav::NavKey;
 pub use scroll::{ScrollMap, ScrollSync, DEFAULT_MAX_DOM_HEIGHT};
 pub use scrubber::ScrubberMark;
