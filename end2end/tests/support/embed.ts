@@ -22,7 +22,7 @@ export const loaded = (page: Page, widget: string, n = 1): Promise<HostEvent> =>
 
 /**
  * The tiles on screen under `scope` (`#id ` of a widget, or '' in a frame):
- * each holds the server's asset at its place, by id and file name (the
+ * each holds the server's asset at its place, by id and name (the
  * start of its label). Answers how many were checked.
  */
 export async function checkTiles(where: Page | Frame, scope: string, expected: ServerAsset[]): Promise<number> {
@@ -34,7 +34,7 @@ export async function checkTiles(where: Page | Frame, scope: string, expected: S
   expect(shown.length).toBeGreaterThan(0);
   for (const t of shown) {
     expect(t.id, `tile ${t.pos} of ${scope || 'the frame'}`).toBe(expected[t.pos]?.id);
-    expect(t.label.startsWith(`${expected[t.pos]?.originalFileName},`), `tile ${t.pos}: ${t.label}`).toBeTruthy();
+    expect(t.label.startsWith(`${expected[t.pos]?.shownName},`), `tile ${t.pos}: ${t.label}`).toBeTruthy();
   }
   return shown.length;
 }
