@@ -9,7 +9,7 @@
 import type { Page } from '@playwright/test';
 import { test, expect, FixtureServer, FixtureRequest } from './support/server';
 import { AppPage } from './support/app';
-import { contentProblems, readShown, ServerAsset } from './support/content';
+import { contentProblems, readShown, serverAssets, ServerAsset } from './support/content';
 
 const V3 = ['--immich-version', '3.1.0'];
 const PREVIEW_SIDE = 720;
@@ -19,38 +19,6 @@ test.use({ fixtureOptions: { assets: 1500, extraArgs: V3 } });
 async function adminKey(server: FixtureServer): Promise<string> {
   const info = await server.info();
   return info.users.find((u: any) => u.isAdmin).apiKey;
-}
-
-/** The fixture's own months for `query`, flattened in its order, as the
- * checks of support/content.ts read them (a month names no file: the tile
- * says Photo or Video). */
-async function serverMonths(server: FixtureServer, query = ''): Promise<ServerAsset[]> {
-  const key = await adminKey(server);
-  const get = async (path: string) => {
-    const r = await fetch(`${server.apiBase}${path}`, { headers: { 'x-api-key': key } });
-    expect(r.status, path).toBe(200);
-    return r.json();
-  };
-  const months = await get(`/api/timeline/buckets${query ? `?${query}` : ''}`);
-  const out: ServerAsset[] = [];
-  for (const m of months) {
-    const t = encodeURIComponent(`${m.timeBucket}T00:00:00.000Z`);
-    const c = await get(`/api/timeline/bucket?timeBucket=${t}${query ? `&${query}` : ''}`);
-    expect(c.id.length).toBe(m.count);
-    for (let i = 0; i < c.id.length; i++) {
-      const utc = Date.parse(`${c.fileCreatedAt[i]}Z`);
-      out.push({
-        id: c.id[i],
-        originalFileName: c.isImage[i] ? 'Photo' : 'Video',
-        localDateTime: new Date(utc + c.localOffsetHours[i] * 3_600_000).toISOString(),
-        type: c.isImage[i] ? 'IMAGE' : 'VIDEO',
-        isTrashed: c.isTrashed[i],
-        isOffline: false,
-        isFavorite: c.isFavorite[i],
-      });
-    }
-  }
-  return out;
 }
 
 const timelineRequests = (rs: FixtureRequest[]) => rs.filter((r) => r.path.startsWith('/api/timeline/'));
@@ -77,7 +45,7 @@ async function expectPreview(page: Page): Promise<void> {
 }
 
 test('v3 with the session cookie: months, favourites, a reload of 304s, the viewer', async ({ page, server }) => {
-  const expected = await serverMonths(server);
+  const expected = await serverAssets(server);
   expect(expected.length).toBeGreaterThan(1000);
   await server.clearRequests();
   const app = new AppPage(page);
@@ -146,7 +114,7 @@ test('v3 with the session cookie: months, favourites, a reload of 304s, the view
   await app.waitCurrent();
 
   // Favourites: the server's isFavorite=true months.
-  const favourites = await serverMonths(server, 'isFavorite=true');
+  const favourites = await serverAssets(server, 'isFavorite=true');
   expect(favourites.length).toBeGreaterThan(0);
   expect(favourites.length).toBeLessThan(expected.length);
   await server.clearRequests();
@@ -261,7 +229,7 @@ test('a change to one asset at the server: the reload transfers that month, 304 
   expect(decodeURIComponent(fresh[0].query)).toContain(`timeBucket=${changed[0]}T00:00:00.000Z`);
   expect(rs.filter((r) => r.status === 304)).toHaveLength(rs.length - 1);
   expect(rs.length).toBe(before.size + 1);
-  const expected = await serverMonths(server);
+  const expected = await serverAssets(server);
   expect(await app.loadedIds()).toEqual(expected.map((a) => a.id));
   await expectScreen(page, expected, 'after the change');
 });
@@ -296,7 +264,7 @@ test('v3 with an API key, the app on another origin, Immich under /immich', asyn
   });
   try {
     const key = await adminKey(api);
-    const expected = await serverMonths(api);
+    const expected = await serverAssets(api);
     const urls: string[] = [];
     page.on('request', (r) => urls.push(r.url()));
     const app = new AppPage(page);

@@ -4,7 +4,7 @@
 import type { Page } from '@playwright/test';
 import { test, expect, FixtureServer } from './support/server';
 import { AppPage } from './support/app';
-import { serverAssets, shownByDefault, ServerAsset } from './support/content';
+import { serverAssets, shownByDefault } from './support/content';
 
 test.use({ fixtureOptions: { assets: 1200 } });
 
@@ -304,8 +304,7 @@ test('with an API key on another origin under /immich: the same viewer, files by
   try {
     const info = await api.info();
     const key: string = info.users.find((u: any) => u.isAdmin).apiKey;
-    const r = await fetch(`${api.apiBase}/api/asset`, { headers: { 'x-api-key': key } });
-    const expected = shownByDefault((await r.json()) as ServerAsset[]);
+    const expected = shownByDefault(await serverAssets(api));
     // Count object URLs: made, revoked, and alive now.
     await page.addInitScript(() => {
       const live = new Set<string>();

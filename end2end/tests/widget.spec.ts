@@ -8,7 +8,7 @@ import type { Page } from '@playwright/test';
 import { test, expect, FixtureServer } from './support/server';
 import { HostServer } from './support/host';
 import { serverAssets, shownByDefault } from './support/content';
-import { checkTiles, events, loaded } from './support/embed';
+import { checkListing, checkTiles, events, expectListedByMonth, loaded } from './support/embed';
 
 let host: HostServer;
 let immich: FixtureServer;
@@ -182,4 +182,33 @@ test('locale="de" writes the element\'s month headers in German', async ({ page 
   // The other elements keep the page's language (English here).
   expect(await page.locator('#favourites .ig-month-header').first().textContent()).toMatch(/^[A-Z][a-z]+ \d{4}$/);
   expect(await page.locator('#german .ig-widget-root').getAttribute('lang')).toBe('de');
+});
+
+test('against a current Immich (v3): the widgets list the server\'s months, in order, by the timeline routes', async ({ page }) => {
+  const v3 = await FixtureServer.start({ assets: 800, corsOrigins: [host.url], extraArgs: ['--immich-version', '3.1.0'] });
+  try {
+    host.configure({ appUrl: `${v3.url}/`, serverUrl: v3.url });
+    const admin = (await v3.info()).users.find((u: any) => u.isAdmin);
+    await page.context().addCookies([{ name: 'immich_access_token', value: admin.accessToken, url: v3.url }]);
+    // The server's months (with their records' kinds), asked outside the page.
+    const favs = shownByDefault(await serverAssets(v3, 'isFavorite=true'));
+    const videos = shownByDefault(await serverAssets(v3)).filter((a) => a.type === 'VIDEO');
+    expect(favs.length).toBeGreaterThan(20);
+    expect(videos.length).toBeGreaterThan(0);
+    await v3.clearRequests();
+    await page.goto(`${host.url}/element.html`);
+    expect((await loaded(page, 'favourites')).detail.shown).toBe(favs.length);
+    expect((await loaded(page, 'videos')).detail.shown).toBe(videos.length);
+    expect((await events(page)).filter((e) => e.type === 'error')).toEqual([]);
+    // Every favourite, first screen to last, at its place in the months' order.
+    await checkListing(page, '#favourites ', favs);
+    await checkTiles(page, '#videos ', videos);
+    await expectListedByMonth(v3);
+    // Opening the last tile (the grid is at its end) tells the host which asset.
+    await page.locator(`#favourites [data-testid=tile][data-pos="${favs.length - 1}"]`).click();
+    await expect.poll(async () => (await events(page)).find((e) => e.type === 'open')?.detail.id).toBe(favs[favs.length - 1].id);
+  } finally {
+    host.configure({ appUrl: `${immich.url}/`, serverUrl: immich.url });
+    await v3.stop();
+  }
 });

@@ -610,7 +610,18 @@ pub fn Viewer(
             ))
         })
     };
-    let file_name = move || index_facts().map(|f| f.0).unwrap_or_default();
+    // A current server's month has no file names: the record's, once read.
+    let file_name = move || {
+        let name = index_facts().map(|f| f.0).unwrap_or_default();
+        if !name.is_empty() {
+            return name;
+        }
+        let id = shown.get();
+        full.with(|f| match f {
+            Some((fid, Ok(a))) if id.as_ref() == Some(fid) => a.original_file_name.clone(),
+            _ => String::new(),
+        })
+    };
     let is_video =
         move || member.get().is_none() && index_facts().is_some_and(|f| f.1 == AssetKind::Video);
     let is_live = move || index_facts().is_some_and(|f| f.2.contains(AssetFlags::LIVE_PHOTO));

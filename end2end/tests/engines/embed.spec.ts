@@ -15,6 +15,7 @@ import { FixtureServer } from '../support/server';
 import { HostServer } from '../support/host';
 import { serverAssets, shownByDefault, ServerAsset } from '../support/content';
 import { waitCurrent } from '../support/core';
+import { expectListedByMonth } from '../support/embed';
 import type { Session } from '../support/webdriver';
 
 let host: HostServer;
@@ -78,7 +79,7 @@ async function checkTiles(s: Session, id: string, expected: ServerAsset[]): Prom
   expect(tiles.length).toBeGreaterThan(0);
   for (const t of tiles) {
     expect(t.id, `tile ${t.pos} of ${id || 'the page'}`).toBe(expected[t.pos]?.id);
-    expect(t.label.startsWith(`${expected[t.pos]?.originalFileName},`), t.label).toBe(true);
+    expect(t.label.startsWith(`${expected[t.pos]?.shownName},`), t.label).toBe(true);
   }
 }
 
@@ -153,6 +154,46 @@ test('two elements show their own grids and tell the host; an attribute changes 
     expect(await s.exec(() => document.querySelectorAll('immich-grid').length)).toBe(0);
     await expectNoViolations();
     console.log(`[${engine}] ${s.browser}: two elements, ${favs.length} and ${videos.length} tiles; ${intervals} → ${intervals - 2} intervals at removal`);
+  } finally {
+    await immich.stop();
+  }
+});
+
+test('elements against a current Immich (v3) show the server\'s months, in order, listed by the timeline routes', async ({ session: s, engine }) => {
+  const immich = await FixtureServer.start({ assets: 400, corsOrigins: [host.url], cspReport: host.reportUri, extraArgs: ['--immich-version', '3.1.0'] });
+  try {
+    host.configure({ appUrl: `${immich.url}/`, serverUrl: immich.url });
+    const admin = (await immich.info()).users.find((u: any) => u.isAdmin);
+    // The server's months (with their records' kinds), asked outside the page.
+    const favs = shownByDefault(await serverAssets(immich, 'isFavorite=true'));
+    const videos = shownByDefault(await serverAssets(immich)).filter((a) => a.type === 'VIDEO');
+    expect(favs.length).toBeGreaterThan(8);
+    expect(videos.length).toBeGreaterThan(0);
+    await immich.clearRequests();
+    await s.goto(`${host.url}/__nothing`);
+    await s.addCookie('immich_access_token', admin.accessToken);
+    await s.goto(`${host.url}/element.html`);
+    expect((await hostEvent(s, 'favourites', 'loaded')).detail.shown).toBe(favs.length);
+    expect((await hostEvent(s, 'videos', 'loaded')).detail.shown).toBe(videos.length);
+    expect(await s.exec(() => (window as any).hostEvents.filter((e: any) => e.type === 'error'))).toEqual([]);
+    await checkTiles(s, 'favourites', favs);
+    await checkTiles(s, 'videos', videos);
+    // At the end of its grid, the favourites' last month.
+    await s.exec(() => {
+      const g = document.getElementById('favourites')!.shadowRoot!.querySelector('[data-testid=grid]') as HTMLElement;
+      g.scrollTop = g.scrollHeight;
+    });
+    await s.waitFor('the last favourite', 20_000, (n: number) =>
+      Array.from(document.getElementById('favourites')!.shadowRoot!.querySelectorAll('[data-testid=tile]')).some((e) => e.getAttribute('data-pos') === String(n)),
+      favs.length - 1,
+    );
+    await checkTiles(s, 'favourites', favs);
+    const months = await expectListedByMonth(immich);
+    // A click on the last tile tells the host which asset.
+    await s.clickFound((n: number) => document.getElementById('favourites')!.shadowRoot!.querySelector(`[data-testid=tile][data-pos="${n}"]`), favs.length - 1);
+    expect((await hostEvent(s, 'favourites', 'open')).detail.id).toBe(favs[favs.length - 1].id);
+    await expectNoViolations();
+    console.log(`[${engine}] ${s.browser}: v3 elements: ${favs.length} favourites and ${videos.length} videos, ${months} months asked`);
   } finally {
     await immich.stop();
   }

@@ -5,11 +5,15 @@
 // They are parameterised by a variant: how the fixture server is started
 // and how the app is opened and signed in. `core.spec.ts` runs them with the
 // browser's Immich session (the cookie); another sign-in mode (an API key, a
-// cross-origin app) adds a variant there and reuses every spec.
+// cross-origin app) adds a variant there and reuses every spec. The fixture's
+// flavour (its options: v1.103's `GET /api/asset` pages, or with
+// `--immich-version 3.1.0` a current server's timeline months) decides what
+// the specs ask the server and which requests they expect; core-v3*.spec.ts
+// run every spec against the v3 fixture.
 import { test, expect } from './engine';
 import type { FixtureOptions, FixtureServer, FixtureRequest } from './server';
 import { Key, Session } from './webdriver';
-import { serverAssets } from './content';
+import { serverAssets, serverMonths, ServerAsset, ServerMonth } from './content';
 
 /** How the app is served and signed in for one run of the core specs. */
 export interface CoreVariant {
@@ -40,20 +44,93 @@ export interface CoreVariant {
   afterEach?(session: Session, server: FixtureServer, app: FixtureServer | null): Promise<void>;
 }
 
-/** What the server holds, asked with the admin's API key (not through the app). */
-export interface ServerAsset {
-  id: string;
-  originalFileName: string;
-  localDateTime: string;
-  type: string;
-  isFavorite: boolean;
-  isTrashed: boolean;
-}
-
 /** An asset the grid shows, with its place in the server's list (the tile's `data-index`). */
 export interface Shown {
   index: number;
   asset: ServerAsset;
+}
+
+/**
+ * The browser's Immich session: the app on Immich's own origin, signed in by
+ * the login cookie (the fixture's demo session), with `fixture`'s library.
+ */
+export function cookieVariant(name: string, fixture: FixtureOptions): CoreVariant {
+  return {
+    name,
+    fixtureOptions: fixture,
+    appUrl: (server, query) => `${server.url}/${query ? `?${query}` : ''}`,
+    auth: 'cookie',
+  };
+}
+
+async function adminKey(server: FixtureServer): Promise<string> {
+  const info = await server.info();
+  return info.users.find((u: any) => u.isAdmin).apiKey;
+}
+
+/**
+ * The path people take when Immich is elsewhere: the app alone on one origin
+ * (which also sets an Immich login cookie for the host, as a browser signed
+ * in elsewhere has), Immich's API (`fixture`'s library, claiming `version`)
+ * on another origin under /immich, and an API key typed into the Connect
+ * form. After each spec: no request URL carried the key, no key request
+ * carried a cookie, the key is in no store another server can read.
+ */
+export function apiKeyVariant(name: string, fixture: FixtureOptions, version: string): CoreVariant {
+  return {
+    name,
+    fixtureOptions: (app) => ({
+      ...fixture,
+      app: false,
+      demoSession: false,
+      basePath: '/immich',
+      corsOrigins: [app.url],
+    }),
+    appUrl: (_server, query, app) => `${app!.url}/${query ? `?${query}` : ''}`,
+    auth: 'apiKeyHeader',
+
+    async signIn(s, server, app) {
+      const key = await adminKey(server);
+      await s.goto(`${app!.url}/`);
+      // The app's own origin has no Immich: the app says so and offers Connect.
+      await s.waitFor('the Connect form', 30_000, () => {
+        const el = document.querySelector('[data-testid=connect-url]');
+        return !!el && el.getBoundingClientRect().height > 0;
+      });
+      await s.type('[data-testid=connect-url]', server.apiBase);
+      await s.click('[data-testid=connect-auth-key]');
+      await s.waitFor('the key field', 10_000, () => !!document.querySelector('[data-testid=connect-key]'));
+      await s.type('[data-testid=connect-key]', key);
+      await s.click('[data-testid=connect-test]');
+      const outcome = await s.waitFor('the connection tested', 20_000, () =>
+        document.querySelector('[data-testid=connect-ok]')?.textContent || document.querySelector('[data-testid=connect-error]')?.textContent || null,
+      );
+      expect(outcome).toContain(`Connected to Immich v${version} as Immich Admin`);
+      await s.click('[data-testid=connect-save]');
+      await waitCurrent(s);
+    },
+
+    async afterEach(s, server, app) {
+      const key = await adminKey(server);
+      const log = await server.requests();
+      for (const r of log) {
+        const where = `${r.method} ${r.path}?${r.query}`;
+        expect(`${r.path}?${r.query}`, `${where}: the key in a URL`).not.toContain(key);
+        expect(r.cookie, `${where} carried a cookie`).toBe(false);
+        expect(r.auth, where).toBe('apiKeyHeader');
+      }
+      expect(await s.url()).not.toContain(key);
+      // The key stays in this tab (sessionStorage), not in localStorage.
+      expect(await s.exec(() => JSON.stringify(Object.entries(localStorage)))).not.toContain(key);
+      expect(await s.exec(() => Object.values(sessionStorage).join(' '))).toContain(key);
+      // The browser does hold an Immich login cookie for the host (set by the
+      // app's origin), which key requests to the API's origin must not send.
+      const cookies = await s.cookies();
+      const names = cookies.map((c) => c.name);
+      console.log(`[${s.engine}] key variant: ${log.length} API requests since the last clear, none with the key in the URL or a cookie; cookies on ${app!.url}: ${names.join(', ') || 'none'}`);
+      expect(names).toContain('immich_access_token');
+    },
+  };
 }
 
 /**
@@ -70,12 +147,13 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 /**
  * The start of the tile's accessible name a person's screen reader reads:
  * `file name, 3 May 2024, 14:05` (the asset's local wall-clock time, which
- * Immich sends as if it were UTC).
+ * Immich sends as if it were UTC); on v3, whose months name no file, `Photo`
+ * or `Video` in place of the file name.
  */
 export function expectedLabel(a: ServerAsset): string {
   const d = new Date(a.localDateTime);
   const two = (n: number) => String(n).padStart(2, '0');
-  return `${a.originalFileName}, ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}, ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`;
+  return `${a.shownName}, ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}, ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`;
 }
 
 /** Waits until the status says the view matches the server. */
@@ -137,8 +215,33 @@ function summarise(reqs: FixtureRequest[]): string {
   for (const r of reqs) by.set(r.status, (by.get(r.status) ?? 0) + 1);
   const statuses = [...by].map(([s, n]) => `${n} × ${s}`).join(', ');
   const bytes = reqs.reduce((n, r) => n + r.bytes, 0);
-  return `${reqs.length} /api/asset requests (${statuses || 'none'}), ${bytes} bytes of JSON`;
+  return `${reqs.length} listing requests (${statuses || 'none'}), ${bytes} bytes of JSON`;
 }
+
+/**
+ * What v3 listing requests asked, sorted: `list` for the month list, the
+ * month (`YYYY-MM-DD`) for a month.
+ */
+function asked(reqs: FixtureRequest[]): string[] {
+  return reqs
+    .map((r) => (r.path === '/api/timeline/buckets' ? 'list' : (new URLSearchParams(r.query).get('timeBucket') ?? '?').slice(0, 10)))
+    .sort();
+}
+
+/** The month list and every month of `months`, as `asked` names them. */
+function everyMonth(months: ServerMonth[]): string[] {
+  return ['list', ...months.map((m) => m.timeBucket.slice(0, 10))].sort();
+}
+
+/** The path of an asset's preview (v1: `?format=JPEG`, v3: `?size=preview`). */
+function isPreview(server: FixtureServer, r: FixtureRequest, id: string): boolean {
+  return server.flavour === 'v3'
+    ? r.path === `/api/assets/${id}/thumbnail` && new URLSearchParams(r.query).get('size') === 'preview'
+    : r.path === `/api/asset/thumbnail/${id}` && r.query.includes('format=JPEG');
+}
+
+/** The path of an asset's full record. */
+const recordPath = (server: FixtureServer, id: string) => (server.flavour === 'v3' ? `/api/assets/${id}` : `/api/asset/${id}`);
 
 /** Long sides of the fixture's thumbnail (WEBP) and preview (JPEG) of a photo. */
 const THUMB_SIDE = 250;
@@ -177,6 +280,18 @@ async function expectPreviewDrawn(s: Session, id: string): Promise<void> {
   }, PREVIEW_SIDE);
   expect(got.side).toBe(PREVIEW_SIDE);
   if (got.thumb > 0) expect(got.thumb, 'the thumbnail layer is the small file').toBe(THUMB_SIDE);
+}
+
+/**
+ * Waits until the viewer's title names `name` (on v3 the file name comes
+ * with the asset's record, a moment after the viewer opens).
+ */
+async function expectViewerName(s: Session, name: string): Promise<void> {
+  const got = await s.waitFor(`the viewer named ${name}`, 10_000, (want: string) => {
+    const t = document.querySelector('[data-testid=viewer-name]')?.textContent ?? '';
+    return t === want ? t : null;
+  }, name);
+  expect(got).toBe(name);
 }
 
 /** The `asset` parameter of the page's address. */
@@ -234,7 +349,7 @@ export function coreSpecs(variant: CoreVariant): void {
       await waitCurrent(s);
       const ms = Date.now() - t0;
       const n = await expectTopTiles(s, shownByDefault(assets));
-      const listed = await server.assetRequests();
+      const listed = await server.listingRequests();
       console.log(`[${engine}] ${s.browser}: first load current after ${ms} ms; ${n} tiles in view; ${summarise(listed)}`);
       // Pages are fetched (200), then verified in a pass of conditional
       // requests (304) before the view says current.
@@ -242,7 +357,16 @@ export function coreSpecs(variant: CoreVariant): void {
       for (const r of listed) {
         expect([200, 304], r.query).toContain(r.status);
         if (r.status === 200) expect(r.bytes, r.query).toBeGreaterThan(0);
+        else expect(r.ifNoneMatch, `${r.query}: a 304 answers a held ETag`).toBeTruthy();
         expect(r.auth, r.query).toBe(variant.auth);
+      }
+      if (server.flavour === 'v3') {
+        // The month list, then every month of the server, each downloaded
+        // once (a sign-in that loaded the grid before the visit makes the
+        // visit a reload: its requests are the 304s).
+        const months = await serverMonths(server);
+        expect(months.length, 'a library of many months').toBeGreaterThan(10);
+        expect(asked(listed.filter((r) => r.status === 200)), 'each month downloaded once').toEqual(everyMonth(months));
       }
       expect(await s.exec(() => (window as any).__immichGrid.count())).toBe(assets.length);
       expect(await s.exec(() => (window as any).__immichGrid.shown())).toBe(shownByDefault(assets).length);
@@ -252,10 +376,11 @@ export function coreSpecs(variant: CoreVariant): void {
       const assets = await serverAssets(server);
       await open(s, server);
       await waitCurrent(s);
+      const months = server.flavour === 'v3' ? await serverMonths(server) : [];
       await server.clearRequests();
       await s.refresh();
       await waitCurrent(s);
-      const listed = await server.assetRequests();
+      const listed = await server.listingRequests();
       console.log(`[${engine}] ${s.browser}: reload: ${summarise(listed)}; If-None-Match on ${listed.filter((r) => r.ifNoneMatch).length}`);
       expect(listed.length).toBeGreaterThan(0);
       // Pages are verified with their ETags (304, no body); a delta since
@@ -271,6 +396,8 @@ export function coreSpecs(variant: CoreVariant): void {
         expect(r.bytes, `${r.query}: an empty delta`).toBeLessThanOrEqual(2);
       }
       expect(pageRequests(listed).length + deltaRequests(listed).length).toBe(listed.length);
+      // v3 has no deltas: the month list and every month, each asked once with its ETag.
+      if (server.flavour === 'v3') expect(asked(listed), 'the list and every month, once each').toEqual(everyMonth(months));
       // And the grid shows the same library, from this device.
       expect(await s.exec(() => document.querySelector('[data-testid=progress]')?.getAttribute('data-from-cache'))).toBe('true');
       await expectTopTiles(s, shownByDefault(assets));
@@ -281,14 +408,15 @@ export function coreSpecs(variant: CoreVariant): void {
       // then answers 200 with the whole page).
       await server.clearRequests();
       await s.click('[data-testid=refresh]');
-      // Every page (the app's default pages of 1,000) is asked again; then the view is current.
-      const pages = Math.ceil(assets.length / 1000);
-      for (const deadline = Date.now() + 30_000; pageRequests(await server.assetRequests()).length < pages; ) {
+      // Every page (the app's default pages of 1,000; on v3 the month list
+      // and every month) is asked again; then the view is current.
+      const pages = server.flavour === 'v3' ? months.length + 1 : Math.ceil(assets.length / 1000);
+      for (const deadline = Date.now() + 30_000; pageRequests(await server.listingRequests()).length < pages; ) {
         expect(Date.now(), `the full check asks all ${pages} pages`).toBeLessThan(deadline);
         await new Promise((r) => setTimeout(r, 50));
       }
       await waitCurrent(s);
-      const checked = pageRequests(await server.assetRequests());
+      const checked = pageRequests(await server.listingRequests());
       console.log(`[${engine}] ${s.browser}: refresh: ${summarise(checked)}`);
       expect(checked.length, 'every page is checked').toBeGreaterThan(1);
       for (const r of checked) {
@@ -296,6 +424,7 @@ export function coreSpecs(variant: CoreVariant): void {
         expect(r.status, `${r.query} answered`).toBe(304);
         expect(r.bytes, r.query).toBe(0);
       }
+      if (server.flavour === 'v3') expect(asked(checked), 'the list and every month, once each').toEqual(everyMonth(months));
       await expectTopTiles(s, shownByDefault(assets));
     });
 
@@ -320,7 +449,7 @@ export function coreSpecs(variant: CoreVariant): void {
         const el = document.querySelector('[data-testid=filter-favorite-only]');
         return !el || el.getBoundingClientRect().height === 0;
       });
-      const listed = await server.assetRequests();
+      const listed = await server.listingRequests();
       console.log(`[${engine}] favourites: ${summarise(listed)}; server has ${favourites.length} favourites`);
       expect(listed.length).toBeGreaterThan(0);
       // Pages carry the filter; a delta covers the whole library (the view's
@@ -328,6 +457,10 @@ export function coreSpecs(variant: CoreVariant): void {
       expect(pageRequests(listed).length).toBeGreaterThan(0);
       for (const r of pageRequests(listed)) expect(new URLSearchParams(r.query).get('isFavorite'), r.query).toBe('true');
       for (const r of deltaRequests(listed)) expect(new URLSearchParams(r.query).get('isFavorite'), r.query).toBeNull();
+      // v3: the favourites' month list and each of its months, downloaded once.
+      if (server.flavour === 'v3') {
+        expect(asked(listed.filter((r) => r.status === 200)), 'the favourites\' months, once each').toEqual(everyMonth(await serverMonths(server, 'isFavorite=true')));
+      }
       const shown = shownByDefault(favourites);
       expect(await s.exec(() => (window as any).__immichGrid.shown())).toBe(shown.length);
       await expectTopTiles(s, shown);
@@ -439,6 +572,7 @@ export function coreSpecs(variant: CoreVariant): void {
       await s.click(tile);
       await expectPreviewDrawn(s, id);
       console.log(`[${engine}] ${s.browser}: viewer: preview drawn ${Date.now() - t0} ms after the click`);
+      await expectViewerName(s, target!.asset.originalFileName);
       const dialog = await s.exec(() => {
         const v = document.querySelector('[data-testid=viewer]')!;
         return { role: v.getAttribute('role'), modal: v.getAttribute('aria-modal'), name: document.querySelector('[data-testid=viewer-name]')?.textContent ?? '' };
@@ -446,7 +580,7 @@ export function coreSpecs(variant: CoreVariant): void {
       expect(dialog).toEqual({ role: 'dialog', modal: 'true', name: target!.asset.originalFileName });
       expect(await assetParam(s)).toBe(id);
       // The preview came from the server's preview endpoint, signed in as the variant is.
-      const previews = (await server.requests()).filter((r) => r.path === `/api/asset/thumbnail/${id}` && r.query.includes('format=JPEG'));
+      const previews = (await server.requests()).filter((r) => isPreview(server, r, id));
       expect(previews.length, 'the preview was asked for').toBeGreaterThan(0);
       for (const r of previews) {
         expect(r.status, r.query).toBe(200);
@@ -470,6 +604,7 @@ export function coreSpecs(variant: CoreVariant): void {
       await s.press(Key.Enter);
       if (shown[2].asset.type === 'IMAGE') await expectPreviewDrawn(s, shown[2].asset.id);
       else await waitViewer(s, shown[2].asset.id);
+      await expectViewerName(s, shown[2].asset.originalFileName);
       expect(await assetParam(s)).toBe(shown[2].asset.id);
       // Opening pushed a history entry: Back closes the viewer, the grid stays.
       await s.back();
@@ -478,18 +613,31 @@ export function coreSpecs(variant: CoreVariant): void {
       expect(await s.exec(() => document.querySelectorAll('[data-testid=tile]').length)).toBeGreaterThan(3);
     });
 
-    test('a deep link opens the asset on a fresh page; stepping right crosses a page boundary in the server\'s order', async ({ session: s, server, engine }) => {
+    test('a deep link opens the asset on a fresh page; stepping right crosses a page (v3: month) boundary in the server\'s order', async ({ session: s, server, engine }) => {
       const shown = shownByDefault(await serverAssets(server));
-      // Pages of 100: start a few assets before the server's 100th and step past it.
+      // v1, pages of 100: start a few assets before the server's 100th and
+      // step past it. v3: the same across the first month boundary past the
+      // 100th asset with 4 assets on each side.
       const take = 100;
-      const first = shown.findIndex((x) => x.index >= take - 4);
-      const steps = shown.findIndex((x) => x.index >= take + 4) - first;
+      let boundary = take;
+      let months: [ServerMonth, ServerMonth] | null = null;
+      if (server.flavour === 'v3') {
+        const all = await serverMonths(server);
+        let at = 0;
+        for (let m = 0; m + 1 < all.length && !months; m++) {
+          at += all[m].count;
+          if (at >= take && all[m].count >= 4 && all[m + 1].count >= 4) [boundary, months] = [at, [all[m], all[m + 1]]];
+        }
+        expect(months, 'a month boundary past the 100th asset').not.toBeNull();
+      }
+      const first = shown.findIndex((x) => x.index >= boundary - 4);
+      const steps = shown.findIndex((x) => x.index >= boundary + 4) - first;
       expect(steps).toBeGreaterThanOrEqual(8);
       const start = shown[first].asset;
       await server.clearRequests();
-      await open(s, server, `take=${take}&asset=${start.id}`);
+      await open(s, server, `${months ? '' : `take=${take}&`}asset=${start.id}`);
       await waitViewer(s, start.id, 60_000);
-      expect(await s.exec(() => document.querySelector('[data-testid=viewer-name]')?.textContent)).toBe(start.originalFileName);
+      await expectViewerName(s, start.originalFileName);
       if (start.type === 'IMAGE') await expectPreviewDrawn(s, start.id);
       const t0 = Date.now();
       for (let i = 1; i <= steps; i++) {
@@ -498,13 +646,23 @@ export function coreSpecs(variant: CoreVariant): void {
       }
       const ms = Date.now() - t0;
       const end = shown[first + steps].asset;
-      console.log(`[${engine}] ${s.browser}: viewer: ${steps} steps across the page boundary at ${take} in ${ms} ms`);
+      console.log(`[${engine}] ${s.browser}: viewer: ${steps} steps across the ${months ? 'month' : 'page'} boundary at ${boundary} in ${ms} ms`);
       expect(await assetParam(s)).toBe(end.id);
-      expect(await s.exec(() => document.querySelector('[data-testid=viewer-name]')?.textContent)).toBe(end.originalFileName);
+      await expectViewerName(s, end.originalFileName);
       if (end.type === 'IMAGE') await expectPreviewDrawn(s, end.id);
-      // The assets past the boundary came from the server's second page.
-      const listed = pageRequests(await server.assetRequests()).map((r) => new URLSearchParams(r.query));
-      expect(listed.some((q) => q.get('take') === String(take) && q.get('skip') === String(take)), 'the page after the boundary was asked for').toBe(true);
+      if (months) {
+        // The walk started in one month and ended in the next, which was
+        // asked for (signed in as the variant is).
+        expect(months[0].ids).toContain(start.id);
+        expect(months[1].ids).toContain(end.id);
+        const next = (await server.listingRequests()).filter((r) => asked([r])[0] === months![1].timeBucket.slice(0, 10));
+        expect(next.length, 'the month after the boundary was asked for').toBeGreaterThan(0);
+        for (const r of next) expect(r.auth, r.query).toBe(variant.auth);
+      } else {
+        // The assets past the boundary came from the server's second page.
+        const listed = pageRequests(await server.listingRequests()).map((r) => new URLSearchParams(r.query));
+        expect(listed.some((q) => q.get('take') === String(take) && q.get('skip') === String(take)), 'the page after the boundary was asked for').toBe(true);
+      }
       // Closing brings the last asset's tile into view, focused.
       await s.press(Key.Escape);
       await waitViewerClosed(s);
@@ -519,7 +677,7 @@ export function coreSpecs(variant: CoreVariant): void {
       let full: any = null;
       for (const x of shownByDefault(await serverAssets(server)).slice(0, 200)) {
         if (x.asset.type !== 'IMAGE') continue;
-        const r = await fetch(`${server.apiBase}/api/asset/${x.asset.id}`, { headers: { 'x-api-key': key } });
+        const r = await fetch(`${server.apiBase}${recordPath(server, x.asset.id)}`, { headers: { 'x-api-key': key } });
         const dto = await r.json();
         const e = dto.exifInfo ?? {};
         if (e.model && e.exposureTime && e.fNumber && e.iso && e.exifImageWidth && e.city) {
@@ -549,7 +707,7 @@ export function coreSpecs(variant: CoreVariant): void {
       const local = new Date(full.localDateTime);
       expect(text.taken).toContain(`${local.getUTCFullYear()}, ${String(local.getUTCHours()).padStart(2, '0')}:${String(local.getUTCMinutes()).padStart(2, '0')}`);
       // Read from the asset's own record, signed in as the variant is.
-      const records = (await server.requests()).filter((r) => r.path === `/api/asset/${full.id}`);
+      const records = (await server.requests()).filter((r) => r.path === recordPath(server, full.id));
       expect(records.length).toBeGreaterThan(0);
       for (const r of records) {
         expect(r.status).toBe(200);

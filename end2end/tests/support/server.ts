@@ -52,6 +52,21 @@ export async function listeningUrl(proc: ChildProcess, name: string): Promise<st
   return url;
 }
 
+/**
+ * The API a fixture server speaks: `v1` is Immich v1.103's (`GET /api/asset`
+ * pages), `v3` a current server's (`--immich-version 3.1.0`: the timeline's
+ * months, `/api/assets/{id}`).
+ */
+export type Flavour = 'v1' | 'v3';
+
+/** The flavour the fixture's arguments ask for (`--immich-version` ≥ 1.106 is current). */
+export function flavourOf(args: string[]): Flavour {
+  const at = args.indexOf('--immich-version');
+  if (at < 0) return 'v1';
+  const [major, minor] = (args[at + 1] ?? '').replace(/^v/, '').split('.').map(Number);
+  return major > 1 || (major === 1 && minor >= 106) ? 'v3' : 'v1';
+}
+
 /** One running fixture server. */
 export class FixtureServer {
   /** Where the API lives: `url` plus the base path, if any (no trailing slash). */
@@ -62,6 +77,7 @@ export class FixtureServer {
     private readonly proc: ChildProcess,
     private readonly api: APIRequestContext,
     basePath = '',
+    readonly flavour: Flavour = 'v1',
   ) {
     this.apiBase = url + basePath.replace(/\/+$/, '');
   }
@@ -94,7 +110,7 @@ export class FixtureServer {
     const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     const url = await listeningUrl(proc, 'fixture');
     const api = await request.newContext({ baseURL: url });
-    return new FixtureServer(url, proc, api, opts.basePath ?? '');
+    return new FixtureServer(url, proc, api, opts.basePath ?? '', flavourOf(opts.extraArgs ?? []));
   }
 
   /** The requests the server received, oldest first. */
@@ -111,6 +127,13 @@ export class FixtureServer {
   /** Requests to the asset listing endpoint. */
   async assetRequests(): Promise<FixtureRequest[]> {
     return (await this.requests()).filter((r) => r.path === '/api/asset');
+  }
+
+  /** Requests that list the library: `/api/asset` pages (v1), or the
+   * timeline's month list and months (v3). */
+  async listingRequests(): Promise<FixtureRequest[]> {
+    if (this.flavour === 'v1') return this.assetRequests();
+    return (await this.requests()).filter((r) => r.path === '/api/timeline/buckets' || r.path === '/api/timeline/bucket');
   }
 
   /** Mutates the library (and the server's clock); answers what changed. */
