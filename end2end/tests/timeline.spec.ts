@@ -126,9 +126,9 @@ test('v3 with the session cookie: months, favourites, a reload of 304s, the view
 });
 
 test('v3 views only current servers have: the trash, and partners in the timeline', async ({ page, server }) => {
-  const own = await serverMonths(server, 'visibility=timeline');
-  const trash = await serverMonths(server, 'isTrashed=true');
-  const withPartners = await serverMonths(server, 'visibility=timeline&withPartners=true');
+  const own = await serverAssets(server, 'visibility=timeline');
+  const trash = await serverAssets(server, 'isTrashed=true');
+  const withPartners = await serverAssets(server, 'visibility=timeline&withPartners=true');
   expect(trash.length).toBeGreaterThan(0);
   for (const a of trash) expect(a.isTrashed).toBe(true);
   // Alice shares into the admin's timeline: more assets than the admin's own.
@@ -307,7 +307,7 @@ test('v3 with an API key, the app on another origin, Immich under /immich', asyn
 
     // The trash and partners' assets, with the key: views as links.
     for (const [search, query] of [['trashed=show', 'isTrashed=true'], ['withPartners=true', 'visibility=timeline&withPartners=true']]) {
-      const want = await serverMonths(api, query);
+      const want = await serverAssets(api, query);
       expect(want.length, query).toBeGreaterThan(0);
       await api.clearRequests();
       await app.open(`${appServer.url}/?${search}`);
