@@ -42,7 +42,14 @@ test('30 cold loads at each of two widths show the server\'s assets under the ri
         snapshots++;
         if (state === 'current') break;
       }
-      const settled = await s.exec(collectShown);
+      // The grid draws the last publish on its next frame, which can come
+      // after the status says current on a loaded machine: the screen must
+      // fill within a few seconds, and hold the right assets when it has.
+      let settled = await s.exec(collectShown);
+      for (const t0 = Date.now(); settled.tiles.length <= 3 && Date.now() - t0 < 10_000; ) {
+        await new Promise((r) => setTimeout(r, 100));
+        settled = await s.exec(collectShown);
+      }
       expect(contentProblems(settled, expected), `${where}, after the load`).toEqual([]);
       expect(settled.tiles.length, `${where}: tiles on screen`).toBeGreaterThan(3);
       await fetch(`${server.url}/__fixture/faults`, { method: 'DELETE' });
