@@ -71,15 +71,17 @@ pub fn App() -> impl IntoView {
     library.keep_in_sync();
 
     // Server inputs drive the loader; the first run starts the load.
+    // A current server lists the trash apart and takes partners' assets
+    // into the timeline: both are inputs of its requests (a memo, so other
+    // refinements, such as typing a search, do not wake the loader).
+    let extras = Memo::new(move |_| TimelineExtras {
+        trash: view_state.refine().with(|r| r.show_trashed),
+        with_partners: view_state.with_partners().get(),
+    });
     Effect::new(move |prev: Option<()>| {
         let query = view_state.query().get();
         let paged = view_state.paged().get();
-        // A current server lists the trash apart and takes partners' assets
-        // into the timeline: both are inputs of its requests.
-        let extras = TimelineExtras {
-            trash: view_state.refine().with(|r| r.show_trashed),
-            with_partners: view_state.with_partners().get(),
-        };
+        let extras = extras.get();
         let restarted = library.set_view_with(query, paged, extras);
         if prev.is_none() && !restarted {
             library.reload();

@@ -420,6 +420,25 @@ const SCROLLER = `(() => {
   return document.scrollingElement;
 })()`;
 
+/**
+ * In the page (evaluated there, like SCROLLER): frame intervals (ms) and the
+ * probe's long tasks between t0 and t1, as worst/p95 frame, frames over
+ * 34 ms, and long tasks' count, total and worst.
+ */
+const FRAME_STATS = `((frames, t0, t1) => {
+  const lt = (window.__bench?.longTasks || []).filter(([st]) => st >= t0 && st <= t1);
+  const f = [...frames].sort((a, b) => a - b);
+  return {
+    frames: f.length,
+    worstFrameMs: f[f.length - 1] ?? null,
+    p95FrameMs: f[Math.floor(f.length * 0.95)] ?? null,
+    over34: f.filter((d) => d > 34).length,
+    longTasks: lt.length,
+    longTaskMs: lt.reduce((a, [, d]) => a + d, 0),
+    worstLongTaskMs: lt.reduce((a, [, d]) => Math.max(a, d), 0),
+  };
+})`;
+
 async function domAt(page, where) {
   return page.evaluate(async ([where, SCROLLER]) => {
     const s = eval(SCROLLER);
@@ -439,7 +458,7 @@ async function domAt(page, where) {
 
 /** Scrolls top to bottom in `ms`, one step a frame; frame times and long tasks meanwhile. */
 async function fastScroll(page, ms) {
-  return page.evaluate(async ([ms, SCROLLER]) => {
+  return page.evaluate(async ([ms, SCROLLER, FRAME_STATS]) => {
     const s = eval(SCROLLER);
     s.scrollTop = 0;
     await new Promise((r) => setTimeout(r, 300));
@@ -459,19 +478,8 @@ async function fastScroll(page, ms) {
     });
     const t1 = performance.now();
     frames.shift();
-    const lt = (window.__bench?.longTasks || []).filter(([st]) => st >= t0 && st <= t1);
-    frames.sort((a, b) => a - b);
-    return {
-      frames: frames.length,
-      worstFrameMs: frames[frames.length - 1] ?? null,
-      p95FrameMs: frames[Math.floor(frames.length * 0.95)] ?? null,
-      over34: frames.filter((d) => d > 34).length,
-      longTasks: lt.length,
-      longTaskMs: lt.reduce((a, [, d]) => a + d, 0),
-      worstLongTaskMs: lt.reduce((a, [, d]) => Math.max(a, d), 0),
-      scrolledPx: max,
-    };
-  }, [ms, SCROLLER]);
+    return { ...eval(FRAME_STATS)(frames, t0, t1), scrolledPx: max };
+  }, [ms, SCROLLER, FRAME_STATS]);
 }
 
 /**
@@ -480,7 +488,7 @@ async function fastScroll(page, ms) {
  * and the long tasks (the probe's observer) in between.
  */
 async function recordStart(page) {
-  return page.evaluate(async (SCROLLER) => {
+  return page.evaluate(async ([SCROLLER, FRAME_STATS]) => {
     const s = eval(SCROLLER);
     s.scrollTop = 0;
     s.dispatchEvent(new Event('scroll'));
@@ -498,23 +506,12 @@ async function recordStart(page) {
     r.stop = () => {
       r.on = false;
       const t1 = performance.now();
-      const lt = (window.__bench?.longTasks || []).filter(([st]) => st >= r.t0 && st <= t1);
-      const f = r.frames.map(([, d]) => d).sort((a, b) => a - b);
-      return {
-        frames: f.length,
-        worstFrameMs: f[f.length - 1] ?? null,
-        p95FrameMs: f[Math.floor(f.length * 0.95)] ?? null,
-        over34: f.filter((d) => d > 34).length,
-        longTasks: lt.length,
-        longTaskMs: lt.reduce((a, [, d]) => a + d, 0),
-        worstLongTaskMs: lt.reduce((a, [, d]) => Math.max(a, d), 0),
-        scrolledPx: s.scrollTop,
-        ms: t1 - r.t0,
-      };
+      const stats = eval(FRAME_STATS)(r.frames.map(([, d]) => d), r.t0, t1);
+      return { ...stats, scrolledPx: s.scrollTop, ms: t1 - r.t0 };
     };
     // Where to point: the middle of the grid's visible part.
     return { x: Math.round(g.left + g.width / 2), y: Math.round((vis.top + vis.bottom) / 2) };
-  }, SCROLLER);
+  }, [SCROLLER, FRAME_STATS]);
 }
 
 const recordStop = (page) => page.evaluate(() => window.__rec.stop());

@@ -305,6 +305,22 @@ pub fn Filters(
         library.is_some_and(|l| l.flavour.get() == Some(library_core::ApiFlavour::Timeline))
     };
 
+    // A checkbox over one flag of the view; a change is a history entry.
+    let toggle =
+        move |testid: &'static str, get: fn(&ViewState) -> bool, set: fn(&mut ViewState, bool)| {
+            view! {
+                <input
+                    type="checkbox"
+                    data-testid=testid
+                    prop:checked=move || state.with(get)
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        commit(HistoryMode::Push, &|s| set(s, on));
+                    }
+                />
+            }
+        };
+
     let tri = move |field: Field, legend: &'static str, labels: [&'static str; 3]| {
         let name = format!("filter-{}-{seq}", field.slug());
         let forced = move || {
@@ -501,15 +517,7 @@ pub fn Filters(
                         </label>
                         {error_view(Field::UserId)}
                         <label hidden=move || !timeline()>
-                            <input
-                                type="checkbox"
-                                data-testid="filter-with-partners"
-                                prop:checked=move || state.with(|s| s.with_partners)
-                                on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    commit(HistoryMode::Push, &|s| s.with_partners = on);
-                                }
-                            />
+                            {toggle("filter-with-partners", |s| s.with_partners, |s, on| s.with_partners = on)}
                             "With partners' assets"
                         </label>
                         {error_view(Field::WithPartners)}
@@ -548,15 +556,7 @@ pub fn Filters(
                         </label>
                         {error_view(Field::Skip)}
                         <label>
-                            <input
-                                type="checkbox"
-                                data-testid="filter-paged"
-                                prop:checked=move || state.with(|s| s.paged)
-                                on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    commit(HistoryMode::Push, &|s| s.paged = on);
-                                }
-                            />
+                            {toggle("filter-paged", |s| s.paged, |s, on| s.paged = on)}
                             "Explicit pages"
                         </label>
                         <Show when=move || state.with(|s| s.paged)>
@@ -615,15 +615,7 @@ pub fn Filters(
                     </fieldset>
                     <div class="filter-row">
                         <label>
-                            <input
-                                type="checkbox"
-                                data-testid="filter-trashed"
-                                prop:checked=move || state.with(|s| s.refine.show_trashed)
-                                on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    commit(HistoryMode::Push, &|s| s.refine.show_trashed = on);
-                                }
-                            />
+                            {toggle("filter-trashed", |s| s.refine.show_trashed, |s, on| s.refine.show_trashed = on)}
                             "Show trashed"
                             {count("trashed", |c| c.by_trashed, "left")}
                         </label>
@@ -635,15 +627,7 @@ pub fn Filters(
                             "This server lists the trash apart from the timeline: the grid shows the trash alone."
                         </p>
                         <label>
-                            <input
-                                type="checkbox"
-                                data-testid="filter-offline"
-                                prop:checked=move || state.with(|s| s.refine.show_offline)
-                                on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    commit(HistoryMode::Push, &|s| s.refine.show_offline = on);
-                                }
-                            />
+                            {toggle("filter-offline", |s| s.refine.show_offline, |s, on| s.refine.show_offline = on)}
                             "Show offline"
                             {count("offline", |c| c.by_offline, "left")}
                         </label>
