@@ -8,7 +8,8 @@
 //!   hover; a stack's members can be switched.
 //! * Previous/next follow the grid's display order (its filters and
 //!   refinements), so they cross day, month and page boundaries; the
-//!   neighbours' previews load ahead.
+//!   neighbours' previews load ahead. A step forward past the last asset
+//!   loaded while the load goes on waits for the next one to arrive.
 //! * The opened asset is in the URL (`?asset=ID`): opening pushes a history
 //!   entry, so Back closes; steps replace it.
 //! * Files load through [`crate::data::media`] with the tiles' credentials
@@ -25,6 +26,7 @@ use crate::{
     components::{grid::GridData, info::Info},
     data::{
         client::Client,
+        loader::{Library, LoadStatus},
         media::{self, Abort, MediaUrl, Quality},
         session::Session,
         thumbs::ThumbSource,
@@ -406,11 +408,14 @@ pub fn Viewer(
         });
     });
 
+    // A step forward waiting for the load to bring its asset (see `go`).
+    let pending = StoredValue::new(None::<i64>);
     let close = move || {
         let Some(o) = opened.get_untracked() else {
             return;
         };
         opened.set(None);
+        pending.set_value(None);
         if o.pushed {
             if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
                 let _ = h.back();
@@ -420,7 +425,20 @@ pub fn Viewer(
         }
         on_close.run(o.lib);
     };
+    // A step forward past the last asset loaded while the load goes on waits
+    // for the next assets to arrive (a person pressing → at the end of what
+    // is shown so far is not ignored).
+    let library = use_context::<Library>();
+    let loading = move || {
+        library.is_some_and(|l| {
+            matches!(
+                l.status.get_untracked(),
+                LoadStatus::Loading | LoadStatus::Revalidating
+            )
+        })
+    };
     let go = move |delta: i64| {
+        pending.set_value(None);
         let Some(o) = opened.get_untracked() else {
             return;
         };
@@ -431,8 +449,16 @@ pub fn Viewer(
             member.set(None);
             stack_members.set(None);
             opened.set(Some(n));
+        } else if delta > 0 && loading() {
+            pending.set_value(Some(delta));
         }
     };
+    Effect::new(move |_| {
+        data.track();
+        if let Some(delta) = pending.get_value() {
+            go(delta);
+        }
+    });
     let total = move || data.with(|d| d.order.len());
     let pos = move || opened.with(|o| o.as_ref().map_or(0, |o| o.pos));
     let has_prev = move || pos() > 0;

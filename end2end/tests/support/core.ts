@@ -614,9 +614,6 @@ export function coreSpecs(variant: CoreVariant): void {
     });
 
     test('a deep link opens the asset on a fresh page; stepping right crosses a page (v3: month) boundary in the server\'s order', async ({ session: s, server, engine }) => {
-      // Known gap: a clean-clone run (2026-12-02) timed out opening the viewer
-      // from a v3 deep link in WebKit once; not investigated yet.
-      test.skip(engine === 'webkit' && server.flavour === 'v3', 'v3 deep link in WebKit: open issue');
       const shown = shownByDefault(await serverAssets(server));
       // v1, pages of 100: start a few assets before the server's 100th and
       // step past it. v3: the same across the first month boundary past the
