@@ -467,18 +467,42 @@ impl Client {
     /// `GET /api/audit/deletes?after=…&entityType=ASSET&userId=…`: the ids of
     /// `user_id`'s assets deleted after `after`, and whether that is further
     /// back than the server's audit log keeps.
+    ///
+    /// Conditional on `etag` (held for an earlier answer with no ids, see
+    /// [`library_core::HeldEmpty`]): a `304` is that empty answer again.
+    /// Returns the answer and its `ETag`.
     pub async fn audit_deletes(
         &self,
         after: &chrono::DateTime<chrono::Utc>,
         user_id: &str,
+        etag: Option<&str>,
         signal: Option<&AbortSignal>,
-    ) -> Result<AuditDeletesResponseDto, ApiError> {
+    ) -> Result<(AuditDeletesResponseDto, Option<String>), ApiError> {
         // An id from the server goes into a URL only once checked.
         if !is_uuid_v4(user_id) {
             return Err(ApiError::Invalid("the user id is not a UUID".into()));
         }
         let route = Route::audit_deletes(&immich_api::iso::format(after), user_id);
-        self.get_json(&route, signal).await
+        match self
+            .get_conditional(&route, etag, limits::SMALL_JSON_BYTES, signal)
+            .await?
+        {
+            Fetched::Fresh { etag, body } => {
+                let d =
+                    serde_json::from_slice(&body).map_err(|e| ApiError::Decode(e.to_string()))?;
+                Ok((d, etag))
+            }
+            Fetched::NotModified => match etag {
+                Some(held) => Ok((
+                    AuditDeletesResponseDto {
+                        ids: Vec::new(),
+                        needs_full_sync: false,
+                    },
+                    Some(held.to_owned()),
+                )),
+                None => Err(ApiError::Decode("unexpected 304 Not Modified".into())),
+            },
+        }
     }
 
     /// One unconditional GET of `route` giving the body (at most

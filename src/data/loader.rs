@@ -45,9 +45,10 @@ use leptos::prelude::*;
 use library_core::retry::{Failure, PageDecision, PageRetries};
 use library_core::{
     decode_page, delta_applies, plan as sync_plan, requests_ahead, snapshot, watermark_from_date,
-    ApiFlavour, CacheEvent, CacheMode, CachePolicy, CacheScope, DeltaFailure, InMemoryKv, KvStore,
-    LibraryIndex, LibrarySync, PageError, PageRequest, PageResponse, PageSet, PageSetPhase, Plan,
-    PlanInput, StoreError, SyncEnd, SyncPhase, SyncRecord, SyncRequest, UncachedReason, ViewFilter,
+    ApiFlavour, CacheEvent, CacheMode, CachePolicy, CacheScope, DeltaFailure, HeldEmpty,
+    InMemoryKv, KvStore, LibraryIndex, LibrarySync, PageError, PageRequest, PageResponse, PageSet,
+    PageSetPhase, Plan, PlanInput, StoreError, SyncEnd, SyncPhase, SyncRecord, SyncRequest,
+    UncachedReason, ViewFilter,
 };
 // wasm-bindgen-futures' spawner needs no executor set up first (tests, early use).
 use wasm_bindgen_futures::spawn_local;
@@ -659,9 +660,29 @@ struct DeltaTarget {
     /// Whose library: the view's `userId`, else the signed-in user (checked UUID).
     user_id: String,
     signal: Option<AbortSignal>,
+    /// The cache scope whose held empty answers ([`HeldEmpty`]) the delta's
+    /// questions are asked with; `None` when the cache is off.
+    held: Option<CacheScope>,
 }
 
+/// [`HeldEmpty`]'s slots of the two delta questions.
+const CHANGES_SLOT: &str = "changes";
+const DELETES_SLOT: &str = "deletes";
+
 impl DeltaTarget {
+    /// The held ETag of `question`'s last empty answer in `slot`.
+    fn held_etag(&self, slot: &str, question: &str) -> Option<String> {
+        let scope = self.held.as_ref()?;
+        HeldEmpty::etag(&WebStorageKv::local().ok()?, scope, slot, question)
+    }
+
+    /// Remembers whether `question`'s answer was empty, and its ETag.
+    fn hold(&self, slot: &str, question: &str, etag: Option<&str>, empty: bool) {
+        if let (Some(scope), Ok(mut kv)) = (&self.held, WebStorageKv::local()) {
+            HeldEmpty::record(&mut kv, scope, slot, question, etag, empty);
+        }
+    }
+
     /// The future answering `req`.
     fn send(&self, req: SyncRequest) -> InFlight {
         let t = self.clone();
@@ -677,18 +698,43 @@ impl DeltaTarget {
                     Done::Page(req, res)
                 }
                 SyncRequest::Changes { since_ms, take } => {
-                    let res = match delta_query(since_ms, take, &t.user_id) {
-                        Some(q) => t.client.asset_page(&q, None, signal).await,
-                        None => Err(ApiError::Invalid("no delta for this time".into())),
+                    let Some(q) = delta_query(since_ms, take, &t.user_id) else {
+                        let e = ApiError::Invalid("no delta for this time".into());
+                        return Done::Changes(Err(e));
                     };
+                    // Asked with the ETag of its last answer when that was
+                    // empty: an unchanged library answers 304 in every browser.
+                    let question = q.canonical();
+                    let held = t.held_etag(CHANGES_SLOT, &question);
+                    let res = match t.client.asset_page(&q, held.as_deref(), signal).await {
+                        Ok(Fetched::NotModified) if held.is_some() => Ok(Fetched::Fresh {
+                            etag: held,
+                            body: b"[]".to_vec(),
+                        }),
+                        other => other,
+                    };
+                    if let Ok(Fetched::Fresh { etag, body }) = &res {
+                        let empty = body.trim_ascii() == b"[]";
+                        t.hold(CHANGES_SLOT, &question, etag.as_deref(), empty);
+                    }
                     Done::Changes(res)
                 }
                 SyncRequest::Deletes { since_ms } => {
-                    let res = match chrono::DateTime::from_timestamp_millis(since_ms) {
-                        Some(after) => t.client.audit_deletes(&after, &t.user_id, signal).await,
-                        None => Err(ApiError::Invalid("no delta for this time".into())),
+                    let Some(after) = chrono::DateTime::from_timestamp_millis(since_ms) else {
+                        let e = ApiError::Invalid("no delta for this time".into());
+                        return Done::Deletes(Err(e));
                     };
-                    Done::Deletes(res)
+                    let question = format!("{}|{}", immich_api::iso::format(&after), t.user_id);
+                    let held = t.held_etag(DELETES_SLOT, &question);
+                    let res = t
+                        .client
+                        .audit_deletes(&after, &t.user_id, held.as_deref(), signal)
+                        .await;
+                    Done::Deletes(res.map(|(d, etag)| {
+                        let empty = d.ids.is_empty() && !d.needs_full_sync;
+                        t.hold(DELETES_SLOT, &question, etag.as_deref(), empty);
+                        d
+                    }))
                 }
                 SyncRequest::Count => {
                     Done::Count(live_total(&t.client, &query_stats(&t.query), signal).await)
@@ -850,6 +896,7 @@ impl Run {
                     query: query.clone(),
                     user_id: delta_user.clone(),
                     signal: self.signal.clone(),
+                    held: Some(cache_scope(&client, id)),
                 };
                 requests_ahead(
                     record.as_ref(),
@@ -1038,6 +1085,7 @@ impl Run {
         }
         self.w.status.try_set(status_of_sync(sync.phase()));
         let target = DeltaTarget {
+            held: options.use_cache.then(|| cache_scope(&client, &user.id)),
             client,
             query,
             user_id: delta_user,

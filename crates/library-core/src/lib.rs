@@ -39,7 +39,8 @@ pub mod ties;
 mod time;
 
 pub use cache::{
-    CacheEvent, CacheMode, CachePolicy, CacheScope, InMemoryKv, KvStore, StoreError, UncachedReason,
+    CacheEvent, CacheMode, CachePolicy, CacheScope, HeldEmpty, InMemoryKv, KvStore, StoreError,
+    UncachedReason,
 };
 pub use chunk::FIXED_BYTES_PER_ASSET;
 pub use decode::{decode_page, DecodeError, DecodeErrorKind};
