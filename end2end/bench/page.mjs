@@ -35,7 +35,8 @@ for (const variant of ['z', 'o3']) {
     console.warn(`ours-${variant} not available: ${e}`);
   }
 }
-immichInit({ module: IMMICH_MODULE });
+/** Immich's raw wasm exports (its binding's `wasm`), for reading its result in place. */
+const immichWasm = immichInit({ module: IMMICH_MODULE });
 // eslint-disable-next-line no-undef
 const flickrLayout = require('justified-layout');
 
@@ -217,6 +218,20 @@ function layoutContenders(width, rowHeight) {
       },
     };
   }
+  // Immich's layout read in place too: the calls its binding makes (copy the
+  // aspects into a buffer it allocates in wasm memory, lay out into a new
+  // wasm buffer, free it), minus the copy into a new `Float32Array`.
+  c['immich, view (no copy out)'] = {
+    run: (a) => {
+      const w = immichWasm;
+      const ptr = w.__wbindgen_malloc(a.length * 4, 4) >>> 0;
+      new Float32Array(w.memory.buffer, ptr, a.length).set(a);
+      const [at, len] = w.get_justified_layout(ptr, a.length, rowHeight, width, GAP, TOLERANCE);
+      const height = new Float32Array(w.memory.buffer, at >>> 0, len)[1];
+      w.__wbindgen_free(at, len * 4, 4);
+      return height;
+    },
+  };
   c.immich = {
     run: (a) => get_justified_layout(a, rowHeight, width, GAP, TOLERANCE)[1],
     stats: (a) => {
