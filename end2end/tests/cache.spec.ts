@@ -121,6 +121,54 @@ for (const view of ['', '?isFavorite=true']) {
   });
 }
 
+test('a reload after a few changes holds the delta: the next reload gets 304s and shows the same changes', async ({ page, server }) => {
+  const app = new AppPage(page);
+  await app.open(server.url);
+  await app.waitCurrent();
+  await server.change({ new: 2, edit: 1, favorite: 2, trash: 1, delete: 2 });
+  await page.reload();
+  await app.waitCurrent();
+  const want = await serverView(server);
+  expect(await appView(page)).toEqual(want);
+  // The answers are held by the app (not only in the browser's HTTP cache,
+  // which WebKit does not revalidate from): the changes, the deletions and
+  // the count, each with its question and ETag.
+  const held = await page.evaluate(() =>
+    Object.keys(localStorage)
+      .filter((k) => k.startsWith('immich-grid:v1:held:'))
+      .map((k) => {
+        // `question \n etag \n body` (the body may hold line breaks).
+        const v = localStorage.getItem(k)!;
+        const a = v.indexOf('\n');
+        const b = v.indexOf('\n', a + 1);
+        return [k.slice(k.lastIndexOf('|') + 1), [v.slice(0, a), v.slice(a + 1, b), v.slice(b + 1)]];
+      }),
+  );
+  expect(held.map(([slot]) => slot).sort()).toEqual(['changes', 'count', 'deletes']);
+  for (const [slot, [question, etag, body]] of held as [string, string[]][]) {
+    expect(question, slot).toBeTruthy();
+    expect(etag, slot).toMatch(/^"[0-9a-f]+-[A-Za-z0-9+/]{27}"$/);
+    expect(() => JSON.parse(body), slot).not.toThrow();
+  }
+  // Nothing changed since: the same delta questions again, now answered
+  // from the held answers (the changes and the deletions are not empty).
+  await server.clearRequests();
+  await page.reload();
+  await app.waitCurrent();
+  const rs = await server.requests();
+  expect(pageRequests(rs)).toEqual([]);
+  const asked = [...deltaRequests(rs), ...auditRequests(rs)];
+  expect(asked.length).toBe(2);
+  for (const r of asked) {
+    expect(r.ifNoneMatch, `${r.path}?${r.query}`).toBeTruthy();
+    expect(r.status, `${r.path}?${r.query}`).toBe(304);
+    expect(r.bytes).toBe(0);
+  }
+  const got = await appView(page);
+  expect(got).toEqual(want);
+  expect(new Set(got.ids).size).toBe(got.ids.length);
+});
+
 test('a background check on window focus applies the changes without a reload', async ({ page, server }) => {
   const app = new AppPage(page);
   await app.open(`${server.url}/?isFavorite=true`);

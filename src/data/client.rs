@@ -144,6 +144,21 @@ impl ApiError {
     }
 }
 
+/// An answer kept from an earlier request (its `ETag` and body), asked
+/// again with `If-None-Match` ([`Client::get_held`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Held {
+    pub etag: String,
+    pub body: Vec<u8>,
+}
+
+/// A body and the `ETag` it came with (the held one after a `304`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answer {
+    pub body: Vec<u8>,
+    pub etag: Option<String>,
+}
+
 /// What a conditional GET gave.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Fetched {
@@ -431,7 +446,35 @@ impl Client {
         query: StatsQuery,
         signal: Option<&AbortSignal>,
     ) -> Result<AssetStatsResponseDto, ApiError> {
-        self.get_json(&Route::statistics(&query.to_query_string()), signal)
+        Ok(self.statistics_held(query, None, signal).await?.0)
+    }
+
+    /// [`Client::statistics`] conditional on `held` (see [`Client::get_held`]);
+    /// returns the counts with the answer to hold.
+    pub async fn statistics_held(
+        &self,
+        query: StatsQuery,
+        held: Option<&Held>,
+        signal: Option<&AbortSignal>,
+    ) -> Result<(AssetStatsResponseDto, Answer), ApiError> {
+        let route = Route::statistics(&query.to_query_string());
+        let answer = self
+            .get_held(&route, held, limits::SMALL_JSON_BYTES, signal)
+            .await?;
+        let stats =
+            serde_json::from_slice(&answer.body).map_err(|e| ApiError::Decode(e.to_string()))?;
+        Ok((stats, answer))
+    }
+
+    /// `GET /api/asset?<canonical query>` conditional on `held` (see
+    /// [`Client::get_held`]): a reload's delta.
+    pub async fn asset_page_held(
+        &self,
+        query: &AssetQuery,
+        held: Option<&Held>,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Answer, ApiError> {
+        self.get_held(&Route::assets(query), held, limits::LISTING_BYTES, signal)
             .await
     }
 
@@ -466,40 +509,47 @@ impl Client {
 
     /// `GET /api/audit/deletes?after=…&entityType=ASSET&userId=…`: the ids of
     /// `user_id`'s assets deleted after `after`, and whether that is further
-    /// back than the server's audit log keeps.
-    ///
-    /// Conditional on `etag` (held for an earlier answer with no ids, see
-    /// [`library_core::HeldEmpty`]): a `304` is that empty answer again.
-    /// Returns the answer and its `ETag`.
+    /// back than the server's audit log keeps. Conditional on `held`, the
+    /// answer an earlier reload got to the same question; returns the answer
+    /// with its body and `ETag` (to hold for the next one).
     pub async fn audit_deletes(
         &self,
         after: &chrono::DateTime<chrono::Utc>,
         user_id: &str,
-        etag: Option<&str>,
+        held: Option<&Held>,
         signal: Option<&AbortSignal>,
-    ) -> Result<(AuditDeletesResponseDto, Option<String>), ApiError> {
+    ) -> Result<(AuditDeletesResponseDto, Answer), ApiError> {
         // An id from the server goes into a URL only once checked.
         if !is_uuid_v4(user_id) {
             return Err(ApiError::Invalid("the user id is not a UUID".into()));
         }
         let route = Route::audit_deletes(&immich_api::iso::format(after), user_id);
-        match self
-            .get_conditional(&route, etag, limits::SMALL_JSON_BYTES, signal)
-            .await?
-        {
-            Fetched::Fresh { etag, body } => {
-                let d =
-                    serde_json::from_slice(&body).map_err(|e| ApiError::Decode(e.to_string()))?;
-                Ok((d, etag))
-            }
-            Fetched::NotModified => match etag {
-                Some(held) => Ok((
-                    AuditDeletesResponseDto {
-                        ids: Vec::new(),
-                        needs_full_sync: false,
-                    },
-                    Some(held.to_owned()),
-                )),
+        let answer = self
+            .get_held(&route, held, limits::SMALL_JSON_BYTES, signal)
+            .await?;
+        let d =
+            serde_json::from_slice(&answer.body).map_err(|e| ApiError::Decode(e.to_string()))?;
+        Ok((d, answer))
+    }
+
+    /// A GET of `route` conditional on `held` (its `ETag` as
+    /// `If-None-Match`): a `304`, or a `200` with the held `ETag` (a browser
+    /// answering from its own cache), is the held body again.
+    pub async fn get_held(
+        &self,
+        route: &Route,
+        held: Option<&Held>,
+        limit: u64,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Answer, ApiError> {
+        let etag = held.map(|h| h.etag.as_str());
+        match self.get_conditional(route, etag, limit, signal).await? {
+            Fetched::Fresh { etag, body } => Ok(Answer { body, etag }),
+            Fetched::NotModified => match held {
+                Some(h) => Ok(Answer {
+                    body: h.body.clone(),
+                    etag: Some(h.etag.clone()),
+                }),
                 None => Err(ApiError::Decode("unexpected 304 Not Modified".into())),
             },
         }

@@ -45,7 +45,7 @@ use leptos::prelude::*;
 use library_core::retry::{Failure, PageDecision, PageRetries};
 use library_core::{
     decode_page, delta_applies, plan as sync_plan, requests_ahead, snapshot, watermark_from_date,
-    ApiFlavour, CacheEvent, CacheMode, CachePolicy, CacheScope, DeltaFailure, HeldEmpty,
+    ApiFlavour, CacheEvent, CacheMode, CachePolicy, CacheScope, DeltaFailure, HeldAnswer,
     InMemoryKv, KvStore, LibraryIndex, LibrarySync, PageError, PageRequest, PageResponse, PageSet,
     PageSetPhase, Plan, PlanInput, StoreError, SyncEnd, SyncPhase, SyncRecord, SyncRequest,
     UncachedReason, ViewFilter,
@@ -56,7 +56,7 @@ use web_sys::{AbortController, AbortSignal};
 
 use super::{
     bodies::{BodyStore, BodyStoreError},
-    client::{sleep, ApiError, Client, Fetched, StatsQuery},
+    client::{sleep, Answer, ApiError, Client, Fetched, Held, StatsQuery},
     kv::WebStorageKv,
     session::{Auth, Session},
     urls,
@@ -660,27 +660,40 @@ struct DeltaTarget {
     /// Whose library: the view's `userId`, else the signed-in user (checked UUID).
     user_id: String,
     signal: Option<AbortSignal>,
-    /// The cache scope whose held empty answers ([`HeldEmpty`]) the delta's
+    /// The cache scope whose held answers ([`HeldAnswer`]) a reload's
     /// questions are asked with; `None` when the cache is off.
     held: Option<CacheScope>,
 }
 
-/// [`HeldEmpty`]'s slots of the two delta questions.
+/// The answer held for `question` in `scope`'s `slot` ([`HeldAnswer`]).
+fn held_answer(scope: Option<&CacheScope>, slot: &str, question: &str) -> Option<Held> {
+    let (etag, body) = HeldAnswer::get(&WebStorageKv::local().ok()?, scope?, slot, question)?;
+    Some(Held {
+        etag,
+        body: body.into_bytes(),
+    })
+}
+
+/// Holds `question`'s answer for the next reload (or forgets the slot).
+fn hold_answer(scope: Option<&CacheScope>, slot: &str, question: &str, answer: &Answer) {
+    if let (Some(scope), Ok(mut kv)) = (scope, WebStorageKv::local()) {
+        let etag = answer.etag.as_deref();
+        HeldAnswer::record(&mut kv, scope, slot, question, etag, &answer.body);
+    }
+}
+
+/// [`HeldAnswer`]'s slots of a reload's three questions.
 const CHANGES_SLOT: &str = "changes";
 const DELETES_SLOT: &str = "deletes";
+const COUNT_SLOT: &str = "count";
 
 impl DeltaTarget {
-    /// The held ETag of `question`'s last empty answer in `slot`.
-    fn held_etag(&self, slot: &str, question: &str) -> Option<String> {
-        let scope = self.held.as_ref()?;
-        HeldEmpty::etag(&WebStorageKv::local().ok()?, scope, slot, question)
+    fn held(&self, slot: &str, question: &str) -> Option<Held> {
+        held_answer(self.held.as_ref(), slot, question)
     }
 
-    /// Remembers whether `question`'s answer was empty, and its ETag.
-    fn hold(&self, slot: &str, question: &str, etag: Option<&str>, empty: bool) {
-        if let (Some(scope), Ok(mut kv)) = (&self.held, WebStorageKv::local()) {
-            HeldEmpty::record(&mut kv, scope, slot, question, etag, empty);
-        }
+    fn hold(&self, slot: &str, question: &str, answer: &Answer) {
+        hold_answer(self.held.as_ref(), slot, question, answer);
     }
 
     /// The future answering `req`.
@@ -702,22 +715,18 @@ impl DeltaTarget {
                         let e = ApiError::Invalid("no delta for this time".into());
                         return Done::Changes(Err(e));
                     };
-                    // Asked with the ETag of its last answer when that was
-                    // empty: an unchanged library answers 304 in every browser.
+                    // Asked with the answer the last reload got, so an
+                    // unchanged library answers 304 in every browser.
                     let question = q.canonical();
-                    let held = t.held_etag(CHANGES_SLOT, &question);
-                    let res = match t.client.asset_page(&q, held.as_deref(), signal).await {
-                        Ok(Fetched::NotModified) if held.is_some() => Ok(Fetched::Fresh {
-                            etag: held,
-                            body: b"[]".to_vec(),
-                        }),
-                        other => other,
-                    };
-                    if let Ok(Fetched::Fresh { etag, body }) = &res {
-                        let empty = body.trim_ascii() == b"[]";
-                        t.hold(CHANGES_SLOT, &question, etag.as_deref(), empty);
-                    }
-                    Done::Changes(res)
+                    let held = t.held(CHANGES_SLOT, &question);
+                    let res = t.client.asset_page_held(&q, held.as_ref(), signal).await;
+                    Done::Changes(res.map(|answer| {
+                        t.hold(CHANGES_SLOT, &question, &answer);
+                        Fetched::Fresh {
+                            etag: answer.etag,
+                            body: answer.body,
+                        }
+                    }))
                 }
                 SyncRequest::Deletes { since_ms } => {
                     let Some(after) = chrono::DateTime::from_timestamp_millis(since_ms) else {
@@ -725,19 +734,30 @@ impl DeltaTarget {
                         return Done::Deletes(Err(e));
                     };
                     let question = format!("{}|{}", immich_api::iso::format(&after), t.user_id);
-                    let held = t.held_etag(DELETES_SLOT, &question);
+                    let held = t.held(DELETES_SLOT, &question);
                     let res = t
                         .client
-                        .audit_deletes(&after, &t.user_id, held.as_deref(), signal)
+                        .audit_deletes(&after, &t.user_id, held.as_ref(), signal)
                         .await;
-                    Done::Deletes(res.map(|(d, etag)| {
-                        let empty = d.ids.is_empty() && !d.needs_full_sync;
-                        t.hold(DELETES_SLOT, &question, etag.as_deref(), empty);
+                    Done::Deletes(res.map(|(d, answer)| {
+                        t.hold(DELETES_SLOT, &question, &answer);
                         d
                     }))
                 }
                 SyncRequest::Count => {
-                    Done::Count(live_total(&t.client, &query_stats(&t.query), signal).await)
+                    // The view's count outside the trash: what the sync
+                    // compares with the held assets not in the trash.
+                    let q = StatsQuery {
+                        is_trashed: Some(false),
+                        ..query_stats(&t.query)
+                    };
+                    let question = q.to_query_string();
+                    let held = t.held(COUNT_SLOT, &question);
+                    let res = t.client.statistics_held(q, held.as_ref(), signal).await;
+                    Done::Count(res.ok().and_then(|(live, answer)| {
+                        t.hold(COUNT_SLOT, &question, &answer);
+                        u64::try_from(live.total).ok()
+                    }))
                 }
             }
         })
@@ -1074,7 +1094,8 @@ impl Run {
         let start_ms = server_now.map(watermark_from_date);
         let sync = LibrarySync::new(plan, set, ViewFilter::of(&query), counts, start_ms);
         if counts && !matches!(plan, Plan::Delta { .. }) {
-            self.fetch_total(&client, &query);
+            let held = options.use_cache.then(|| cache_scope(&client, &user.id));
+            self.fetch_total(&client, &query, held);
         }
         mark("plan");
         let mut publisher = Publisher::default();
@@ -1119,7 +1140,9 @@ impl Run {
     }
 
     /// Fetches the expected total for the progress display in the background.
-    fn fetch_total(&self, client: &Client, query: &AssetQuery) {
+    /// `held`: the cache scope the live count's answer is held in for the
+    /// next reload's count (see [`HeldAnswer`]).
+    fn fetch_total(&self, client: &Client, query: &AssetQuery, held: Option<CacheScope>) {
         let (client, signal, w, inner, generation) = (
             client.clone(),
             self.signal.clone(),
@@ -1129,7 +1152,9 @@ impl Run {
         );
         let stats = query_stats(query);
         spawn_local(async move {
-            if let Some(total) = expected_total(&client, &stats, signal.as_ref()).await {
+            if let Some(total) =
+                expected_total(&client, &stats, held.as_ref(), signal.as_ref()).await
+            {
                 if inner.borrow().generation == generation {
                     w.progress.try_update(|p| p.total = Some(total));
                 }
@@ -1844,16 +1869,25 @@ fn log(message: &str) {
 async fn expected_total(
     client: &Client,
     q: &StatsQuery,
+    held: Option<&CacheScope>,
     signal: Option<&AbortSignal>,
 ) -> Option<u64> {
     // The list includes trashed assets; statistics count them only when asked.
-    let live = client.statistics(
-        StatsQuery {
-            is_trashed: Some(false),
-            ..*q
-        },
-        signal,
-    );
+    // The live count is the question a reload's delta asks again: held.
+    let live_q = StatsQuery {
+        is_trashed: Some(false),
+        ..*q
+    };
+    let question = live_q.to_query_string();
+    let live = async {
+        let was = held_answer(held, COUNT_SLOT, &question);
+        let (live, answer) = client
+            .statistics_held(live_q, was.as_ref(), signal)
+            .await
+            .ok()?;
+        hold_answer(held, COUNT_SLOT, &question, &answer);
+        Some(live)
+    };
     let trashed = client.statistics(
         StatsQuery {
             is_trashed: Some(true),
@@ -1861,25 +1895,9 @@ async fn expected_total(
         },
         signal,
     );
-    let live = live.await.ok()?;
+    let live = live.await?;
     let trashed = trashed.await.ok()?;
     u64::try_from(live.total.saturating_add(trashed.total)).ok()
-}
-
-/// The view's count outside the trash (one statistics call): what the sync
-/// compares with the held assets not in the trash.
-async fn live_total(client: &Client, q: &StatsQuery, signal: Option<&AbortSignal>) -> Option<u64> {
-    let live = client
-        .statistics(
-            StatsQuery {
-                is_trashed: Some(false),
-                ..*q
-            },
-            signal,
-        )
-        .await
-        .ok()?;
-    u64::try_from(live.total).ok()
 }
 
 /// The sync record stored under `key`, if any and sound.

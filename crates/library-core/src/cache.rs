@@ -27,7 +27,7 @@ pub const FORMAT_VERSION: u32 = 1;
 const ENTRY_PREFIX: &str = "immich-grid:v1:etag:";
 const BODY_PREFIX: &str = "immich-grid:v1:body:";
 const PROBE_KEY: &str = "immich-grid:v1:probe";
-const EMPTY_PREFIX: &str = "immich-grid:v1:empty:";
+const HELD_PREFIX: &str = "immich-grid:v1:held:";
 
 /// Why a store operation failed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -174,77 +174,89 @@ fn escape_into(out: &mut String, s: &str) {
     }
 }
 
-/// The longest ETag [`HeldEmpty`] keeps (Immich's are 30-odd bytes).
+/// The longest ETag [`HeldAnswer`] keeps (Immich's are 30-odd bytes).
 const MAX_HELD_ETAG: usize = 256;
-/// The longest question [`HeldEmpty`] keeps an answer for.
+/// The longest question [`HeldAnswer`] keeps an answer for.
 const MAX_HELD_QUESTION: usize = 2048;
+/// The largest body [`HeldAnswer`] keeps: a delta of a few assets, the
+/// deletions, the statistics (`localStorage` holds about 5 MB an origin;
+/// an asset of a delta is about 1.5 KB, so some 40 changes are held).
+pub const MAX_HELD_BODY: usize = 64 * 1024;
 
-/// The ETag of the last *empty* answer to one of a reload's sync questions
-/// (`slot`: the changes since the watermark, the deletions since it), so the
-/// next reload asks it with `If-None-Match` and an unchanged library gets a
-/// `304` in every browser, not a fresh `[]`.
+/// A small answer held with its ETag: the last answer to one of a reload's
+/// questions (`slot`: the changes since the watermark, the deletions since
+/// it, the count), so the next reload asks it with `If-None-Match` and an
+/// unchanged library gets `304`s in every browser, not fresh bodies (WebKit
+/// does not revalidate these from its own HTTP cache).
 ///
-/// Only empty answers are held: a `304` then means "still nothing", with no
-/// body to keep. One entry per scope and slot, overwritten by the next
-/// answer, so entries never pile up as the watermark moves. The question is
-/// the request's canonical query: a held ETag is sent only for the very same
-/// URL (the watermark stays until the next full check, so reloads repeat it).
-pub struct HeldEmpty;
+/// One entry per scope and slot, overwritten by the next answer, so entries
+/// never pile up as the watermark moves; the question (the request's
+/// canonical query) is kept beside the ETag and the body, and a held answer
+/// serves only the very same question. Bodies over [`MAX_HELD_BODY`] are not
+/// held (that question is asked without an ETag next time).
+pub struct HeldAnswer;
 
-impl HeldEmpty {
+impl HeldAnswer {
     /// The key-value key of `scope`'s entry for `slot`.
     pub fn key(scope: &CacheScope, slot: &str) -> String {
-        let mut k = String::from(EMPTY_PREFIX);
+        let mut k = String::from(HELD_PREFIX);
         k.push_str(scope.as_str());
         k.push('|');
         escape_into(&mut k, slot);
         k
     }
 
-    /// The ETag to send with `question`, when its last answer was empty.
-    pub fn etag<S: KvStore>(
+    /// The held ETag and body of `question`'s last answer in `slot`.
+    pub fn get<S: KvStore>(
         store: &S,
         scope: &CacheScope,
         slot: &str,
         question: &str,
-    ) -> Option<String> {
+    ) -> Option<(String, String)> {
         let raw = store.get(&Self::key(scope, slot)).ok()??;
-        let (q, etag) = raw.split_once('\n')?;
-        (q == question && Self::sane(question, etag)).then(|| etag.to_owned())
+        let (q, rest) = raw.split_once('\n')?;
+        let (etag, body) = rest.split_once('\n')?;
+        (q == question && Self::sane(question, etag, body.as_bytes()))
+            .then(|| (etag.to_owned(), body.to_owned()))
     }
 
-    /// Records `question`'s answer: its ETag when the answer was `empty` (and
-    /// had one), else forgets the slot. Storage failures only cost the `304`.
+    /// Records `question`'s answer: held when it had an ETag and a small
+    /// UTF-8 body, else the slot is forgotten. Storage failures only cost
+    /// the `304`.
     pub fn record<S: KvStore>(
         store: &mut S,
         scope: &CacheScope,
         slot: &str,
         question: &str,
         etag: Option<&str>,
-        empty: bool,
+        body: &[u8],
     ) {
         let key = Self::key(scope, slot);
-        match etag {
-            Some(etag) if empty && Self::sane(question, etag) => {
-                let mut v = String::with_capacity(question.len() + etag.len() + 1);
+        let held = match (etag, std::str::from_utf8(body)) {
+            (Some(etag), Ok(text)) if Self::sane(question, etag, body) => {
+                let mut v = String::with_capacity(question.len() + etag.len() + text.len() + 2);
                 v.push_str(question);
                 v.push('\n');
                 v.push_str(etag);
-                if store.set(&key, &v).is_err() {
-                    store.remove(&key);
-                }
+                v.push('\n');
+                v.push_str(text);
+                store.set(&key, &v).is_ok()
             }
-            _ => store.remove(&key),
+            _ => false,
+        };
+        if !held {
+            store.remove(&key);
         }
     }
 
-    /// Bounded, single-line, and an ETag a header can carry.
-    fn sane(question: &str, etag: &str) -> bool {
+    /// Bounded, and an ETag a header can carry.
+    fn sane(question: &str, etag: &str, body: &[u8]) -> bool {
         !question.contains('\n')
             && question.len() <= MAX_HELD_QUESTION
             && !etag.trim().is_empty()
             && etag.len() <= MAX_HELD_ETAG
             && etag.bytes().all(|b| (0x20..0x7f).contains(&b))
+            && body.len() <= MAX_HELD_BODY
     }
 }
 
@@ -454,7 +466,7 @@ impl<S: KvStore> CachePolicy<S> {
         let mut prefix = String::from(ENTRY_PREFIX);
         prefix.push_str(scope.as_str());
         prefix.push('|');
-        let mut held = String::from(EMPTY_PREFIX);
+        let mut held = String::from(HELD_PREFIX);
         held.push_str(scope.as_str());
         held.push('|');
         for k in self.store.keys() {
@@ -625,68 +637,76 @@ mod tests {
     }
 
     #[test]
-    fn held_empty_answers_only_the_same_question_of_the_same_scope() {
+    fn held_answers_serve_only_the_same_question_of_the_same_scope() {
         const D1: &str = "take=5000&updatedAfter=2024-05-01T00%3A00%3A00.000Z&userId=u";
         const D2: &str = "take=5000&updatedAfter=2024-05-02T00%3A00%3A00.000Z&userId=u";
+        let held = |etag: &str, body: &str| Some((etag.to_owned(), body.to_owned()));
         let mut kv = InMemoryKv::new();
         let (a, b) = (scope(), CacheScope::new("https://other.example", "user-1"));
-        assert_eq!(HeldEmpty::etag(&kv, &a, "changes", D1), None);
-        HeldEmpty::record(&mut kv, &a, "changes", D1, Some("\"2-l9Fw\""), true);
+        assert_eq!(HeldAnswer::get(&kv, &a, "changes", D1), None);
+        HeldAnswer::record(&mut kv, &a, "changes", D1, Some("\"2-l9Fw\""), b"[]");
         assert_eq!(
-            HeldEmpty::etag(&kv, &a, "changes", D1).as_deref(),
-            Some("\"2-l9Fw\"")
+            HeldAnswer::get(&kv, &a, "changes", D1),
+            held("\"2-l9Fw\"", "[]")
         );
         // Another URL, slot or scope: nothing held.
-        assert_eq!(HeldEmpty::etag(&kv, &a, "changes", D2), None);
-        assert_eq!(HeldEmpty::etag(&kv, &a, "deletes", D1), None);
-        assert_eq!(HeldEmpty::etag(&kv, &b, "changes", D1), None);
-        // One entry a slot: a newer question replaces the older one.
-        HeldEmpty::record(&mut kv, &a, "changes", D2, Some("\"e2\""), true);
-        assert_eq!(HeldEmpty::etag(&kv, &a, "changes", D1), None);
+        assert_eq!(HeldAnswer::get(&kv, &a, "changes", D2), None);
+        assert_eq!(HeldAnswer::get(&kv, &a, "deletes", D1), None);
+        assert_eq!(HeldAnswer::get(&kv, &b, "changes", D1), None);
+        // One entry a slot: a newer answer replaces the older one; bodies
+        // with line breaks survive.
+        let body = "[{\"id\":\"a\",\n \"x\":1}]";
+        HeldAnswer::record(&mut kv, &a, "changes", D2, Some("\"e2\""), body.as_bytes());
+        assert_eq!(HeldAnswer::get(&kv, &a, "changes", D1), None);
         assert_eq!(
-            HeldEmpty::etag(&kv, &a, "changes", D2).as_deref(),
-            Some("\"e2\"")
+            HeldAnswer::get(&kv, &a, "changes", D2),
+            held("\"e2\"", body)
         );
         assert_eq!(kv.len(), 1);
-        // A non-empty answer, or one without an ETag, forgets the slot.
-        HeldEmpty::record(&mut kv, &a, "changes", D2, Some("\"e3\""), false);
-        assert_eq!(HeldEmpty::etag(&kv, &a, "changes", D2), None);
-        HeldEmpty::record(&mut kv, &a, "changes", D2, Some("\"e2\""), true);
-        HeldEmpty::record(&mut kv, &a, "changes", D2, None, true);
+        // No ETag, a body too large or not UTF-8: the slot is forgotten.
+        HeldAnswer::record(&mut kv, &a, "changes", D2, None, b"[]");
         assert!(kv.is_empty());
-        // Hostile or oversized values are neither kept nor sent.
+        let big = vec![b' '; MAX_HELD_BODY + 1];
+        HeldAnswer::record(&mut kv, &a, "changes", D2, Some("\"e\""), b"[]");
+        HeldAnswer::record(&mut kv, &a, "changes", D2, Some("\"e\""), &big);
+        assert!(kv.is_empty());
+        HeldAnswer::record(&mut kv, &a, "changes", D2, Some("\"e\""), b"[\xff]");
+        assert!(kv.is_empty());
+        // Hostile or oversized ETags are neither kept nor sent.
         for bad in ["", "  ", "\"a\nb\"", "\"\u{e9}\""] {
-            HeldEmpty::record(&mut kv, &a, "changes", D1, Some(bad), true);
-            assert_eq!(HeldEmpty::etag(&kv, &a, "changes", D1), None, "{bad:?}");
+            HeldAnswer::record(&mut kv, &a, "changes", D1, Some(bad), b"[]");
+            assert_eq!(HeldAnswer::get(&kv, &a, "changes", D1), None, "{bad:?}");
         }
         let long = format!("\"{}\"", "x".repeat(300));
-        HeldEmpty::record(&mut kv, &a, "changes", D1, Some(&long), true);
+        HeldAnswer::record(&mut kv, &a, "changes", D1, Some(&long), b"[]");
         assert!(kv.is_empty());
-        // A corrupt stored value (no separator, or a tampered question) sends nothing.
-        kv.set(&HeldEmpty::key(&a, "changes"), "garbage").unwrap();
-        assert_eq!(HeldEmpty::etag(&kv, &a, "changes", D1), None);
-        kv.set(&HeldEmpty::key(&a, "changes"), &format!("{D2}\n\"e\""))
+        // A corrupt stored value, or one for another question, serves nothing.
+        kv.set(&HeldAnswer::key(&a, "changes"), "garbage").unwrap();
+        assert_eq!(HeldAnswer::get(&kv, &a, "changes", D1), None);
+        kv.set(&HeldAnswer::key(&a, "changes"), &format!("{D1}\n\"e\""))
             .unwrap();
-        assert_eq!(HeldEmpty::etag(&kv, &a, "changes", D1), None);
+        assert_eq!(HeldAnswer::get(&kv, &a, "changes", D1), None);
+        kv.set(&HeldAnswer::key(&a, "changes"), &format!("{D2}\n\"e\"\n[]"))
+            .unwrap();
+        assert_eq!(HeldAnswer::get(&kv, &a, "changes", D1), None);
         // A failing store costs the 304 only.
         let mut off = InMemoryKv::unavailable();
-        HeldEmpty::record(&mut off, &a, "changes", D1, Some("\"e\""), true);
-        assert_eq!(HeldEmpty::etag(&off, &a, "changes", D1), None);
+        HeldAnswer::record(&mut off, &a, "changes", D1, Some("\"e\""), b"[]");
+        assert_eq!(HeldAnswer::get(&off, &a, "changes", D1), None);
     }
 
     #[test]
-    fn forgetting_a_scope_drops_its_held_empty_answers() {
-        let mut p = CachePolicy::new(InMemoryKv::new());
+    fn forgetting_a_scope_drops_its_held_answers() {
+        let mut kv = InMemoryKv::new();
         let (a, b) = (scope(), CacheScope::new("https://other.example", "user-1"));
-        let mut kv = p.store().clone();
-        HeldEmpty::record(&mut kv, &a, "changes", Q1, Some("\"a\""), true);
-        HeldEmpty::record(&mut kv, &b, "deletes", Q1, Some("\"b\""), true);
-        p = CachePolicy::new(kv);
+        HeldAnswer::record(&mut kv, &a, "changes", Q1, Some("\"a\""), b"[]");
+        HeldAnswer::record(&mut kv, &b, "deletes", Q1, Some("\"b\""), b"{}");
+        let mut p = CachePolicy::new(kv);
         p.forget_scope(&a);
-        assert_eq!(HeldEmpty::etag(p.store(), &a, "changes", Q1), None);
+        assert_eq!(HeldAnswer::get(p.store(), &a, "changes", Q1), None);
         assert_eq!(
-            HeldEmpty::etag(p.store(), &b, "deletes", Q1).as_deref(),
-            Some("\"b\"")
+            HeldAnswer::get(p.store(), &b, "deletes", Q1),
+            Some(("\"b\"".to_owned(), "{}".to_owned()))
         );
     }
 

@@ -39,7 +39,7 @@ pub mod ties;
 mod time;
 
 pub use cache::{
-    CacheEvent, CacheMode, CachePolicy, CacheScope, HeldEmpty, InMemoryKv, KvStore, StoreError,
+    CacheEvent, CacheMode, CachePolicy, CacheScope, HeldAnswer, InMemoryKv, KvStore, StoreError,
     UncachedReason,
 };
 pub use chunk::FIXED_BYTES_PER_ASSET;
