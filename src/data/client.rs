@@ -458,12 +458,7 @@ impl Client {
         signal: Option<&AbortSignal>,
     ) -> Result<(AssetStatsResponseDto, Answer), ApiError> {
         let route = Route::statistics(&query.to_query_string());
-        let answer = self
-            .get_held(&route, held, limits::SMALL_JSON_BYTES, signal)
-            .await?;
-        let stats =
-            serde_json::from_slice(&answer.body).map_err(|e| ApiError::Decode(e.to_string()))?;
-        Ok((stats, answer))
+        self.get_json_held(&route, held, signal).await
     }
 
     /// `GET /api/asset?<canonical query>` conditional on `held` (see
@@ -489,8 +484,6 @@ impl Client {
             .await
     }
 
-    /// A GET of `route` decoded as JSON (no ETag handling), at most
-    /// [`limits::SMALL_JSON_BYTES`].
     /// `GET /api/user/me` with the server's time from the answer's `Date`
     /// header (ms since the epoch; `None` when absent, not exposed across
     /// origins, or not a date). The time serves as a delta sync watermark.
@@ -524,12 +517,23 @@ impl Client {
             return Err(ApiError::Invalid("the user id is not a UUID".into()));
         }
         let route = Route::audit_deletes(&immich_api::iso::format(after), user_id);
+        self.get_json_held(&route, held, signal).await
+    }
+
+    /// [`Client::get_held`] of a small JSON answer (at most
+    /// [`limits::SMALL_JSON_BYTES`]), decoded; with the answer to hold.
+    async fn get_json_held<T: DeserializeOwned>(
+        &self,
+        route: &Route,
+        held: Option<&Held>,
+        signal: Option<&AbortSignal>,
+    ) -> Result<(T, Answer), ApiError> {
         let answer = self
-            .get_held(&route, held, limits::SMALL_JSON_BYTES, signal)
+            .get_held(route, held, limits::SMALL_JSON_BYTES, signal)
             .await?;
-        let d =
+        let value =
             serde_json::from_slice(&answer.body).map_err(|e| ApiError::Decode(e.to_string()))?;
-        Ok((d, answer))
+        Ok((value, answer))
     }
 
     /// A GET of `route` conditional on `held` (its `ETag` as
@@ -585,6 +589,8 @@ impl Client {
         with_retry_after(e, retry_after.as_deref(), js_sys::Date::now() as i64)
     }
 
+    /// A GET of `route` decoded as JSON (no ETag handling), at most
+    /// [`limits::SMALL_JSON_BYTES`].
     pub async fn get_json<T: DeserializeOwned>(
         &self,
         route: &Route,
