@@ -4,6 +4,7 @@
 // the pages again (statistics disagree, 100 days away, a refresh) does.
 import { test, expect, FixtureServer, FixtureRequest } from './support/server';
 import { AppPage } from './support/app';
+import { expectContent, scrollGrid, serverAssets, shownByDefault } from './support/content';
 import { Page } from '@playwright/test';
 
 test.use({ fixtureOptions: { assets: 2500 } });
@@ -152,9 +153,20 @@ test('a reload after a few changes holds the delta: the next reload gets 304s an
   }
   // Nothing changed since: the same delta questions again, now answered
   // from the held answers (the changes and the deletions are not empty).
+  // A 304 leaves the held answers as they are: nothing is written to them.
+  await page.addInitScript(() => {
+    const writes: string[] = [];
+    (window as any).__heldWrites = writes;
+    const set = Storage.prototype.setItem;
+    Storage.prototype.setItem = function (k: string, v: string) {
+      if (k.startsWith('immich-grid:v1:held:')) writes.push(k);
+      return set.call(this, k, v);
+    };
+  });
   await server.clearRequests();
   await page.reload();
   await app.waitCurrent();
+  expect(await page.evaluate(() => (window as any).__heldWrites)).toEqual([]);
   const rs = await server.requests();
   expect(pageRequests(rs)).toEqual([]);
   const asked = [...deltaRequests(rs), ...auditRequests(rs)];
@@ -167,6 +179,10 @@ test('a reload after a few changes holds the delta: the next reload gets 304s an
   const got = await appView(page);
   expect(got).toEqual(want);
   expect(new Set(got.ids).size).toBe(got.ids.length);
+  // What a person sees: the top of the grid, tile by tile (names, dates,
+  // order), is the server's library with the changes, from the held answers.
+  await scrollGrid(page, 0);
+  await expectContent(page, shownByDefault(await serverAssets(server)), 'second reload from held answers');
 });
 
 test('a background check on window focus applies the changes without a reload', async ({ page, server }) => {

@@ -665,20 +665,56 @@ struct DeltaTarget {
     held: Option<CacheScope>,
 }
 
-/// The answer held for `question` in `scope`'s `slot` ([`HeldAnswer`]).
-fn held_answer(scope: Option<&CacheScope>, slot: &str, question: &str) -> Option<Held> {
-    let (etag, body) = HeldAnswer::get(&WebStorageKv::local().ok()?, scope?, slot, question)?;
-    Some(Held {
-        etag,
-        body: body.into_bytes(),
-    })
+/// One of a reload's repeated questions, asked with the answer the last
+/// reload got ([`HeldAnswer`]), so an unchanged library answers `304` in
+/// every browser.
+struct HeldQuestion<'a> {
+    /// `None` when the cache is off: nothing is held or kept.
+    scope: Option<&'a CacheScope>,
+    slot: &'static str,
+    question: String,
+    was: Option<Held>,
 }
 
-/// Holds `question`'s answer for the next reload (or forgets the slot).
-fn hold_answer(scope: Option<&CacheScope>, slot: &str, question: &str, answer: &Answer) {
-    if let (Some(scope), Ok(mut kv)) = (scope, WebStorageKv::local()) {
-        let etag = answer.etag.as_deref();
-        HeldAnswer::record(&mut kv, scope, slot, question, etag, &answer.body);
+impl<'a> HeldQuestion<'a> {
+    /// `question` in `scope`'s `slot`, with the answer held for it.
+    fn new(scope: Option<&'a CacheScope>, slot: &'static str, question: String) -> Self {
+        let was = scope.and_then(|scope| {
+            let kv = WebStorageKv::local().ok()?;
+            let (etag, body) = HeldAnswer::get(&kv, scope, slot, &question)?;
+            Some(Held {
+                etag,
+                body: body.into_bytes(),
+            })
+        });
+        Self {
+            scope,
+            slot,
+            question,
+            was,
+        }
+    }
+
+    /// The held answer to send `If-None-Match` with.
+    fn was(&self) -> Option<&Held> {
+        self.was.as_ref()
+    }
+
+    /// Holds `answer` for the next reload (or forgets the slot). An answer
+    /// with the held ETag is the held body: not written again.
+    fn keep(&self, answer: &Answer) {
+        let same = self.was.as_ref().map(|h| h.etag.as_str()) == answer.etag.as_deref();
+        if let (Some(scope), false, Ok(mut kv)) = (self.scope, same, WebStorageKv::local()) {
+            let etag = answer.etag.as_deref();
+            HeldAnswer::record(
+                &mut kv,
+                scope,
+                self.slot,
+                &self.question,
+                etag,
+                &answer.body,
+            );
+        }
     }
 }
 
@@ -687,15 +723,26 @@ const CHANGES_SLOT: &str = "changes";
 const DELETES_SLOT: &str = "deletes";
 const COUNT_SLOT: &str = "count";
 
+/// The view's count outside the trash (`query` with `isTrashed=false`): what
+/// the sync compares with the held assets not in the trash, and with the
+/// trash's count the progress total. Asked as a held question in `scope`.
+async fn held_live_count(
+    client: &Client,
+    scope: Option<&CacheScope>,
+    query: &StatsQuery,
+    signal: Option<&AbortSignal>,
+) -> Option<i64> {
+    let q = StatsQuery {
+        is_trashed: Some(false),
+        ..*query
+    };
+    let held = HeldQuestion::new(scope, COUNT_SLOT, q.to_query_string());
+    let (live, answer) = client.statistics_held(q, held.was(), signal).await.ok()?;
+    held.keep(&answer);
+    Some(live.total)
+}
+
 impl DeltaTarget {
-    fn held(&self, slot: &str, question: &str) -> Option<Held> {
-        held_answer(self.held.as_ref(), slot, question)
-    }
-
-    fn hold(&self, slot: &str, question: &str, answer: &Answer) {
-        hold_answer(self.held.as_ref(), slot, question, answer);
-    }
-
     /// The future answering `req`.
     fn send(&self, req: SyncRequest) -> InFlight {
         let t = self.clone();
@@ -715,13 +762,10 @@ impl DeltaTarget {
                         let e = ApiError::Invalid("no delta for this time".into());
                         return Done::Changes(Err(e));
                     };
-                    // Asked with the answer the last reload got, so an
-                    // unchanged library answers 304 in every browser.
-                    let question = q.canonical();
-                    let held = t.held(CHANGES_SLOT, &question);
-                    let res = t.client.asset_page_held(&q, held.as_ref(), signal).await;
+                    let held = HeldQuestion::new(t.held.as_ref(), CHANGES_SLOT, q.canonical());
+                    let res = t.client.asset_page_held(&q, held.was(), signal).await;
                     Done::Changes(res.map(|answer| {
-                        t.hold(CHANGES_SLOT, &question, &answer);
+                        held.keep(&answer);
                         Fetched::Fresh {
                             etag: answer.etag,
                             body: answer.body,
@@ -734,30 +778,20 @@ impl DeltaTarget {
                         return Done::Deletes(Err(e));
                     };
                     let question = format!("{}|{}", immich_api::iso::format(&after), t.user_id);
-                    let held = t.held(DELETES_SLOT, &question);
+                    let held = HeldQuestion::new(t.held.as_ref(), DELETES_SLOT, question);
                     let res = t
                         .client
-                        .audit_deletes(&after, &t.user_id, held.as_ref(), signal)
+                        .audit_deletes(&after, &t.user_id, held.was(), signal)
                         .await;
                     Done::Deletes(res.map(|(d, answer)| {
-                        t.hold(DELETES_SLOT, &question, &answer);
+                        held.keep(&answer);
                         d
                     }))
                 }
                 SyncRequest::Count => {
-                    // The view's count outside the trash: what the sync
-                    // compares with the held assets not in the trash.
-                    let q = StatsQuery {
-                        is_trashed: Some(false),
-                        ..query_stats(&t.query)
-                    };
-                    let question = q.to_query_string();
-                    let held = t.held(COUNT_SLOT, &question);
-                    let res = t.client.statistics_held(q, held.as_ref(), signal).await;
-                    Done::Count(res.ok().and_then(|(live, answer)| {
-                        t.hold(COUNT_SLOT, &question, &answer);
-                        u64::try_from(live.total).ok()
-                    }))
+                    let stats = query_stats(&t.query);
+                    let live = held_live_count(&t.client, t.held.as_ref(), &stats, signal).await;
+                    Done::Count(live.and_then(|n| u64::try_from(n).ok()))
                 }
             }
         })
@@ -1035,6 +1069,8 @@ impl Run {
 
         let scope = cache_scope(&client, &user.id);
         let record_key = SyncRecord::key(&scope, &view_canonical(&query, take));
+        // Where a reload's repeated questions keep their answers.
+        let held_scope = options.use_cache.then(|| scope.clone());
         let cache = Cache {
             policy,
             bodies,
@@ -1094,8 +1130,7 @@ impl Run {
         let start_ms = server_now.map(watermark_from_date);
         let sync = LibrarySync::new(plan, set, ViewFilter::of(&query), counts, start_ms);
         if counts && !matches!(plan, Plan::Delta { .. }) {
-            let held = options.use_cache.then(|| cache_scope(&client, &user.id));
-            self.fetch_total(&client, &query, held);
+            self.fetch_total(&client, &query, held_scope.clone());
         }
         mark("plan");
         let mut publisher = Publisher::default();
@@ -1106,7 +1141,7 @@ impl Run {
         }
         self.w.status.try_set(status_of_sync(sync.phase()));
         let target = DeltaTarget {
-            held: options.use_cache.then(|| cache_scope(&client, &user.id)),
+            held: held_scope,
             client,
             query,
             user_id: delta_user,
@@ -1874,20 +1909,7 @@ async fn expected_total(
 ) -> Option<u64> {
     // The list includes trashed assets; statistics count them only when asked.
     // The live count is the question a reload's delta asks again: held.
-    let live_q = StatsQuery {
-        is_trashed: Some(false),
-        ..*q
-    };
-    let question = live_q.to_query_string();
-    let live = async {
-        let was = held_answer(held, COUNT_SLOT, &question);
-        let (live, answer) = client
-            .statistics_held(live_q, was.as_ref(), signal)
-            .await
-            .ok()?;
-        hold_answer(held, COUNT_SLOT, &question, &answer);
-        Some(live)
-    };
+    let live = held_live_count(client, held, q, signal);
     let trashed = client.statistics(
         StatsQuery {
             is_trashed: Some(true),
@@ -1897,7 +1919,7 @@ async fn expected_total(
     );
     let live = live.await?;
     let trashed = trashed.await.ok()?;
-    u64::try_from(live.total.saturating_add(trashed.total)).ok()
+    u64::try_from(live.saturating_add(trashed.total)).ok()
 }
 
 /// The sync record stored under `key`, if any and sound.
