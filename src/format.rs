@@ -6,8 +6,7 @@
 //!
 //! Plain Rust over the wire types, tested natively.
 
-use chrono::{DateTime, Datelike, Timelike, Utc};
-use immich_api::{AssetResponseDto, ExifResponseDto};
+use immich_api::{AssetResponseDto, ExifResponseDto, Timestamp};
 
 use crate::{
     data::urls::AssetId,
@@ -100,18 +99,19 @@ pub fn offset_text(minutes: i64) -> String {
 /// is exif's `timeZone` when present, else the offset between the wall clock
 /// and the instant (`dateTimeOriginal`). `Fri 3 May 2024, 14:05 (Europe/Paris)`.
 pub fn date_taken(
-    local: DateTime<Utc>,
-    original: Option<DateTime<Utc>>,
+    local: Timestamp,
+    original: Option<Timestamp>,
     zone: Option<&str>,
     l: &Locale,
 ) -> String {
+    let c = local.civil();
     let base = l.taken(&When {
-        year: local.year(),
-        month: local.month(),
-        day: local.day(),
-        weekday: local.weekday().num_days_from_monday(),
-        hour: local.hour(),
-        minute: local.minute(),
+        year: c.year,
+        month: c.month,
+        day: c.day,
+        weekday: c.weekday_from_monday(),
+        hour: c.hour,
+        minute: c.minute,
     });
     let zone = zone
         .map(str::trim)
@@ -119,7 +119,7 @@ pub fn date_taken(
     match (zone, original) {
         (Some(z), _) => format!("{base} ({z})"),
         (None, Some(o)) => {
-            let minutes = (local - o).num_minutes();
+            let minutes = (local.timestamp_millis() - o.timestamp_millis()) / 60_000;
             // Real offsets are within ±14 h; anything else is bad data.
             if minutes.abs() <= 14 * 60 {
                 format!("{base} ({})", offset_text(minutes))
@@ -431,8 +431,8 @@ mod tests {
 
     #[test]
     fn dates_in_the_photos_zone() {
-        let local: DateTime<Utc> = "2024-05-03T14:05:00Z".parse().unwrap();
-        let instant: DateTime<Utc> = "2024-05-03T12:05:00Z".parse().unwrap();
+        let local = immich_api::iso::parse("2024-05-03T14:05:00Z").unwrap();
+        let instant = immich_api::iso::parse("2024-05-03T12:05:00Z").unwrap();
         assert_eq!(
             date_taken(local, Some(instant), Some("Europe/Paris"), &en()),
             "Fri 3 May 2024, 14:05 (Europe/Paris)"
@@ -441,7 +441,7 @@ mod tests {
             date_taken(local, Some(instant), None, &en()),
             "Fri 3 May 2024, 14:05 (UTC+02:00)"
         );
-        let west: DateTime<Utc> = "2024-05-03T19:35:00Z".parse().unwrap();
+        let west = immich_api::iso::parse("2024-05-03T19:35:00Z").unwrap();
         assert_eq!(
             date_taken(local, Some(west), None, &en()),
             "Fri 3 May 2024, 14:05 (UTC−05:30)"

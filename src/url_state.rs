@@ -31,8 +31,7 @@
 //! Parameters this module does not know are ignored when reading and kept
 //! when writing ([`merge_search`]), because the app's URL may carry others.
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeDelta, Timelike, Utc};
-use immich_api::{AssetQuery, QueryError};
+use immich_api::{AssetQuery, Civil, Date, QueryError, Timestamp};
 use leptos::prelude::*;
 use library_core::{Refinements, TypeFilter};
 use std::fmt::Write as _;
@@ -172,43 +171,23 @@ impl Field {
 /// Values refused, each with the control it belongs to and a sentence saying why.
 pub type FieldErrors = Vec<(Field, String)>;
 
-/// Days from 0001-01-01 (chrono's day 1) to 1970-01-01: converts between
-/// chrono's day count and the index's days since the epoch.
-const EPOCH_DAYS_FROM_CE: i32 = 719_163;
-
-/// The date of a day counted from 1970-01-01 (the index's local days).
-pub fn day_to_date(day: i32) -> Option<NaiveDate> {
-    NaiveDate::from_num_days_from_ce_opt(day.checked_add(EPOCH_DAYS_FROM_CE)?)
-}
-
-/// The day since 1970-01-01 of a date.
-pub fn date_to_day(date: NaiveDate) -> i32 {
-    date.num_days_from_ce() - EPOCH_DAYS_FROM_CE
-}
-
 /// Reads `YYYY-MM-DD` (what `<input type="date">` gives) into a day since 1970-01-01.
 pub fn parse_day(text: &str) -> Result<i32, String> {
     let text = text.trim();
-    // chrono accepts unpadded parts; the canonical form is the padded one.
-    let ok_shape = text.len() == 10
-        && text.bytes().enumerate().all(|(i, b)| {
-            if i == 4 || i == 7 {
-                b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        });
-    match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        Ok(date) if ok_shape => Ok(date_to_day(date)),
-        _ => Err(format!("must be a date like 2024-01-31, got {text:?}")),
-    }
+    Date::parse(text)
+        .map(Date::days)
+        .ok_or_else(|| format!("must be a date like 2024-01-31, got {text:?}"))
 }
+
+/// Days a JavaScript `Date` reaches on either side of 1970-01-01.
+const MAX_DAYS: i32 = 100_000_000;
 
 /// Writes a day since 1970-01-01 as `YYYY-MM-DD` (empty if out of range).
 pub fn format_day(day: i32) -> String {
-    day_to_date(day)
-        .map(|d| format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()))
-        .unwrap_or_default()
+    if day.unsigned_abs() > MAX_DAYS.unsigned_abs() {
+        return String::new();
+    }
+    Date::from_days(day).format()
 }
 
 impl ViewState {
@@ -436,50 +415,91 @@ fn percent_decode(text: &str) -> Option<String> {
 // a function, so they are tested here with explicit zones.
 
 /// Reads an `<input type="datetime-local">` value:
-/// `YYYY-MM-DDTHH:MM`, optionally with `:SS` and a fraction.
-pub fn parse_local_input(text: &str) -> Option<NaiveDateTime> {
+/// `YYYY-MM-DDTHH:MM`, optionally with `:SS` and a fraction (kept to the
+/// millisecond). The wall-clock time comes back written as if it were UTC
+/// (Immich's `localDateTime` convention).
+pub fn parse_local_input(text: &str) -> Option<Timestamp> {
     let text = text.trim();
-    [
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%dT%H:%M:%S%.f",
-    ]
-    .iter()
-    .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+    let (date, time) = text.split_once('T')?;
+    let date = Date::parse(date)?;
+    let (hm, rest) = match time.get(5..) {
+        Some(rest) => (time.get(..5)?, rest),
+        None => return None,
+    };
+    let two = |t: &str| -> Option<u32> {
+        (t.len() == 2 && t.bytes().all(|b| b.is_ascii_digit())).then(|| t.parse().ok())?
+    };
+    let (h, m) = hm.split_once(':')?;
+    let (second, milli) = match rest.strip_prefix(':') {
+        None if rest.is_empty() => (0, 0),
+        None => return None,
+        Some(rest) => {
+            let (sec, frac) = rest
+                .split_once('.')
+                .map_or((rest, None), |(s, f)| (s, Some(f)));
+            let milli = match frac {
+                None => 0,
+                Some(f)
+                    if !f.is_empty() && f.len() <= 9 && f.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    // The first three digits, right-padded: `.5` is 500 ms.
+                    f.bytes()
+                        .chain(std::iter::repeat(b'0'))
+                        .take(3)
+                        .fold(0, |acc, b| acc * 10 + u32::from(b - b'0'))
+                }
+                Some(_) => return None,
+            };
+            (two(sec)?, milli)
+        }
+    };
+    let (year, month, day) = date.ymd();
+    Timestamp::from_civil(&Civil {
+        year,
+        month,
+        day,
+        hour: two(h)?,
+        minute: two(m)?,
+        second,
+        milli,
+    })
 }
 
-/// Writes a wall-clock time for `<input type="datetime-local">`, as short as
-/// the value allows: minutes, then seconds, then milliseconds.
-pub fn format_local_input(local: NaiveDateTime) -> String {
-    let date = local.date();
-    let mut out = format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}",
-        date.year(),
-        date.month(),
-        date.day(),
-        local.hour(),
-        local.minute()
-    );
-    let ms = local.nanosecond() / 1_000_000;
-    if local.second() != 0 || ms != 0 {
-        let _ = write!(out, ":{:02}", local.second());
+/// Writes a wall-clock time (written as if UTC) for `<input
+/// type="datetime-local">`, as short as the value allows: minutes, then
+/// seconds, then milliseconds.
+pub fn format_local_input(local: Timestamp) -> String {
+    let c = local.civil();
+    let mut out = local.date().format();
+    let _ = write!(out, "T{:02}:{:02}", c.hour, c.minute);
+    if c.second != 0 || c.milli != 0 {
+        let _ = write!(out, ":{:02}", c.second);
     }
-    if ms != 0 {
-        let _ = write!(out, ".{ms:03}");
+    if c.milli != 0 {
+        let _ = write!(out, ".{:03}", c.milli);
     }
     out
 }
 
-/// The UTC instant of a wall-clock time in a zone `offset_east` minutes
-/// ahead of UTC (Paris in winter: 60). Kept to milliseconds, as the server.
-pub fn local_to_utc(local: NaiveDateTime, offset_east: i32) -> DateTime<Utc> {
-    let utc = local - TimeDelta::minutes(i64::from(offset_east));
-    truncate_ms(utc.and_utc())
+/// `t` moved by `minutes`, held within a `Date`'s range.
+fn shifted(t: Timestamp, minutes: i32) -> Timestamp {
+    let ms = t
+        .timestamp_millis()
+        .saturating_add(i64::from(minutes) * 60_000)
+        .clamp(-immich_api::time::MAX_MS, immich_api::time::MAX_MS);
+    Timestamp::from_timestamp_millis(ms).unwrap_or(t)
 }
 
-/// The wall-clock time of `utc` in a zone `offset_east` minutes ahead of UTC.
-pub fn utc_to_local(utc: DateTime<Utc>, offset_east: i32) -> NaiveDateTime {
-    utc.naive_utc() + TimeDelta::minutes(i64::from(offset_east))
+/// The UTC instant of a wall-clock time (written as if UTC) in a zone
+/// `offset_east` minutes ahead of UTC (Paris in winter: 60).
+pub fn local_to_utc(local: Timestamp, offset_east: i32) -> Timestamp {
+    shifted(local, -offset_east)
+}
+
+/// The wall-clock time (written as if UTC) of `utc` in a zone `offset_east`
+/// minutes ahead of UTC.
+pub fn utc_to_local(utc: Timestamp, offset_east: i32) -> Timestamp {
+    shifted(utc, offset_east)
 }
 
 /// [`local_to_utc`] in a zone whose offset changes (summer time):
@@ -487,11 +507,8 @@ pub fn utc_to_local(utc: DateTime<Utc>, offset_east: i32) -> NaiveDateTime {
 /// the offset at the wall time read as UTC, then corrects once with the
 /// offset at the guess, which settles every real zone's transitions; a wall
 /// time skipped by a spring-forward lands just after the gap.
-pub fn local_to_utc_with(
-    local: NaiveDateTime,
-    offset_at: impl Fn(DateTime<Utc>) -> i32,
-) -> DateTime<Utc> {
-    let first = local_to_utc(local, offset_at(local.and_utc()));
+pub fn local_to_utc_with(local: Timestamp, offset_at: impl Fn(Timestamp) -> i32) -> Timestamp {
+    let first = local_to_utc(local, offset_at(local));
     local_to_utc(local, offset_at(first))
 }
 
@@ -500,10 +517,6 @@ pub fn offset_label(offset_east: i32) -> String {
     let sign = if offset_east < 0 { '-' } else { '+' };
     let m = offset_east.unsigned_abs();
     format!("UTC{sign}{:02}:{:02}", m / 60, m % 60)
-}
-
-fn truncate_ms(t: DateTime<Utc>) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
 }
 
 /// The time zone the person's wall clock is in.
@@ -517,7 +530,7 @@ pub enum Zone {
 
 impl Zone {
     /// The offset in minutes east of UTC in force at `at`.
-    pub fn offset_at(self, at: DateTime<Utc>) -> i32 {
+    pub fn offset_at(self, at: Timestamp) -> i32 {
         match self {
             Zone::Fixed(offset) => offset,
             Zone::Browser => browser::offset_at(at),
@@ -525,12 +538,12 @@ impl Zone {
     }
 
     /// The UTC instant of a wall-clock time in this zone.
-    pub fn to_utc(self, local: NaiveDateTime) -> DateTime<Utc> {
+    pub fn to_utc(self, local: Timestamp) -> Timestamp {
         local_to_utc_with(local, |at| self.offset_at(at))
     }
 
     /// The wall-clock time of an instant in this zone.
-    pub fn to_local(self, utc: DateTime<Utc>) -> NaiveDateTime {
+    pub fn to_local(self, utc: Timestamp) -> Timestamp {
         utc_to_local(utc, self.offset_at(utc))
     }
 
@@ -737,7 +750,7 @@ pub fn use_view_state() -> (Signal<ViewState>, Callback<(ViewState, HistoryMode)
 #[cfg(target_arch = "wasm32")]
 mod browser {
     use super::{merge_search, HistoryMode, ViewState};
-    use chrono::{DateTime, Utc};
+    use immich_api::Timestamp;
     use leptos::{ev, prelude::window_event_listener, wasm_bindgen::JsValue};
 
     /// `location.search`, or empty.
@@ -783,7 +796,7 @@ mod browser {
     }
 
     /// Minutes east of UTC at an instant (JavaScript counts west).
-    pub fn offset_at(at: DateTime<Utc>) -> i32 {
+    pub fn offset_at(at: Timestamp) -> i32 {
         // Millisecond counts are exact in an f64 for every date JS can hold.
         #[allow(clippy::cast_precision_loss)] // reason: see above.
         let date = js_sys::Date::new(&JsValue::from_f64(at.timestamp_millis() as f64));
@@ -818,7 +831,7 @@ mod browser {
 #[cfg(not(target_arch = "wasm32"))]
 mod browser {
     use super::{HistoryMode, ViewState};
-    use chrono::{DateTime, Utc};
+    use immich_api::Timestamp;
 
     /// No URL outside a browser.
     pub fn current_search() -> String {
@@ -844,7 +857,7 @@ mod browser {
     }
 
     /// UTC outside a browser.
-    pub fn offset_at(_at: DateTime<Utc>) -> i32 {
+    pub fn offset_at(_at: Timestamp) -> i32 {
         0
     }
 
@@ -863,17 +876,16 @@ mod browser {
 #[allow(clippy::unwrap_used, clippy::expect_used)] // reason: tests fail loudly.
 mod tests {
     use super::*;
-    use chrono::NaiveDate;
     use immich_api::iso;
 
     const USER: &str = "0f6b2a52-6f0e-4c8e-9a4b-3b1f0c2d4e5f";
 
-    fn date(text: &str) -> DateTime<Utc> {
+    fn date(text: &str) -> Timestamp {
         iso::parse(text).unwrap()
     }
 
     fn day(y: i32, m: u32, d: u32) -> i32 {
-        date_to_day(NaiveDate::from_ymd_opt(y, m, d).unwrap())
+        Date::from_ymd(y, m, d).unwrap().days()
     }
 
     fn full() -> ViewState {
@@ -1134,9 +1146,32 @@ mod tests {
         check_local("2024-03-10T05:45:30", 330, "2024-03-10T00:15:30.000Z");
         check_local("2024-12-31T23:59:59.999", 0, "2024-12-31T23:59:59.999Z");
         check_local("2024-01-01T00:00", -570, "2024-01-01T09:30:00.000Z");
-        assert_eq!(parse_local_input("2024-01-05"), None);
-        assert_eq!(parse_local_input("nonsense"), None);
-        assert_eq!(parse_local_input(""), None);
+        let ms = |t: &str| parse_local_input(t).map(|t| iso::format(&t));
+        assert_eq!(
+            ms("2024-01-05T10:11:12.5").as_deref(),
+            Some("2024-01-05T10:11:12.500Z")
+        );
+        assert_eq!(
+            ms(" 2024-01-05T10:11:12.123456789 ").as_deref(),
+            Some("2024-01-05T10:11:12.123Z")
+        );
+        for bad in [
+            "2024-01-05",
+            "nonsense",
+            "",
+            "2024-01-05T1:11",
+            "2024-01-05T10:11:",
+            "2024-01-05T10:11:12.",
+            "2024-01-05T10:11:12.1234567890",
+            "2024-01-05T10:11:12Z",
+            "2024-01-05T24:00",
+            "2024-01-05T10:60",
+            "2024-02-30T10:11",
+            "2024-01-05 10:11",
+            "2024-01-05T10-11",
+        ] {
+            assert_eq!(parse_local_input(bad), None, "{bad}");
+        }
         assert_eq!(offset_label(60), "UTC+01:00");
         assert_eq!(offset_label(-210), "UTC-03:30");
         assert_eq!(offset_label(0), "UTC+00:00");
@@ -1144,7 +1179,7 @@ mod tests {
     }
 
     /// A Paris-like zone: +60, +120 from 2024-03-31T01:00Z to 2024-10-27T01:00Z.
-    fn paris(at: DateTime<Utc>) -> i32 {
+    fn paris(at: Timestamp) -> i32 {
         if at >= date("2024-03-31T01:00:00Z") && at < date("2024-10-27T01:00:00Z") {
             120
         } else {

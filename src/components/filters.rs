@@ -15,7 +15,7 @@ use crate::url_state::{
     empty_taken_range, expect_view_state, format_day, format_local_input, parse_day,
     parse_local_input, Field, FieldErrors, HistoryMode, ViewState, Zone,
 };
-use immich_api::{is_uuid_v4, UserResponseDto};
+use immich_api::{is_uuid_v4, Timestamp, UserResponseDto};
 use leptos::prelude::*;
 use library_core::{FilterCounts, TypeFilter};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -43,7 +43,7 @@ impl Drafts {
     /// The drafts showing a committed state, times in `zone`.
     pub fn from_state(state: &ViewState, zone: Zone) -> Self {
         let q = &state.query;
-        let local = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        let local = |t: Option<Timestamp>| {
             t.map(|t| format_local_input(zone.to_local(t)))
                 .unwrap_or_default()
         };
@@ -152,7 +152,7 @@ fn keep_ok<T>(errors: &mut FieldErrors, field: Field, result: Result<T, String>)
     }
 }
 
-fn parse_local(text: &str, zone: Zone) -> Result<Option<chrono::DateTime<chrono::Utc>>, String> {
+fn parse_local(text: &str, zone: Zone) -> Result<Option<Timestamp>, String> {
     if text.trim().is_empty() {
         return Ok(None);
     }

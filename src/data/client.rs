@@ -507,7 +507,7 @@ impl Client {
     /// with its body and `ETag` (to hold for the next one).
     pub async fn audit_deletes(
         &self,
-        after: &chrono::DateTime<chrono::Utc>,
+        after: &immich_api::Timestamp,
         user_id: &str,
         held: Option<&Held>,
         signal: Option<&AbortSignal>,

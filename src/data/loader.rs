@@ -773,7 +773,7 @@ impl DeltaTarget {
                     }))
                 }
                 SyncRequest::Deletes { since_ms } => {
-                    let Some(after) = chrono::DateTime::from_timestamp_millis(since_ms) else {
+                    let Some(after) = immich_api::Timestamp::from_timestamp_millis(since_ms) else {
                         let e = ApiError::Invalid("no delta for this time".into());
                         return Done::Deletes(Err(e));
                     };
@@ -2020,7 +2020,7 @@ pub fn view_canonical(query: &AssetQuery, take: u32) -> String {
 /// without the view's filters (they are applied locally), at most `take`.
 pub fn delta_query(since_ms: i64, take: u32, user_id: &str) -> Option<AssetQuery> {
     Some(AssetQuery {
-        updated_after: Some(chrono::DateTime::from_timestamp_millis(since_ms)?),
+        updated_after: Some(immich_api::Timestamp::from_timestamp_millis(since_ms)?),
         user_id: Some(user_id.to_owned()),
         take: Some(u64::from(take)),
         ..AssetQuery::default()
@@ -2137,7 +2137,7 @@ mod tests {
         };
         assert!(!stats_apply(&partner, me));
         let dated = AssetQuery {
-            updated_after: Some(chrono::DateTime::UNIX_EPOCH),
+            updated_after: Some(immich_api::Timestamp::UNIX_EPOCH),
             ..Default::default()
         };
         assert!(!stats_apply(&dated, me));

@@ -1,7 +1,6 @@
 //! `AssetResponseDto` and the schemas it reaches (except users, see `user.rs`).
 
-use crate::{enums::AssetTypeEnum, iso, TagTypeEnum, UserResponseDto};
-use chrono::{DateTime, NaiveDate, Utc};
+use crate::{enums::AssetTypeEnum, Date, TagTypeEnum, Timestamp, UserResponseDto};
 use serde::{Deserialize, Serialize};
 
 /// `AssetResponseDto`: one asset as `GET /api/asset` lists it.
@@ -48,17 +47,13 @@ pub struct AssetResponseDto {
     #[serde(with = "crate::nullable::required")]
     pub thumbhash: Option<String>,
     /// When the file was created (the timeline sorts on this, descending).
-    #[serde(with = "iso")]
-    pub file_created_at: DateTime<Utc>,
+    pub file_created_at: Timestamp,
     /// When the file was last modified.
-    #[serde(with = "iso")]
-    pub file_modified_at: DateTime<Utc>,
+    pub file_modified_at: Timestamp,
     /// Local wall-clock time of capture, written as if it were UTC (Immich's convention).
-    #[serde(with = "iso")]
-    pub local_date_time: DateTime<Utc>,
+    pub local_date_time: Timestamp,
     /// When the asset row last changed (what `updatedAfter`/`updatedBefore` filter on).
-    #[serde(with = "iso")]
-    pub updated_at: DateTime<Utc>,
+    pub updated_at: Timestamp,
     /// Favourite flag (always `false` for a partner's asset).
     pub is_favorite: bool,
     /// Archived flag (always `false` for a partner's asset).
@@ -180,11 +175,11 @@ pub struct ExifResponseDto {
     /// EXIF orientation, as text (`"1"`, `"6"`, …).
     pub orientation: Option<String>,
     /// Capture time.
-    #[serde(with = "iso::option")]
-    pub date_time_original: Option<DateTime<Utc>>,
+    #[serde(with = "crate::nullable::required")]
+    pub date_time_original: Option<Timestamp>,
     /// Modification time recorded in EXIF.
-    #[serde(with = "iso::option")]
-    pub modify_date: Option<DateTime<Utc>>,
+    #[serde(with = "crate::nullable::required")]
+    pub modify_date: Option<Timestamp>,
     /// IANA time zone of the capture.
     pub time_zone: Option<String>,
     /// Lens model.
@@ -258,7 +253,7 @@ pub struct PersonWithFacesResponseDto {
     /// Birth date (`format: date`, written `YYYY-MM-DD`), required but nullable.
     /// Reading also accepts a full RFC 3339 timestamp and keeps its date part.
     #[serde(with = "birth_date")]
-    pub birth_date: Option<NaiveDate>,
+    pub birth_date: Option<Date>,
     /// Path of the face thumbnail on the server.
     pub thumbnail_path: String,
     /// Hidden from the people list.
@@ -316,26 +311,24 @@ pub struct AuditDeletesResponseDto {
 /// `format: date` values: written `YYYY-MM-DD`; read from that or, leniently,
 /// from a full timestamp (a server that sends a JS `Date` here would write one).
 mod birth_date {
-    use chrono::NaiveDate;
+    use crate::Date;
     use serde::{de, Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(date: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(date: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
         match date {
-            Some(date) => s.collect_str(&date.format("%Y-%m-%d")),
+            Some(date) => s.serialize_str(&date.format()),
             None => s.serialize_none(),
         }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
         let Some(text) = Option::<String>::deserialize(d)? else {
             return Ok(None);
         };
-        if let Ok(date) = NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
-            return Ok(Some(date));
-        }
-        crate::iso::parse(&text)
-            .map(|dt| Some(dt.date_naive()))
-            .map_err(|_| {
+        Date::parse(&text)
+            .or_else(|| crate::iso::parse(&text).map(|t| t.date()))
+            .map(Some)
+            .ok_or_else(|| {
                 de::Error::custom(format_args!("invalid date {text:?}, expected YYYY-MM-DD"))
             })
     }
@@ -368,10 +361,10 @@ mod tests {
         #[derive(Deserialize, Serialize)]
         struct Holder {
             #[serde(with = "birth_date")]
-            d: Option<NaiveDate>,
+            d: Option<Date>,
         }
         let holder: Holder = serde_json::from_str(&format!("{{\"d\":{json}}}")).unwrap();
-        assert_eq!(holder.d.map(|d| d.to_string()).as_deref(), expected);
+        assert_eq!(holder.d.map(Date::format).as_deref(), expected);
         assert_eq!(
             serde_json::to_string(&holder).unwrap(),
             format!("{{\"d\":{written}}}")

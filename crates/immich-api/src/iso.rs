@@ -8,140 +8,92 @@
 //! timestamp with any offset (`+02:00`, `Z`, any number of fractional digits)
 //! is accepted and converted to UTC.
 //!
-//! Use with `#[serde(with = "immich_api::iso")]` on a `DateTime<Utc>` and
-//! `#[serde(with = "immich_api::iso::option")]` on an `Option<DateTime<Utc>>`
-//! (nullable: `None` is written as `null`).
+//! [`Timestamp`] serializes and deserializes through these two functions;
+//! `Option<Timestamp>` is nullable (`None` is written as `null`).
 
-use chrono::{DateTime, Datelike, Timelike, Utc};
-use serde::{de, Deserialize, Deserializer, Serializer};
-use std::fmt::Write as _;
+use crate::time::{parse_timestamp_ms, push_padded, push_year, Timestamp};
 
-/// Formats `dt` exactly like JavaScript's `Date.prototype.toISOString()`.
+/// Formats `t` exactly like JavaScript's `Date.prototype.toISOString()`.
 ///
-/// Sub-millisecond precision is truncated (a JS `Date` holds whole
-/// milliseconds, so that is what the server would have). Years outside
-/// 0..=9999 use the six-digit signed form JS uses (`+010000-01-01T…`).
-pub fn format(dt: &DateTime<Utc>) -> String {
-    let mut out = String::with_capacity(24);
-    let year = dt.year();
-    // `write!` into a String cannot fail; the results are ignored on purpose.
-    if (0..=9999).contains(&year) {
-        let _ = write!(out, "{year:04}");
-    } else if year < 0 {
-        let _ = write!(out, "-{:06}", year.unsigned_abs());
-    } else {
-        let _ = write!(out, "+{year:06}");
+/// Years outside 0..=9999 use the six-digit signed form JS uses
+/// (`+010000-01-01T…`).
+pub fn format(t: &Timestamp) -> String {
+    let c = t.civil();
+    let mut out = String::with_capacity(27);
+    push_year(&mut out, c.year);
+    for (sep, n) in [
+        ('-', c.month),
+        ('-', c.day),
+        ('T', c.hour),
+        (':', c.minute),
+        (':', c.second),
+    ] {
+        out.push(sep);
+        push_padded(&mut out, n, 2);
     }
-    // A leap second (nanosecond >= 1e9) has no JS representation; clamp it to .999.
-    let millis = (dt.nanosecond() / 1_000_000).min(999);
-    let _ = write!(
-        out,
-        "-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        dt.month(),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second(),
-        millis
-    );
+    out.push('.');
+    push_padded(&mut out, c.milli, 3);
+    out.push('Z');
     out
 }
 
-/// Parses any RFC 3339 timestamp (any offset) into UTC.
-pub fn parse(text: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
-    DateTime::parse_from_rfc3339(text).map(|dt| dt.with_timezone(&Utc))
-}
-
-/// Serde `serialize` for `#[serde(with = "iso")]`.
-pub fn serialize<S: Serializer>(dt: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(&format(dt))
-}
-
-/// Serde `deserialize` for `#[serde(with = "iso")]`.
-pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime<Utc>, D::Error> {
-    // Borrowing `&str` would fail on JSON strings containing escapes; a Cow-free
-    // String is simplest and dates are short.
-    let text = String::deserialize(deserializer)?;
-    parse(&text).map_err(|e| de::Error::custom(format_args!("invalid RFC 3339 date {text:?}: {e}")))
-}
-
-/// Nullable dates: `None` is written as `null` and `null` reads as `None`.
-///
-/// Pair with `#[serde(default)]` when the field may also be absent.
-pub mod option {
-    use super::*;
-
-    /// Serde `serialize` for `#[serde(with = "iso::option")]`.
-    pub fn serialize<S: Serializer>(
-        dt: &Option<DateTime<Utc>>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match dt {
-            Some(dt) => serializer.serialize_str(&format(dt)),
-            None => serializer.serialize_none(),
-        }
-    }
-
-    /// Serde `deserialize` for `#[serde(with = "iso::option")]`.
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<DateTime<Utc>>, D::Error> {
-        match Option::<String>::deserialize(deserializer)? {
-            None => Ok(None),
-            Some(text) => parse(&text).map(Some).map_err(|e| {
-                de::Error::custom(format_args!("invalid RFC 3339 date {text:?}: {e}"))
-            }),
-        }
-    }
+/// Parses any RFC 3339 timestamp (any offset) into UTC, kept to the
+/// millisecond (truncated, as a JS `Date`); `None` for anything else.
+pub fn parse(text: &str) -> Option<Timestamp> {
+    parse_timestamp_ms(text.as_bytes()).and_then(Timestamp::from_timestamp_millis)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+    use crate::time::Civil;
 
-    fn check_format(dt: DateTime<Utc>, expected: &str) {
-        assert_eq!(format(&dt), expected);
+    fn at(year: i32, month: u32, day: u32, milli: u32) -> Timestamp {
+        let c = Civil {
+            year,
+            month,
+            day,
+            hour: 10,
+            minute: 11,
+            second: 12,
+            milli,
+        };
+        Timestamp::from_civil(&c).unwrap()
     }
 
     #[test]
     fn formats_like_to_iso_string() {
-        let base = Utc.with_ymd_and_hms(2024, 1, 5, 10, 11, 12).single();
-        let Some(base) = base else {
-            panic!("valid date")
-        };
-        check_format(base, "2024-01-05T10:11:12.000Z");
-        check_format(
-            base + chrono::Duration::microseconds(123_999),
-            "2024-01-05T10:11:12.123Z",
-        );
-        check_format(
-            base + chrono::Duration::milliseconds(7),
-            "2024-01-05T10:11:12.007Z",
-        );
-        let Some(early) = Utc.with_ymd_and_hms(5, 3, 4, 0, 0, 0).single() else {
-            panic!()
-        };
-        check_format(early, "0005-03-04T00:00:00.000Z");
-        let Some(far) = Utc.with_ymd_and_hms(10000, 1, 1, 0, 0, 0).single() else {
-            panic!()
-        };
-        check_format(far, "+010000-01-01T00:00:00.000Z");
-        let Some(neg) = Utc.with_ymd_and_hms(-1, 1, 1, 0, 0, 0).single() else {
-            panic!()
-        };
-        check_format(neg, "-000001-01-01T00:00:00.000Z");
+        assert_eq!(format(&at(2024, 1, 5, 0)), "2024-01-05T10:11:12.000Z");
+        assert_eq!(format(&at(2024, 1, 5, 123)), "2024-01-05T10:11:12.123Z");
+        assert_eq!(format(&at(2024, 1, 5, 7)), "2024-01-05T10:11:12.007Z");
+        assert_eq!(format(&at(5, 3, 4, 0)), "0005-03-04T10:11:12.000Z");
+        assert_eq!(format(&at(10000, 1, 1, 0)), "+010000-01-01T10:11:12.000Z");
+        assert_eq!(format(&at(-1, 1, 1, 0)), "-000001-01-01T10:11:12.000Z");
         // Before the epoch the millisecond part still counts forward within the second.
-        let before_epoch = DateTime::<Utc>::from_timestamp_millis(-1);
-        let Some(before_epoch) = before_epoch else {
-            panic!()
-        };
-        check_format(before_epoch, "1969-12-31T23:59:59.999Z");
+        let before_epoch = Timestamp::from_timestamp_millis(-1).unwrap();
+        assert_eq!(format(&before_epoch), "1969-12-31T23:59:59.999Z");
+        assert_eq!(format(&Timestamp::UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+    }
+
+    /// Against chrono's `to_rfc3339` with milliseconds and `Z`, which is
+    /// `toISOString()` for years 0 to 9999, over the whole range.
+    #[test]
+    fn formats_like_chrono() {
+        let mut ms = -62_167_219_200_000; // 0000-01-01
+        while ms < 253_402_300_800_000 {
+            let want = chrono::DateTime::from_timestamp_millis(ms)
+                .unwrap()
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            let t = Timestamp::from_timestamp_millis(ms).unwrap();
+            assert_eq!(format(&t), want);
+            assert_eq!(parse(&want), Some(t));
+            ms += 9_876_543_211;
+        }
     }
 
     fn check_parse(text: &str, expected: Option<&str>) {
         assert_eq!(
-            parse(text).ok().map(|d| format(&d)).as_deref(),
+            parse(text).map(|d| format(&d)).as_deref(),
             expected,
             "{text}"
         );
@@ -170,5 +122,7 @@ mod tests {
         check_parse("2024-01-05T10:11:12", None);
         check_parse("", None);
         check_parse("yesterday", None);
+        check_parse("2024-01-05T10:11:12.Z", None);
+        check_parse("2024-02-30T10:11:12Z", None);
     }
 }

@@ -5,7 +5,7 @@
 //!
 //! Field for field the server's OpenAPI document of that release
 //! (`testdata/openapi-v1.103.1.json`; `tests/contract.rs` checks it). The
-//! crate does no I/O and depends on serde, chrono and thiserror only, so both
+//! crate does no I/O and depends on serde and thiserror only, so both
 //! the wasm app and the native fixture server use it.
 //!
 //! Conventions (details on each type):
@@ -14,7 +14,8 @@
 //!   `Option<Option<T>>` where absent and `null` differ on the wire ([`nullable`]),
 //!   or `Option<T>` written as `null` where Immich always sends the key
 //!   ([`ExifResponseDto`], [`SmartInfoResponseDto`]).
-//! - dates are `DateTime<Utc>`, written like JS `toISOString()` ([`iso`]).
+//! - dates are [`Timestamp`]s (a JS `Date`'s milliseconds), written like JS
+//!   `toISOString()` ([`iso`]); `format: date` values are [`Date`]s.
 //! - string enums keep unknown values in an `Unknown(String)` variant; unknown
 //!   object keys are ignored.
 //! - `number` fields are `f64` written like JavaScript (whole numbers without `.0`),
@@ -45,6 +46,7 @@ pub mod nullable;
 mod partner;
 mod query;
 mod server;
+pub mod time;
 mod timeline;
 mod user;
 
@@ -60,6 +62,7 @@ pub use js_number::JsNumber;
 pub use partner::PartnerResponseDto;
 pub use query::{is_uuid_v4, percent_decode, AssetQuery, QueryError};
 pub use server::{ErrorMessage, ErrorResponse, ServerPingResponse, ServerVersionResponseDto};
+pub use time::{Civil, Date, Timestamp};
 pub use timeline::{
     bucket_month, bucket_param, decode_time_bucket, decode_time_buckets, ApiKeyResponseDto,
     BucketDuration, BucketLimits, ServerVersionV3ResponseDto, TimeBucketAssetResponseDto,

@@ -17,8 +17,7 @@
 //!   Encoding it is never wrong, while leaving it would make the key depend
 //!   on who wrote it; `+` (which would read as a space) is always `%2B`.
 
-use crate::iso;
-use chrono::{DateTime, SubsecRound, Utc};
+use crate::{iso, Timestamp};
 use std::fmt::Write as _;
 
 /// Inputs of `GET /api/asset` (operation `getAllAssets`). All optional.
@@ -33,9 +32,9 @@ pub struct AssetQuery {
     /// Page size (server default: no limit).
     pub take: Option<u64>,
     /// Only assets with `updatedAt >= updated_after` (inclusive).
-    pub updated_after: Option<DateTime<Utc>>,
+    pub updated_after: Option<Timestamp>,
     /// Only assets with `updatedAt <= updated_before` (inclusive).
-    pub updated_before: Option<DateTime<Utc>>,
+    pub updated_before: Option<Timestamp>,
     /// Whose assets (a UUID v4): the caller by default, or a sharing partner.
     pub user_id: Option<String>,
 }
@@ -52,9 +51,9 @@ pub enum QueryError {
     )]
     EmptyUpdatedRange {
         /// The `updatedAfter` given.
-        after: DateTime<Utc>,
+        after: Timestamp,
         /// The `updatedBefore` given.
-        before: DateTime<Utc>,
+        before: Timestamp,
     },
     /// `userId` is not a UUID v4.
     #[error("userId must be a UUID v4 (like 0f6b2a52-6f0e-4c8e-9a4b-3b1f0c2d4e5f), got {0:?}")]
@@ -263,11 +262,8 @@ fn parse_u64(name: &'static str, value: String) -> Result<u64, QueryError> {
         .map_err(|_| QueryError::InvalidInteger { name, value })
 }
 
-fn parse_date(name: &'static str, value: String) -> Result<DateTime<Utc>, QueryError> {
-    match iso::parse(&value) {
-        Ok(dt) => Ok(dt.trunc_subsecs(3)),
-        Err(_) => Err(QueryError::InvalidDate { name, value }),
-    }
+fn parse_date(name: &'static str, value: String) -> Result<Timestamp, QueryError> {
+    iso::parse(&value).ok_or(QueryError::InvalidDate { name, value })
 }
 
 fn is_unreserved(b: u8) -> bool {
@@ -324,7 +320,7 @@ mod tests {
 
     const USER: &str = "0f6b2a52-6f0e-4c8e-9a4b-3b1f0c2d4e5f";
 
-    fn date(text: &str) -> DateTime<Utc> {
+    fn date(text: &str) -> Timestamp {
         iso::parse(text).unwrap()
     }
 

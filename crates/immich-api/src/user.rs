@@ -1,7 +1,6 @@
 //! `UserResponseDto`.
 
-use crate::{iso, UserAvatarColor, UserStatus};
-use chrono::{DateTime, Utc};
+use crate::{Timestamp, UserAvatarColor, UserStatus};
 use serde::{Deserialize, Serialize};
 
 /// `UserResponseDto`: a user as `/api/user/me`, `/api/user` and
@@ -30,14 +29,12 @@ pub struct UserResponseDto {
     /// Administrator.
     pub is_admin: bool,
     /// Creation time.
-    #[serde(with = "iso")]
-    pub created_at: DateTime<Utc>,
+    pub created_at: Timestamp,
     /// Deletion time; required but nullable.
-    #[serde(with = "iso::option")]
-    pub deleted_at: Option<DateTime<Utc>>,
+    #[serde(with = "crate::nullable::required")]
+    pub deleted_at: Option<Timestamp>,
     /// Last update.
-    #[serde(with = "iso")]
-    pub updated_at: DateTime<Utc>,
+    pub updated_at: Timestamp,
     /// OAuth subject (empty when none).
     pub oauth_id: String,
     /// Whether memories are shown; optional in the spec (omitted when `None`,

@@ -18,8 +18,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // reason: tests fail loudly on broken fixtures.
 
-use chrono::{DateTime, NaiveDate, Utc};
 use immich_api::*;
+use immich_api::{Date, Timestamp};
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::{json, Map, Value};
 use std::{collections::BTreeSet, path::Path};
@@ -34,7 +34,7 @@ fn load_spec(path: &Path) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-fn date(text: &str) -> DateTime<Utc> {
+fn date(text: &str) -> Timestamp {
     iso::parse(text).unwrap()
 }
 
@@ -144,7 +144,7 @@ fn person_full() -> PersonWithFacesResponseDto {
     PersonWithFacesResponseDto {
         id: "1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d".into(),
         name: "Grace".into(),
-        birth_date: NaiveDate::from_ymd_opt(1906, 12, 9),
+        birth_date: Date::from_ymd(1906, 12, 9),
         thumbnail_path: "thumbs/grace.jpeg".into(),
         is_hidden: false,
         faces: vec![face_full()],
@@ -398,7 +398,7 @@ fn nullable(s: &Value) -> bool {
 /// True for a date written the way Immich writes it: `toISOString()`.
 fn is_js_iso(text: &str) -> bool {
     let b = text.as_bytes();
-    b.len() == 24 && b[19] == b'.' && b[23] == b'Z' && iso::parse(text).is_ok()
+    b.len() == 24 && b[19] == b'.' && b[23] == b'Z' && iso::parse(text).is_some()
 }
 
 /// Checks a JSON value against a property schema, recursing into arrays and
@@ -426,7 +426,7 @@ fn check_value(spec: &Value, prop: &Value, value: &Value, path: &str, errs: &mut
         "string" => match (value.as_str(), s.get("format").and_then(Value::as_str)) {
             (Some(t), Some("date-time")) => is_js_iso(t),
             (Some(t), Some("date")) => {
-                NaiveDate::parse_from_str(t, "%Y-%m-%d").is_ok() && t.len() == 10
+                chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").is_ok() && t.len() == 10
             }
             (Some(_), _) => true,
             (None, _) => false,

@@ -45,7 +45,7 @@ fn check_byte_exact<T: Serialize + DeserializeOwned>(path: &str) {
     assert_eq!(serde_json::to_string(&decoded).unwrap(), wire, "{path}");
 }
 
-fn date(text: &str) -> chrono::DateTime<chrono::Utc> {
+fn date(text: &str) -> immich_api::Timestamp {
     iso::parse(text).unwrap()
 }
 
@@ -195,10 +195,7 @@ fn newer_server_payload_decodes() {
     assert_eq!(smart.tags.as_deref(), Some(&["hologram".to_owned()][..]));
     assert_eq!(smart.objects, None);
     let person = &asset.people.as_ref().unwrap()[0];
-    assert_eq!(
-        person.birth_date,
-        chrono::NaiveDate::from_ymd_opt(1906, 12, 9)
-    );
+    assert_eq!(person.birth_date, immich_api::Date::from_ymd(1906, 12, 9));
     assert_eq!(person.faces[0].bounding_box_x2, 110);
     // Writing back: unknown values as given, dates as Immich writes them,
     // fields this release does not have dropped.

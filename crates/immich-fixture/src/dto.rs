@@ -9,15 +9,14 @@ use crate::{
     thumbs::{Palette, COLOURS},
 };
 use base64::{engine::general_purpose::STANDARD, Engine as _};
-use chrono::{DateTime, Datelike, Timelike, Utc};
 use immich_api::{
     AssetResponseDto, AssetTypeEnum, ExifResponseDto, PartnerResponseDto, SmartInfoResponseDto,
-    TagResponseDto, TagTypeEnum, UserAvatarColor, UserResponseDto, UserStatus,
+    TagResponseDto, TagTypeEnum, Timestamp, UserAvatarColor, UserResponseDto, UserStatus,
 };
 
 /// Milliseconds to a UTC date (out-of-range values clamp to the epoch).
-pub fn date(ms: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+pub fn date(ms: i64) -> Timestamp {
+    Timestamp::from_timestamp_millis(ms).unwrap_or_default()
 }
 
 /// A user as `UserResponseDto`.
@@ -205,16 +204,12 @@ pub fn asset_dto(ctx: Ctx<'_>, idx: u32, with_stack: bool) -> Option<AssetRespon
     Some(dto)
 }
 
-fn file_name(naming: Naming, kind: Kind, number: u64, t: DateTime<Utc>) -> String {
+fn file_name(naming: Naming, kind: Kind, number: u64, t: Timestamp) -> String {
     let video = kind == Kind::Video;
+    let t = t.civil();
     let stamp = format!(
         "{:04}{:02}{:02}_{:02}{:02}{:02}",
-        t.year(),
-        t.month(),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
+        t.year, t.month, t.day, t.hour, t.minute, t.second
     );
     match naming {
         Naming::Apple => format!(
@@ -250,12 +245,10 @@ fn generated(ctx: Ctx<'_>, a: &Asset) -> AssetResponseDto {
     let label = owner
         .and_then(|u| u.storage_label.clone())
         .unwrap_or_else(|| owner.map(|u| format_uuid(u.id)).unwrap_or_default());
+    let day = created.civil();
     let original_path = format!(
         "upload/library/{label}/{:04}/{:04}-{:02}-{:02}/{name}",
-        created.year(),
-        created.year(),
-        created.month(),
-        created.day()
+        day.year, day.year, day.month, day.day
     );
     let duration_ms = (kind == Kind::Video).then(|| {
         if a.has(flag::HIDDEN) {

@@ -577,19 +577,53 @@ impl LibraryIndex {
 
     /// Concatenates segments in order, keeping the first of any duplicated id. Chunks
     /// without a duplicate are shared with the segments.
+    ///
+    /// Duplicates are found in one batch over every segment (module `dedupe`):
+    /// radix-partitioned by a hash, so a million ids cost a
+    /// few streaming passes instead of a million cache misses into one big set.
     pub fn merge<'a>(
         segments: impl IntoIterator<Item = &'a LibraryIndex>,
     ) -> Result<LibraryIndex, IndexError> {
-        let segments: Vec<&LibraryIndex> = segments.into_iter().collect();
+        let chunks: Vec<&Arc<Chunk>> = segments.into_iter().flat_map(|s| s.chunks.iter()).collect();
+        let plain: Vec<&Chunk> = chunks.iter().map(|c| &***c).collect();
+        let dropped = crate::dedupe::later_duplicates(&plain)?;
+        drop(plain);
         let mut out = LibraryIndex::new();
-        let mut seen = IdSet::new();
-        seen.uuids
-            .reserve(segments.iter().map(|s| s.len()).sum::<usize>());
-        for s in segments {
-            out.append_unique(s, &mut seen)?;
+        out.chunks.reserve(chunks.len());
+        out.ends.reserve(chunks.len());
+        let mut start = 0;
+        for chunk in chunks {
+            let end = start + chunk.len();
+            if !dropped.any_in(start, end) {
+                out.push_shared(chunk);
+            } else {
+                for i in (0..chunk.len()).filter(|&i| !dropped.contains(start + i)) {
+                    if let Some(v) = chunk.get(i) {
+                        out.push_view(&v)?;
+                    }
+                }
+            }
+            start = end;
         }
         out.shrink_to_fit();
         Ok(out)
+    }
+
+    /// An [`IdSet`] of every id in the index (for appending more segments
+    /// with [`LibraryIndex::append_unique`] after a [`LibraryIndex::merge`]),
+    /// with room for `extra` more.
+    pub fn id_set(&self, extra: usize) -> IdSet {
+        let mut seen = IdSet::with_capacity(self.len() + extra);
+        for c in &self.chunks {
+            for (i, (id, f)) in c.ids.iter().zip(&c.flags).enumerate() {
+                if f & AssetFlags::FALLBACK_ID == 0 {
+                    seen.uuids.insert(*id);
+                } else if let Some(id) = c.id(i) {
+                    seen.insert(id);
+                }
+            }
+        }
+        seen
     }
 
     /// Whether this index begins with `old`'s assets at the same positions (shared
@@ -948,6 +982,249 @@ mod tests {
         assert_eq!(m.len(), 209);
         assert!(grown.starts_with(&m) && !m.starts_with(&grown));
         assert_eq!(grown.file_name(209), Some("n"));
+    }
+
+    /// The merge as it was before the batch dedupe: one big set, segment by
+    /// segment. The reference the batch merge must equal.
+    fn merge_reference<'a>(segments: impl IntoIterator<Item = &'a LibraryIndex>) -> LibraryIndex {
+        let mut out = LibraryIndex::new();
+        let mut seen = IdSet::new();
+        for s in segments {
+            out.append_unique(s, &mut seen).unwrap();
+        }
+        out.shrink_to_fit();
+        out
+    }
+
+    /// An index of the given pages' chunks, shared (one chunk a page).
+    fn segment_of(pages: &[LibraryIndex]) -> LibraryIndex {
+        let mut ix = LibraryIndex::new();
+        for p in pages {
+            for c in p.chunk_arcs() {
+                ix.push_shared(c);
+            }
+        }
+        ix
+    }
+
+    fn page_of(ids: &[&str]) -> LibraryIndex {
+        let mut ix = LibraryIndex::new();
+        for (k, id) in ids.iter().enumerate() {
+            let name = format!("{id}#{k}");
+            ix.push(&record(id, &name)).unwrap();
+        }
+        ix
+    }
+
+    /// For each chunk of `m`: the input chunk it shares, by number, or `None`
+    /// when it is a copy.
+    fn sharing(m: &LibraryIndex, segments: &[LibraryIndex]) -> Vec<(usize, Option<usize>)> {
+        let inputs: Vec<&Arc<Chunk>> = segments.iter().flat_map(|s| s.chunk_arcs()).collect();
+        m.chunk_arcs()
+            .iter()
+            .map(|c| (c.len(), inputs.iter().position(|i| Arc::ptr_eq(i, c))))
+            .collect()
+    }
+
+    fn check_merge(segments: &[LibraryIndex]) -> LibraryIndex {
+        let m = LibraryIndex::merge(segments).unwrap();
+        let r = merge_reference(segments);
+        assert_eq!(m.len(), r.len());
+        for i in 0..m.len() {
+            assert_eq!(m.get(i), r.get(i), "at {i}");
+        }
+        assert_eq!(sharing(&m, segments), sharing(&r, segments));
+        m
+    }
+
+    fn names(m: &LibraryIndex) -> Vec<&str> {
+        (0..m.len()).map(|i| m.file_name(i).unwrap()).collect()
+    }
+
+    const U1: &str = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9";
+    const U2: &str = "11111111-2222-4333-8444-555555555555";
+    const U3: &str = "00000000-0000-4000-8000-000000000003";
+
+    #[test]
+    fn batch_merge_drops_later_duplicates_within_and_across_segments() {
+        // Within one segment (one page), the first kept.
+        let a = page_of(&[U1, U2, U1, "x", U3, "x", U2]);
+        let m = check_merge(std::slice::from_ref(&a));
+        assert_eq!(
+            names(&m),
+            [
+                format!("{U1}#0"),
+                format!("{U2}#1"),
+                "x#3".to_owned(),
+                format!("{U3}#4")
+            ]
+        );
+        // Across segments, with empty segments and empty pages between.
+        let b = page_of(&[U3, "y", U2, "x"]);
+        let c = page_of(&["y", "z", U1]);
+        let empty = LibraryIndex::new();
+        let segs = [
+            empty.clone(),
+            page_of(&[U1, "x"]),
+            empty.clone(),
+            b,
+            segment_of(&[empty.clone(), c, page_of(&[])]),
+            empty,
+        ];
+        let m = check_merge(&segs);
+        assert_eq!(
+            names(&m),
+            [
+                format!("{U1}#0"),
+                "x#1".to_owned(),
+                format!("{U3}#0"),
+                "y#1".to_owned(),
+                format!("{U2}#2"),
+                "z#1".to_owned()
+            ]
+        );
+        // Nothing at all.
+        assert!(check_merge(&[]).is_empty());
+        assert!(check_merge(&[LibraryIndex::new(), LibraryIndex::new()]).is_empty());
+    }
+
+    #[test]
+    fn batch_merge_at_chunk_boundaries() {
+        // A duplicate as the last asset of a chunk and the first of the next,
+        // in one segment of two chunks and across segments.
+        let p0 = page_of(&["a", U1, U2]);
+        let p1 = page_of(&[U2, "b", U3]);
+        let p2 = page_of(&[U3, "a"]);
+        let p3 = page_of(&["c"]);
+        let segs = [
+            segment_of(&[p0.clone(), p1.clone()]),
+            segment_of(&[p2, p3.clone()]),
+        ];
+        let m = check_merge(&segs);
+        assert_eq!(
+            names(&m),
+            [
+                "a#0",
+                &format!("{U1}#1"),
+                &format!("{U2}#2"),
+                "b#1",
+                &format!("{U3}#2"),
+                "c#0"
+            ]
+        );
+        // p0 and p3 are shared; p1 and p2 are copies without their repeats.
+        let sh = sharing(&m, &segs);
+        assert_eq!(sh.iter().filter(|(_, s)| s.is_some()).count(), 2);
+        assert!(Arc::ptr_eq(&m.chunk_arcs()[0], &p0.chunk_arcs()[0]));
+        assert!(Arc::ptr_eq(
+            m.chunk_arcs().last().unwrap(),
+            &p3.chunk_arcs()[0]
+        ));
+        // A duplicate across full chunks of `CHUNK_ASSETS`.
+        let ids: Vec<String> = (0..CHUNK_ASSETS + 5)
+            .map(|k| format!("{k:08x}-4b5a-4978-8695-a4b3c2d1e0f9"))
+            .collect();
+        let mut big = LibraryIndex::new();
+        for id in &ids {
+            big.push(&record(id, "n")).unwrap();
+        }
+        let next = page_of(&[&ids[CHUNK_ASSETS - 1], &ids[CHUNK_ASSETS], "new"]);
+        let m = check_merge(&[big.clone(), next]);
+        assert_eq!(m.len(), CHUNK_ASSETS + 6);
+        assert_eq!(m.id_string(CHUNK_ASSETS + 5).as_deref(), Some("new"));
+        assert!(Arc::ptr_eq(&m.chunk_arcs()[0], &big.chunk_arcs()[0]));
+        assert!(Arc::ptr_eq(&m.chunk_arcs()[1], &big.chunk_arcs()[1]));
+    }
+
+    #[test]
+    fn batch_merge_tells_other_ids_from_uuid_bytes() {
+        // An id kept as text is stored as (start, len) in the id column: the
+        // UUID with those very bytes is a different id. An uppercase UUID is
+        // text too, not the lowercase one.
+        let raw = "00000000-0500-0000-0000-000000000000";
+        let upper = U1.to_uppercase();
+        let a = page_of(&["abcde", raw, &upper, U1]);
+        let b = page_of(&[raw, "abcde", U1, &upper]);
+        let m = check_merge(&[a.clone(), b]);
+        assert_eq!(m.len(), 4);
+        assert!(Arc::ptr_eq(&m.chunk_arcs()[0], &a.chunk_arcs()[0]));
+        assert_eq!(m.chunk_count(), 1);
+    }
+
+    #[test]
+    fn batch_merge_shares_every_chunk_of_a_reload_without_duplicates() {
+        let pages: Vec<LibraryIndex> = (0..40)
+            .map(|p| {
+                let ids: Vec<String> = (0..50)
+                    .map(|k| format!("{p:08x}-0000-4000-8000-{k:012x}"))
+                    .collect();
+                page_of(&ids.iter().map(String::as_str).collect::<Vec<_>>())
+            })
+            .collect();
+        let m = check_merge(&pages);
+        assert_eq!((m.len(), m.chunk_count()), (2000, 40));
+        for (c, p) in m.chunk_arcs().iter().zip(&pages) {
+            assert!(Arc::ptr_eq(c, &p.chunk_arcs()[0]));
+        }
+        // Appending more after a merge: the set of what is held drops repeats.
+        let mut seen = m.id_set(3);
+        assert_eq!(seen.len(), 2000);
+        let mut grown = m.clone();
+        let more = page_of(&["00000003-0000-4000-8000-000000000007", "fresh"]);
+        assert_eq!(grown.append_unique(&more, &mut seen).unwrap(), 1);
+        assert_eq!(grown.id_string(2000).as_deref(), Some("fresh"));
+    }
+
+    #[test]
+    fn batch_merge_equals_the_one_set_reference_on_random_input() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut rnd = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n.max(1)
+        };
+        for round in 0..300 {
+            // A pool of ids, many repeated: skewed UUIDs (equal leading
+            // bytes, counting up), random ones, text ids, uppercase UUIDs.
+            let pool_size = 1 + rnd(if round % 10 == 0 { 3000 } else { 60 });
+            let pool: Vec<String> = (0..pool_size)
+                .map(|k| match rnd(5) {
+                    0 => format!("00000000-0000-4000-8000-{k:012x}"),
+                    1 => format!("{k:08x}-0000-4000-8000-000000000000"),
+                    2 => format!(
+                        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+                        rnd(1 << 32),
+                        rnd(1 << 16),
+                        rnd(1 << 12),
+                        rnd(1 << 12),
+                        rnd(1 << 48)
+                    ),
+                    3 => format!("other-{k}"),
+                    _ => format!("{k:08X}-0000-4000-8000-00000000000A"),
+                })
+                .collect();
+            let mut segments = Vec::new();
+            for _ in 0..rnd(6) {
+                let pages: Vec<LibraryIndex> = (0..rnd(5))
+                    .map(|_| {
+                        let n = if round % 10 == 0 { rnd(2000) } else { rnd(12) };
+                        let ids: Vec<&str> = (0..n)
+                            .map(|_| pool[rnd(pool.len() as u64) as usize].as_str())
+                            .collect();
+                        page_of(&ids)
+                    })
+                    .collect();
+                segments.push(segment_of(&pages));
+            }
+            let m = check_merge(&segments);
+            // No id twice.
+            let mut ids: Vec<String> = (0..m.len()).map(|i| m.id_string(i).unwrap()).collect();
+            ids.sort_unstable();
+            let n = ids.len();
+            ids.dedup();
+            assert_eq!(ids.len(), n, "round {round}");
+        }
     }
 
     #[test]

@@ -27,6 +27,7 @@
 pub mod cache;
 mod chunk;
 mod decode;
+mod dedupe;
 pub mod flavour;
 mod index;
 mod pages;

@@ -312,16 +312,110 @@ pub fn watermark_from_date(date_ms: i64) -> i64 {
     date_ms.saturating_sub(WATERMARK_MARGIN_MS)
 }
 
-/// The time of an HTTP `Date` header (`Tue, 01 Dec 2026 20:19:32 GMT`) in ms
-/// since the epoch; `None` for anything else.
+/// The time of an HTTP `Date` header in ms since the epoch; `None` for
+/// anything else. Reads what RFC 9110 asks a recipient to read: the
+/// IMF-fixdate every server sends (`Tue, 01 Dec 2026 20:19:32 GMT`), RFC
+/// 2822's numeric zones (`+0100`) and unpadded days, RFC 850's
+/// `Tuesday, 01-Dec-26 20:19:32 GMT` and C's `asctime` (`Tue Dec  1
+/// 20:19:32 2026`). The weekday is not checked.
 pub fn parse_http_date(s: &str) -> Option<i64> {
     let s = s.trim();
     if s.len() > 64 {
         return None;
     }
-    chrono::DateTime::parse_from_rfc2822(s)
-        .ok()
-        .map(|d| d.timestamp_millis())
+    // Drop the weekday (`Tue,` / `Tuesday,` / asctime's `Tue`).
+    let rest = match s.split_once(',') {
+        Some((day, rest)) if day.bytes().all(|b| b.is_ascii_alphabetic()) => rest,
+        Some(_) => return None,
+        None => match s.split_once(' ') {
+            Some((day, rest)) if day.bytes().all(|b| b.is_ascii_alphabetic()) => rest,
+            _ => s,
+        },
+    };
+    let words: Vec<&str> = rest.split_ascii_whitespace().collect();
+    let (day, month, year, time, zone) = match words.as_slice() {
+        // RFC 850: `01-Dec-26`.
+        [date, time, zone] => {
+            let mut p = date.split('-');
+            let (d, m, y) = (p.next()?, p.next()?, p.next()?);
+            if p.next().is_some() || y.len() != 2 {
+                return None;
+            }
+            // RFC 9110: a two-digit year more than 50 years ahead is in the past century.
+            let yy: i64 = y.parse().ok()?;
+            (
+                d,
+                m,
+                2000 + yy - if yy >= 70 { 100 } else { 0 },
+                *time,
+                *zone,
+            )
+        }
+        // asctime: `Dec  1 20:19:32 2026`, always UTC.
+        [m, d, time, y] if m.bytes().all(|b| b.is_ascii_alphabetic()) => {
+            (*d, *m, four_digits(y)?, *time, "GMT")
+        }
+        [d, m, y, time, zone] => (*d, *m, four_digits(y)?, *time, *zone),
+        _ => return None,
+    };
+    let day: u32 =
+        (day.len() <= 2 && day.bytes().all(|b| b.is_ascii_digit())).then(|| day.parse().ok())??;
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let month = MONTHS
+        .iter()
+        .position(|m| m.eq_ignore_ascii_case(month))
+        .and_then(|i| u32::try_from(i + 1).ok())?;
+    let mut t = time.split(':');
+    let mut part = || -> Option<u32> {
+        let p = t.next()?;
+        (p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse().ok())?
+    };
+    let (hour, minute) = (part()?, part()?);
+    let second = if time.len() > 5 { part()? } else { 0 };
+    if t.next().is_some() {
+        return None;
+    }
+    let offset_min: i64 = match zone {
+        z if ["GMT", "UT", "UTC", "Z"]
+            .iter()
+            .any(|g| g.eq_ignore_ascii_case(z)) =>
+        {
+            0
+        }
+        z if z.len() == 5 && z.bytes().skip(1).all(|b| b.is_ascii_digit()) => {
+            let sign = match z.as_bytes().first() {
+                Some(b'+') => 1,
+                Some(b'-') => -1,
+                _ => return None,
+            };
+            let hh: i64 = z.get(1..3)?.parse().ok()?;
+            let mm: i64 = z.get(3..5)?.parse().ok()?;
+            if mm > 59 {
+                return None;
+            }
+            sign * (hh * 60 + mm)
+        }
+        _ => return None,
+    };
+    let civil = immich_api::Civil {
+        year: i32::try_from(year).ok()?,
+        month,
+        day,
+        hour,
+        minute,
+        // A leap second reads as the last second of its minute.
+        second: second.min(59),
+        milli: 0,
+    };
+    let at = immich_api::Timestamp::from_civil(&civil)?.timestamp_millis();
+    at.checked_sub(offset_min * 60_000)
+}
+
+/// A year of exactly four digits.
+fn four_digits(y: &str) -> Option<i64> {
+    (y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit())).then(|| y.parse().ok())?
 }
 
 /// What a delta did to the held index.
@@ -1898,7 +1992,7 @@ mod tests {
         );
         check(
             AssetQuery {
-                updated_before: Some(chrono::DateTime::UNIX_EPOCH),
+                updated_before: Some(immich_api::Timestamp::UNIX_EPOCH),
                 ..Default::default()
             },
             false,
@@ -1933,10 +2027,56 @@ mod tests {
             parse_http_date(" Thu, 01 Jan 1970 00:00:01 GMT "),
             Some(1000)
         );
-        assert_eq!(parse_http_date("yesterday"), None);
-        assert_eq!(parse_http_date(""), None);
+        // RFC 9110's other two forms, RFC 2822's zones and unpadded days.
+        let t = Some(1_796_156_372_000);
+        assert_eq!(parse_http_date("Tuesday, 01-Dec-26 20:19:32 GMT"), t);
+        assert_eq!(parse_http_date("Tue Dec  1 20:19:32 2026"), t);
+        assert_eq!(parse_http_date("Tue, 1 Dec 2026 21:19:32 +0100"), t);
+        assert_eq!(parse_http_date("Tue, 01 Dec 2026 15:49:32 -0430"), t);
+        assert_eq!(parse_http_date("01 Dec 2026 20:19:32 GMT"), t);
+        assert_eq!(
+            parse_http_date("Tue, 01 Dec 2026 20:19 GMT"),
+            Some(1_796_156_340_000)
+        );
+        assert_eq!(
+            parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"),
+            Some(784_111_777_000)
+        );
+        for bad in [
+            "yesterday",
+            "",
+            "Tue, 31 Feb 2026 20:19:32 GMT",
+            "Tue, 01 Dez 2026 20:19:32 GMT",
+            "Tue, 01 Dec 2026 24:19:32 GMT",
+            "Tue, 01 Dec 2026 20:19:32 CET",
+            "Tue, 01 Dec 2026 20:19:32 +01",
+            "Tue, 01 Dec 26 20:19:32 GMT",
+            "Tue, 001 Dec 2026 20:19:32 GMT",
+            "Tue, 01 Dec 2026 20:19:32:00 GMT",
+            "1, 01 Dec 2026 20:19:32 GMT",
+        ] {
+            assert_eq!(parse_http_date(bad), None, "{bad}");
+        }
         assert_eq!(parse_http_date(&"x".repeat(10_000)), None);
         assert_eq!(watermark_from_date(5000), 4000);
+    }
+
+    /// Every IMF-fixdate over two centuries in uneven steps, against chrono's
+    /// RFC 2822 reader.
+    #[test]
+    fn http_dates_match_chrono() {
+        let mut ms = 0i64;
+        while ms < 7_258_118_400_000 {
+            let d = chrono::DateTime::from_timestamp_millis(ms).unwrap();
+            let text = d.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+            let want = chrono::DateTime::parse_from_rfc2822(&text).unwrap();
+            assert_eq!(
+                parse_http_date(&text),
+                Some(want.timestamp_millis()),
+                "{text}"
+            );
+            ms += 987_654_321_000 / 97;
+        }
     }
 
     #[test]

@@ -4,91 +4,11 @@
 //! and never allocate.
 
 /// Milliseconds in a day: `day key = local_ms.div_euclid(DAY_MS)`.
-pub const DAY_MS: i64 = 86_400_000;
+pub use immich_api::time::DAY_MS;
 
-/// Parses an RFC 3339 / ISO 8601 timestamp into milliseconds since the Unix epoch.
-///
-/// Accepts `YYYY-MM-DDTHH:MM:SS`, an optional fraction of any length (kept to the
-/// millisecond, truncated), and `Z`, `z`, `+HH:MM`, `-HH:MM` or `+HHMM`; `t`/space are
-/// accepted for `T`. Returns `None` for anything else, including out-of-range fields.
-///
-/// Immich's `localDateTime` is the wall clock of the place the photo was taken written
-/// as if it were UTC, so for it the result's UTC calendar day is the local day.
-pub fn parse_timestamp_ms(s: &[u8]) -> Option<i64> {
-    let year = digits(s, 0, 4)?;
-    let month = digits(s, 5, 2)?;
-    let day = digits(s, 8, 2)?;
-    let hour = digits(s, 11, 2)?;
-    let minute = digits(s, 14, 2)?;
-    let second = digits(s, 17, 2)?;
-    if s.get(4) != Some(&b'-')
-        || s.get(7) != Some(&b'-')
-        || !matches!(s.get(10), Some(b'T' | b't' | b' '))
-        || s.get(13) != Some(&b':')
-        || s.get(16) != Some(&b':')
-    {
-        return None;
-    }
-    if !(1..=12).contains(&month)
-        || day < 1
-        || day > days_in_month(year, month)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return None;
-    }
-    let mut i = 19;
-    let mut millis: i64 = 0;
-    if s.get(i) == Some(&b'.') {
-        i += 1;
-        let start = i;
-        while let Some(c) = s.get(i).filter(|c| c.is_ascii_digit()) {
-            if i - start < 3 {
-                millis = millis * 10 + i64::from(c - b'0');
-            }
-            i += 1;
-        }
-        let n = i - start;
-        if n == 0 {
-            return None;
-        }
-        for _ in n..3 {
-            millis *= 10;
-        }
-    }
-    let offset_minutes: i64 = match s.get(i) {
-        Some(b'Z' | b'z') => {
-            i += 1;
-            0
-        }
-        Some(&sign @ (b'+' | b'-')) => {
-            let oh = digits(s, i + 1, 2)?;
-            let (om, len) = if s.get(i + 3) == Some(&b':') {
-                (digits(s, i + 4, 2)?, 6)
-            } else {
-                (digits(s, i + 3, 2)?, 5)
-            };
-            if oh > 23 || om > 59 {
-                return None;
-            }
-            i += len;
-            let m = i64::from(oh * 60 + om);
-            if sign == b'-' {
-                -m
-            } else {
-                m
-            }
-        }
-        _ => return None,
-    };
-    if i != s.len() {
-        return None;
-    }
-    let days = days_from_civil(i64::from(year), month, day);
-    let secs = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second) - offset_minutes * 60;
-    Some(secs * 1000 + millis)
-}
+/// Parses an RFC 3339 timestamp into milliseconds since the Unix epoch: immich-api's
+/// parser (one for the app; `#[inline]`, so compiled here at this crate's speed).
+pub use immich_api::time::parse_timestamp_ms;
 
 /// Parses a duration `H:MM:SS` with an optional fraction (`0:00:12.345678`) into whole
 /// milliseconds, saturating at `u32::MAX` (~49 days). Hours may have any number of digits.
@@ -129,38 +49,6 @@ fn parse_uint(s: &[u8]) -> Option<u64> {
     })
 }
 
-/// Reads `n` ASCII digits at `at`.
-#[inline]
-fn digits(s: &[u8], at: usize, n: usize) -> Option<u32> {
-    let d = s.get(at..at + n)?;
-    d.iter().try_fold(0u32, |acc, &c| {
-        c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
-    })
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
-            29
-        }
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (the well-known era-based
-/// computation: shift the year to start in March so the leap day is last).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,7 +56,7 @@ mod tests {
     fn check_ts(input: &str, expected: Option<i64>) {
         assert_eq!(parse_timestamp_ms(input.as_bytes()), expected, "{input}");
         if let Some(ms) = expected {
-            // Cross-check against chrono, which the rest of the app uses.
+            // Cross-check against chrono (an independent parser).
             let c = chrono::DateTime::parse_from_rfc3339(input).unwrap();
             assert_eq!(c.timestamp_millis(), ms, "{input}");
         }

@@ -482,7 +482,7 @@ mod tests {
             TimeBucketQuery::default()
         );
         let dated = AssetQuery {
-            updated_after: Some(chrono::DateTime::UNIX_EPOCH),
+            updated_after: Some(immich_api::Timestamp::UNIX_EPOCH),
             ..Default::default()
         };
         assert!(timeline_query(&dated, NONE)
