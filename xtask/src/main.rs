@@ -352,14 +352,17 @@ fn test() -> Result<()> {
     // results the code cannot produce ("Out of bounds memory access" inside
     // SipHash's rounds, pure arithmetic on the stack; "attempt to subtract
     // with overflow" at `i - start` in library-core's timestamp parser,
-    // where `i` starts at `start` and only grows), and a task of js-sys's
-    // executor run again while its own poll holds it ("RefCell already
-    // borrowed": a microtask checkpoint inside a poll), always in
-    // `loader_cold_then_warm_then_corrupt_body` at the same moment (after
-    // a stored snapshot is refused), about one run in six here. The last
-    // is not understood and may be WebKit re-entering from something the
-    // loader calls there. One run failed two tries in a row. A failure
-    // that is ours alone fails three times.
+    // where `i` starts at `start` and only grows), and "RefCell already
+    // borrowed" in js-sys's executor, always in
+    // `loader_cold_then_warm_then_corrupt_body`. That last one is the same
+    // fault seen later: a spurious "Out of bounds memory access" trap in
+    // library-core's decoder (`Decoder::exif`, safe code) inside a task's
+    // poll, which unwinds no destructors on wasm32, so the task's borrow
+    // stays held and its next wake-up panics (traced 2026-12-02 with a
+    // patched js-sys: 2 of 43 runs). Every symptom is in a hot loop of
+    // debug code: most likely JavaScriptCore's wasm tiering, not ours. One
+    // run failed two tries in a row. A failure that is ours alone fails
+    // three times.
     steps.run("wasm tests, WebKit", || {
         let webkit = || {
             sh(wasm_test(true)
