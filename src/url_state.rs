@@ -179,15 +179,12 @@ pub fn parse_day(text: &str) -> Result<i32, String> {
         .ok_or_else(|| format!("must be a date like 2024-01-31, got {text:?}"))
 }
 
-/// Days a JavaScript `Date` reaches on either side of 1970-01-01.
-const MAX_DAYS: i32 = 100_000_000;
-
-/// Writes a day since 1970-01-01 as `YYYY-MM-DD` (empty if out of range).
+/// Writes a day since 1970-01-01 as `YYYY-MM-DD` (empty beyond the days a
+/// JavaScript `Date` reaches).
 pub fn format_day(day: i32) -> String {
-    if day.unsigned_abs() > MAX_DAYS.unsigned_abs() {
-        return String::new();
-    }
-    Date::from_days(day).format()
+    Timestamp::from_timestamp_millis(i64::from(day) * immich_api::time::DAY_MS)
+        .map(|t| t.date().format())
+        .unwrap_or_default()
 }
 
 impl ViewState {

@@ -1909,6 +1909,8 @@ async fn expected_total(
 ) -> Option<u64> {
     // The list includes trashed assets; statistics count them only when asked.
     // The live count is the question a reload's delta asks again: held.
+    // Both asked at once (futures are lazy: awaiting one after the other
+    // would cost two round trips).
     let live = held_live_count(client, held, q, signal);
     let trashed = client.statistics(
         StatsQuery {
@@ -1917,8 +1919,8 @@ async fn expected_total(
         },
         signal,
     );
-    let live = live.await?;
-    let trashed = trashed.await.ok()?;
+    let (live, trashed) = join(live, trashed).await;
+    let (live, trashed) = (live?, trashed.ok()?);
     u64::try_from(live.saturating_add(trashed.total)).ok()
 }
 

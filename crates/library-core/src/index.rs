@@ -565,11 +565,23 @@ impl LibraryIndex {
                 added += chunk.len();
                 continue;
             }
-            for (i, _) in keep.iter().enumerate().filter(|(_, &k)| k) {
-                if let Some(v) = chunk.get(i) {
-                    self.push_view(&v)?;
-                    added += 1;
-                }
+            added += self.push_kept(chunk, |i| keep.get(i).copied().unwrap_or(false))?;
+        }
+        Ok(added)
+    }
+
+    /// Appends the assets of `chunk` at the positions `keep` holds for, one
+    /// by one; returns how many.
+    fn push_kept(
+        &mut self,
+        chunk: &Chunk,
+        keep: impl Fn(usize) -> bool,
+    ) -> Result<usize, IndexError> {
+        let mut added = 0;
+        for i in (0..chunk.len()).filter(|&i| keep(i)) {
+            if let Some(v) = chunk.get(i) {
+                self.push_view(&v)?;
+                added += 1;
             }
         }
         Ok(added)
@@ -597,11 +609,7 @@ impl LibraryIndex {
             if !dropped.any_in(start, end) {
                 out.push_shared(chunk);
             } else {
-                for i in (0..chunk.len()).filter(|&i| !dropped.contains(start + i)) {
-                    if let Some(v) = chunk.get(i) {
-                        out.push_view(&v)?;
-                    }
-                }
+                out.push_kept(chunk, |i| !dropped.contains(start + i))?;
             }
             start = end;
         }
