@@ -28,7 +28,14 @@ for (const appPath of ['/', '/grid/', '/a/b/grid/']) {
       const ids = await app.tiles.evaluateAll((els) => els.map((e) => [Number(e.getAttribute('data-pos')), e.getAttribute('data-id')]));
       expect(ids.length).toBeGreaterThan(5);
       for (const [pos, id] of ids) expect(id).toBe(expected[pos as number].id);
-      // The only file asked for beside index.html is config.json (a 404 here).
+      // The host answers every path with index.html (a single-page
+      // rewrite), config.json included: that is no file, not a bad one.
+      const probe = await page.request.get(`${s.url}${appPath}config.json`);
+      expect(probe.status()).toBe(200);
+      expect(probe.headers()['content-type']).toContain('text/html');
+      await expect(page.locator('.ig-config-error')).toHaveCount(0);
+      await expect(page.getByRole('alert')).toHaveCount(0);
+      // The only file asked for beside index.html is config.json.
       if (appPath !== '/') {
         const outside = await page.evaluate(() =>
           performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((p) => !p.startsWith('/api/')),

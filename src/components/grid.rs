@@ -1160,6 +1160,7 @@ pub fn GridControls(
             </label>
             <button
                 type="button"
+                class="ig-button"
                 data-testid="layout-toggle"
                 aria-pressed=move || (prefs.get().mode == GridMode::Square).to_string()
                 on:click=move |_| {

@@ -751,8 +751,12 @@ impl Client {
             .send()
             .await
             .map_err(|e| self.send_error(e))?;
+        let html = super::site::is_html(resp.headers().get("content-type").as_deref());
         match resp.status() {
             404 => Ok(None),
+            // A host that answers every path with `index.html` (a
+            // single-page rewrite) has no such file.
+            200..=299 if html => Ok(None),
             200..=299 => self.read_limited(&resp, limit).await.map(Some),
             status => Err(status_error(status, &resp.status_text(), &[])),
         }

@@ -370,6 +370,9 @@ export function coreSpecs(variant: CoreVariant): void {
       }
       expect(await s.exec(() => (window as any).__immichGrid.count())).toBe(assets.length);
       expect(await s.exec(() => (window as any).__immichGrid.shown())).toBe(shownByDefault(assets).length);
+      // The app's host answers config.json with index.html (a single-page
+      // rewrite, as many hosts do): no file, so no complaint on the page.
+      expect(await s.exec(() => document.querySelectorAll('.ig-config-error').length)).toBe(0);
     });
 
     test('a reload of an unchanged library downloads no listing; a full check is only 304s', async ({ session: s, server, engine }) => {
