@@ -733,7 +733,8 @@ impl Engine {
         // Lay out the target's group first, then keep the view still.
         let _ = self.geo.scroll_into_view(to, real, vh);
         let real = anchor.map_or(real, |a| self.geo.scroll_top_for_anchor(a, vh));
-        let st = self.geo.scroll_into_view(to, real, vh);
+        let ov = self.overscan();
+        let st = self.geo.reveal(to, real, vh, ov);
         self.focus = to;
         Some((to, st))
     }
@@ -757,7 +758,8 @@ impl Engine {
         let anchor = self.geo.anchor_at(real);
         let to = self.geo.navigate(from, key, vh);
         let real = anchor.map_or(real, |a| self.geo.scroll_top_for_anchor(a, vh));
-        let st = self.geo.scroll_into_view(to, real, vh);
+        let ov = self.overscan();
+        let st = self.geo.reveal(to, real, vh, ov);
         self.focus = to;
         Some((to, st))
     }

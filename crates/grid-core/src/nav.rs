@@ -94,7 +94,9 @@ impl Grid {
     }
 
     /// The smallest change of `scroll_top` that shows tile `i` entirely (or
-    /// its top, if it is taller than the viewport). Lays out its group.
+    /// its top, if it is taller than the viewport). Lays out its group. A
+    /// tile of its day's first row reached from below brings its headers
+    /// into view too (when they fit), so Home shows the top of the grid.
     pub fn scroll_into_view(&mut self, i: u32, scroll_top: f64, viewport_h: f64) -> f64 {
         if i >= self.len() {
             return scroll_top;
@@ -105,14 +107,36 @@ impl Grid {
             return scroll_top;
         };
         let bottom = rect.y + f64::from(rect.h);
-        let s = if rect.y < scroll_top || bottom - rect.y > viewport_h {
-            rect.y
-        } else if bottom > scroll_top + viewport_h {
-            bottom - viewport_h
-        } else {
-            scroll_top
+        // The top of the tile's block of headers, for a first-row tile.
+        let headed = self
+            .group(g)
+            .filter(|info| rect.y <= info.content_top + 0.5 && bottom - info.top <= viewport_h)
+            .map(|info| info.top);
+        let s = match headed {
+            Some(top) if rect.y < scroll_top => top,
+            _ if rect.y < scroll_top || bottom - rect.y > viewport_h => rect.y,
+            _ if bottom > scroll_top + viewport_h => bottom - viewport_h,
+            _ => scroll_top,
         };
         s.clamp(0.0, self.max_scroll_top(viewport_h))
+    }
+
+    /// The scroll top that shows tile `i` entirely once the band around
+    /// it is laid out ([`Grid::layout_window`] with `overscan`): what a
+    /// jump to the tile (End, a deep link) scrolls to.
+    pub fn reveal(&mut self, i: u32, scroll_top: f64, viewport_h: f64, overscan: f64) -> f64 {
+        let mut st = self.scroll_into_view(i, scroll_top, viewport_h);
+        // Laying out the band can move the tile (groups above it change
+        // height); each pass lays out more, so a few passes settle.
+        for _ in 0..8 {
+            let fixed = self.layout_window(st, viewport_h, overscan);
+            let next = self.scroll_into_view(i, fixed, viewport_h);
+            if (fixed - st).abs() < 0.5 && (next - fixed).abs() < 0.5 {
+                return next;
+            }
+            st = next;
+        }
+        st
     }
 
     /// The row at real position `y`: the first row whose bottom is below `y`
@@ -373,5 +397,65 @@ mod tests {
             s,
             "already visible: no move"
         );
+    }
+
+    #[test]
+    fn a_first_row_reached_from_below_shows_its_headers() {
+        let (a, d) = crate::grid::tests::library(5_000, 30, 1);
+        let mut g = Grid::new(LayoutConfig::default(), &a, &d);
+        g.layout_all();
+        let vh = 700.0;
+        // Home from far below: the very top, month and day headers in view.
+        assert_eq!(g.scroll_into_view(0, 50_000.0, vh), 0.0);
+        // A later day's first tile from below: its block's top (its day
+        // header, or the month header above it), not the tile's own top.
+        let gi = 40;
+        let info = g.group(gi).unwrap();
+        let first = info.tiles.start;
+        let r = g.tile_rect(first).unwrap();
+        assert!(r.y > info.top);
+        assert_eq!(g.scroll_into_view(first, r.y + 5_000.0, vh), info.top);
+        // From above, only as far as the tile's bottom; a second-row tile
+        // from below stops at the tile itself.
+        let bottom = r.y + f64::from(r.h);
+        assert_eq!(g.scroll_into_view(first, 0.0, vh), bottom - vh);
+        if let Some(second) = (info.tiles.clone()).find(|&t| g.tile_rect(t).unwrap().y > r.y) {
+            let r2 = g.tile_rect(second).unwrap();
+            assert_eq!(g.scroll_into_view(second, r2.y + 5_000.0, vh), r2.y);
+        }
+        // Already in view: no move.
+        assert_eq!(g.scroll_into_view(first, info.top, vh), info.top);
+    }
+
+    /// What the app does on End or a deep link: the scroll top that shows
+    /// the target, then the band around it laid out (real heights replacing
+    /// estimates above the target) before the frame is drawn. The target
+    /// must still be entirely in view after that.
+    #[test]
+    fn revealed_tile_stays_in_view_once_its_band_is_laid_out() {
+        let (vh, ov) = (719.0, 719.0 * 1.5);
+        for (n, max_group, seed) in [(5_000, 30, 1), (20_000, 8, 2), (3_000, 200, 3)] {
+            let (a, d) = crate::grid::tests::library(n, max_group, seed);
+            for width in [1232.0f32, 390.0] {
+                let cfg = LayoutConfig {
+                    width,
+                    ..LayoutConfig::default()
+                };
+                let targets = [n as u32 - 1, n as u32 / 2, n as u32 / 3 + 7];
+                for to in targets {
+                    let mut g = Grid::new(cfg, &a, &d);
+                    let top = g.layout_window(0.0, vh, ov);
+                    let st = g.reveal(to, top, vh, ov);
+                    let fixed = g.layout_window(st, vh, ov);
+                    let r = g.tile_rect(to).unwrap();
+                    assert!(
+                        r.y >= fixed - 0.5 && r.y + f64::from(r.h) <= fixed + vh + 0.5,
+                        "n {n} width {width} tile {to}: {:?} not within {fixed}..{}",
+                        r,
+                        fixed + vh
+                    );
+                }
+            }
+        }
     }
 }
