@@ -9,7 +9,7 @@ use crate::{enums::AssetTypeEnum, Date, TagTypeEnum, Timestamp, UserResponseDto}
 /// - required, nullable (`thumbhash`, `stackCount`): `Option<T>`, always written (`null` for `None`);
 /// - optional (`exifInfo`, `owner`, `people`, …): `Option<T>`, omitted when `None`;
 /// - optional and nullable (`livePhotoVideoId`, `stackParentId`): `Option<Option<T>>`,
-///   see [`crate::nullable`]; use [`Self::live_photo_video_id`] / [`Self::stack_parent_id`] to read.
+///   see the `nullable` module (feature `serde`); use [`Self::live_photo_video_id`] / [`Self::stack_parent_id`] to read.
 ///
 /// Fields are declared in the order Immich's mapper writes them, so a
 /// serialized value has Immich's key order (ETags hash the bytes). What the
