@@ -4,7 +4,7 @@
 //! refused; `null` and absence as each field's convention says.
 //! `tests/read.rs` checks every reader against the serde derive.
 
-use crate::json::{Error, FromJson, Reader};
+use crate::json::{Error, FromJson, Number, Reader};
 use crate::{
     asset::{
         AssetFaceWithoutPersonResponseDto, AssetResponseDto, AssetStatsResponseDto,
@@ -494,8 +494,6 @@ impl FromJson for BucketDuration {
         }
     }
 }
-
-use crate::json::Number;
 
 fn at_error(offset: usize, message: &str) -> Error {
     Error {

@@ -166,7 +166,6 @@ pub struct SiteConfig {
 
 /// The file as written: every key optional (`null` as absent), an unknown
 /// key refused.
-#[derive(Default)]
 struct Raw {
     server: Option<String>,
     sign_in: Option<SignIn>,
