@@ -430,7 +430,7 @@ async fn client_conditional_get_and_retries() {
     assert_eq!(fake_log().len(), 4);
     // A 404 is not retried and says it is Immich's.
     let err = client
-        .get_json::<serde_json::Value>(&Route::api(&["nope"]).unwrap(), None)
+        .get_json::<immich_api::ServerPingResponse>(&Route::api(&["nope"]).unwrap(), None)
         .await
         .unwrap_err();
     assert!(

@@ -33,7 +33,6 @@ use leptos::{
     prelude::*,
 };
 use library_core::LibraryIndex;
-use serde::{Deserialize, Serialize};
 use wasm_bindgen::{closure::Closure, JsCast};
 
 use crate::{
@@ -85,9 +84,10 @@ impl Default for GridData {
 /// Tile shape (with `config.json`'s parsing in the `site-config` crate).
 pub use site_config::GridMode;
 
-/// The user's layout choice, persisted in `localStorage`.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+/// The user's layout choice, persisted in `localStorage` as
+/// `{"mode":"square","target":200.0}` (the form serde wrote before the app
+/// dropped it; a missing key takes its default).
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct GridLayoutPrefs {
     /// Justified or square.
     pub mode: GridMode,
@@ -101,6 +101,30 @@ impl Default for GridLayoutPrefs {
             mode: GridMode::Justified,
             target: 220.0,
         }
+    }
+}
+
+/// Missing keys take their defaults, unknown keys are skipped; a bad value
+/// or a key twice refuses the whole record (as serde's `#[serde(default)]`
+/// derive did).
+impl immich_api::json::FromJson for GridLayoutPrefs {
+    fn read(r: &mut immich_api::json::Reader<'_>) -> Result<Self, immich_api::json::Error> {
+        let (mut mode, mut target) = (None, None::<f64>);
+        r.begin_object()?;
+        while let Some(key) = r.next_key()? {
+            match &*key {
+                "mode" => r.field(&mut mode, "mode")?,
+                "target" => r.field(&mut target, "target")?,
+                _ => r.skip()?,
+            }
+        }
+        let d = Self::default();
+        Ok(Self {
+            mode: mode.unwrap_or(d.mode),
+            // As serde read an `f32` from a JSON number (out of range: ±inf, then sanitized).
+            #[allow(clippy::cast_possible_truncation)] // reason: see above.
+            target: target.map_or(d.target, |t| t as f32),
+        })
     }
 }
 
@@ -122,9 +146,24 @@ impl GridLayoutPrefs {
 
     /// Parses stored JSON; anything unreadable gives the defaults.
     pub fn from_json(s: &str) -> Self {
-        serde_json::from_str::<Self>(s)
+        immich_api::json::from_slice::<Self>(s.as_bytes())
             .unwrap_or_default()
             .sanitized()
+    }
+
+    /// The stored JSON. `target` is written as serde wrote an `f32`
+    /// (`200.0`, `220.5`): Rust's shortest round-trip form; `null` if not finite.
+    pub fn to_json(&self) -> String {
+        let mut out = String::from("{\"mode\":");
+        immich_api::json::write_str(&mut out, self.mode.as_str());
+        out.push_str(",\"target\":");
+        if self.target.is_finite() {
+            out.push_str(&format!("{:?}", self.target));
+        } else {
+            out.push_str("null");
+        }
+        out.push('}');
+        out
     }
 
     /// Loads from `localStorage`; defaults when storage is unavailable
@@ -138,10 +177,7 @@ impl GridLayoutPrefs {
     /// Saves to `localStorage`; returns false when storage refused (the
     /// caller keeps the value in memory, so the choice lasts the session).
     pub fn save(&self) -> bool {
-        let Ok(json) = serde_json::to_string(self) else {
-            return false;
-        };
-        crate::data::prefs::save(PREFS_KEY, &json)
+        crate::data::prefs::save(PREFS_KEY, &self.to_json())
     }
 
     fn config(&self, width: f32) -> LayoutConfig {
@@ -1235,12 +1271,41 @@ mod tests {
         check(r#"{"mode":"hexagons"}"#, d);
         check("not json", d);
         check("", d);
-        let json = serde_json::to_string(&GridLayoutPrefs {
+        check(
+            r#"{"target":150,"mode":"square","x":[1]}"#,
+            GridLayoutPrefs {
+                mode: GridMode::Square,
+                target: 150.0,
+            },
+        );
+        check(r#"{"target":null}"#, d);
+        check(r#"{"mode":"square","mode":"square"}"#, d);
+        let json = GridLayoutPrefs {
             mode: GridMode::Square,
             target: 200.0,
-        })
-        .unwrap();
+        }
+        .to_json();
         assert_eq!(json, r#"{"mode":"square","target":200.0}"#);
+        // The bytes serde wrote, and what it wrote reads back.
+        #[derive(serde::Serialize)]
+        struct Old {
+            mode: &'static str,
+            target: f32,
+        }
+        for (mode, target) in [
+            (GridMode::Square, 200.0),
+            (GridMode::Justified, 220.5),
+            (GridMode::Justified, 80.25),
+        ] {
+            let prefs = GridLayoutPrefs { mode, target };
+            let old = serde_json::to_string(&Old {
+                mode: mode.as_str(),
+                target,
+            })
+            .unwrap();
+            assert_eq!(prefs.to_json(), old);
+            assert_eq!(GridLayoutPrefs::from_json(&old), prefs);
+        }
     }
 
     #[test]

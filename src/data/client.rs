@@ -25,12 +25,12 @@
 use std::{future::Future, pin::pin, task::Poll, time::Duration};
 
 use gloo_net::http::{Request, Response};
+use immich_api::json::{self, FromJson};
 use immich_api::{
     is_uuid_v4, AssetQuery, AssetStatsResponseDto, AuditDeletesResponseDto, ErrorResponse,
     PartnerDirection, PartnerResponseDto, ServerPingResponse, ServerVersionResponseDto,
     UserResponseDto,
 };
-use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, RequestCredentials};
@@ -295,7 +295,7 @@ impl Client {
         .await?;
         match fetched {
             Fetched::Fresh { body, .. } => {
-                serde_json::from_slice(&body).map_err(|e| ApiError::Decode(e.to_string()))
+                json::from_slice(&body).map_err(|e| ApiError::Decode(e.to_string()))
             }
             Fetched::NotModified => Err(ApiError::Decode("unexpected 304 Not Modified".into())),
         }
@@ -341,8 +341,7 @@ impl Client {
             .await?
         {
             Fetched::Fresh { etag, body } => {
-                let me =
-                    serde_json::from_slice(&body).map_err(|e| ApiError::Decode(e.to_string()))?;
+                let me = json::from_slice(&body).map_err(|e| ApiError::Decode(e.to_string()))?;
                 Ok((me, etag.is_some_and(|e| !e.trim().is_empty())))
             }
             Fetched::NotModified => Err(ApiError::Decode("unexpected 304 Not Modified".into())),
@@ -493,7 +492,7 @@ impl Client {
     ) -> Result<(UserResponseDto, Option<i64>), ApiError> {
         let me = Route::me();
         let (body, date) = with_retries(signal, || self.get_dated_once(&me, signal)).await?;
-        let user = serde_json::from_slice(&body).map_err(|e| ApiError::Decode(e.to_string()))?;
+        let user = json::from_slice(&body).map_err(|e| ApiError::Decode(e.to_string()))?;
         let date = date
             .as_deref()
             .and_then(library_core::sync::parse_http_date);
@@ -522,7 +521,7 @@ impl Client {
 
     /// [`Client::get_held`] of a small JSON answer (at most
     /// [`limits::SMALL_JSON_BYTES`]), decoded; with the answer to hold.
-    async fn get_json_held<T: DeserializeOwned>(
+    async fn get_json_held<T: FromJson>(
         &self,
         route: &Route,
         held: Option<&Held>,
@@ -531,8 +530,7 @@ impl Client {
         let answer = self
             .get_held(route, held, limits::SMALL_JSON_BYTES, signal)
             .await?;
-        let value =
-            serde_json::from_slice(&answer.body).map_err(|e| ApiError::Decode(e.to_string()))?;
+        let value = json::from_slice(&answer.body).map_err(|e| ApiError::Decode(e.to_string()))?;
         Ok((value, answer))
     }
 
@@ -591,7 +589,7 @@ impl Client {
 
     /// A GET of `route` decoded as JSON (no ETag handling), at most
     /// [`limits::SMALL_JSON_BYTES`].
-    pub async fn get_json<T: DeserializeOwned>(
+    pub async fn get_json<T: FromJson>(
         &self,
         route: &Route,
         signal: Option<&AbortSignal>,
@@ -601,7 +599,7 @@ impl Client {
             .await?
         {
             Fetched::Fresh { body, .. } => {
-                serde_json::from_slice(&body).map_err(|e| ApiError::Decode(e.to_string()))
+                json::from_slice(&body).map_err(|e| ApiError::Decode(e.to_string()))
             }
             // Only possible if a proxy invents a 304 for an unconditional request.
             Fetched::NotModified => Err(ApiError::Decode("unexpected 304 Not Modified".into())),
@@ -867,7 +865,7 @@ pub fn same_etag(got: Option<&str>, held: Option<&str>) -> bool {
 
 /// The error for a non-2xx status, using Immich's JSON error body when it parses.
 pub fn status_error(status: u16, status_text: &str, body: &[u8]) -> ApiError {
-    let immich = serde_json::from_slice::<ErrorResponse>(body).ok();
+    let immich = json::from_slice::<ErrorResponse>(body).ok();
     let from_immich = immich.is_some();
     let message = match immich {
         Some(e) => e.message.text(),

@@ -1,7 +1,6 @@
 //! `AssetResponseDto` and the schemas it reaches (except users, see `user.rs`).
 
 use crate::{enums::AssetTypeEnum, Date, TagTypeEnum, Timestamp, UserResponseDto};
-use serde::{Deserialize, Serialize};
 
 /// `AssetResponseDto`: one asset as `GET /api/asset` lists it.
 ///
@@ -10,7 +9,7 @@ use serde::{Deserialize, Serialize};
 /// - required, nullable (`thumbhash`, `stackCount`): `Option<T>`, always written (`null` for `None`);
 /// - optional (`exifInfo`, `owner`, `people`, …): `Option<T>`, omitted when `None`;
 /// - optional and nullable (`livePhotoVideoId`, `stackParentId`): `Option<Option<T>>`,
-///   see [`crate::nullable`]; use [`Self::live_photo_video_id`] / [`Self::stack_parent_id`] to read.
+///   see the `nullable` module (feature `serde`); use [`Self::live_photo_video_id`] / [`Self::stack_parent_id`] to read.
 ///
 /// Fields are declared in the order Immich's mapper writes them, so a
 /// serialized value has Immich's key order (ETags hash the bytes). What the
@@ -18,8 +17,9 @@ use serde::{Deserialize, Serialize};
 /// and `stack` only on stacked assets; `stackCount` always; `people` always
 /// (`[]` in `GET /api/asset`); `exifInfo`/`tags` when loaded; `owner` and
 /// `smartInfo` not in `GET /api/asset`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct AssetResponseDto {
     /// Asset id (a UUID).
     pub id: String,
@@ -28,14 +28,17 @@ pub struct AssetResponseDto {
     /// Id of the owner.
     pub owner_id: String,
     /// The owner, when the endpoint fills it (`GET /api/asset` does not).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub owner: Option<UserResponseDto>,
     /// Id of the uploading device.
     pub device_id: String,
     /// Library the asset belongs to.
     pub library_id: String,
     /// Image, video, audio or other.
-    #[serde(rename = "type")]
+    #[cfg_attr(feature = "serde", serde(rename = "type"))]
     pub asset_type: AssetTypeEnum,
     /// Path of the original file on the server.
     pub original_path: String,
@@ -44,7 +47,7 @@ pub struct AssetResponseDto {
     /// Whether thumbnails were generated.
     pub resized: bool,
     /// Base64 thumbhash; `null` until generated.
-    #[serde(with = "crate::nullable::required")]
+    #[cfg_attr(feature = "serde", serde(with = "crate::nullable::required"))]
     pub thumbhash: Option<String>,
     /// When the file was created (the timeline sorts on this, descending).
     pub file_created_at: Timestamp,
@@ -63,38 +66,59 @@ pub struct AssetResponseDto {
     /// Video length as `H:MM:SS.ffffff`; `"0:00:00.00000"` for images. See [`parse_duration`].
     pub duration: String,
     /// EXIF data.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub exif_info: Option<ExifResponseDto>,
     /// Smart-search info, when the endpoint fills it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub smart_info: Option<SmartInfoResponseDto>,
     /// Video half of a live photo: absent, `null`, or an asset id.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::nullable"
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            with = "crate::nullable"
+        )
     )]
     pub live_photo_video_id: Option<Option<String>>,
     /// Tags.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub tags: Option<Vec<TagResponseDto>>,
     /// Recognised people.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub people: Option<Vec<PersonWithFacesResponseDto>>,
     /// Base64 SHA-1 of the file.
     pub checksum: String,
     /// Primary asset of this asset's stack: absent, `null`, or an asset id.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::nullable"
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            with = "crate::nullable"
+        )
     )]
     pub stack_parent_id: Option<Option<String>>,
     /// The other members of the stack (on the primary only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub stack: Option<Vec<AssetResponseDto>>,
     /// Size of the stack on its primary; `null` otherwise.
-    #[serde(with = "crate::nullable::required")]
+    #[cfg_attr(feature = "serde", serde(with = "crate::nullable::required"))]
     pub stack_count: Option<i64>,
     /// From an external library.
     pub is_external: bool,
@@ -157,50 +181,51 @@ pub fn parse_duration(text: &str) -> Option<f64> {
 /// Immich's mapper always sends every key, `null` when unknown. So each field
 /// is `Option<T>` that decodes an absent key or `null` as `None` and always
 /// writes the key (`null` for `None`): the output matches what Immich sends.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase", default))]
 pub struct ExifResponseDto {
     /// Camera make.
     pub make: Option<String>,
     /// Camera model.
     pub model: Option<String>,
     /// Image width in pixels (a JSON `number`).
-    #[serde(with = "crate::js_number::option")]
+    #[cfg_attr(feature = "serde", serde(with = "crate::js_number::option"))]
     pub exif_image_width: Option<f64>,
     /// Image height in pixels (a JSON `number`).
-    #[serde(with = "crate::js_number::option")]
+    #[cfg_attr(feature = "serde", serde(with = "crate::js_number::option"))]
     pub exif_image_height: Option<f64>,
     /// File size in bytes (`integer`, int64).
     pub file_size_in_byte: Option<i64>,
     /// EXIF orientation, as text (`"1"`, `"6"`, …).
     pub orientation: Option<String>,
     /// Capture time.
-    #[serde(with = "crate::nullable::required")]
+    #[cfg_attr(feature = "serde", serde(with = "crate::nullable::required"))]
     pub date_time_original: Option<Timestamp>,
     /// Modification time recorded in EXIF.
-    #[serde(with = "crate::nullable::required")]
+    #[cfg_attr(feature = "serde", serde(with = "crate::nullable::required"))]
     pub modify_date: Option<Timestamp>,
     /// IANA time zone of the capture.
     pub time_zone: Option<String>,
     /// Lens model.
     pub lens_model: Option<String>,
     /// Aperture f-number.
-    #[serde(rename = "fNumber")]
-    #[serde(with = "crate::js_number::option")]
+    #[cfg_attr(feature = "serde", serde(rename = "fNumber"))]
+    #[cfg_attr(feature = "serde", serde(with = "crate::js_number::option"))]
     pub f_number: Option<f64>,
     /// Focal length in mm.
-    #[serde(with = "crate::js_number::option")]
+    #[cfg_attr(feature = "serde", serde(with = "crate::js_number::option"))]
     pub focal_length: Option<f64>,
     /// ISO speed.
-    #[serde(with = "crate::js_number::option")]
+    #[cfg_attr(feature = "serde", serde(with = "crate::js_number::option"))]
     pub iso: Option<f64>,
     /// Exposure time as text (`"1/125"`).
     pub exposure_time: Option<String>,
     /// GPS latitude.
-    #[serde(with = "crate::js_number::option")]
+    #[cfg_attr(feature = "serde", serde(with = "crate::js_number::option"))]
     pub latitude: Option<f64>,
     /// GPS longitude.
-    #[serde(with = "crate::js_number::option")]
+    #[cfg_attr(feature = "serde", serde(with = "crate::js_number::option"))]
     pub longitude: Option<f64>,
     /// Reverse-geocoded city.
     pub city: Option<String>,
@@ -218,8 +243,9 @@ pub struct ExifResponseDto {
 ///
 /// Both properties are optional and nullable; like EXIF, Immich sends both
 /// keys, so absent and `null` decode to `None` and `None` writes `null`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase", default))]
 pub struct SmartInfoResponseDto {
     /// Tags.
     pub tags: Option<Vec<String>>,
@@ -228,13 +254,14 @@ pub struct SmartInfoResponseDto {
 }
 
 /// `TagResponseDto`: a tag on an asset.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct TagResponseDto {
     /// Tag id.
     pub id: String,
     /// Tag kind.
-    #[serde(rename = "type")]
+    #[cfg_attr(feature = "serde", serde(rename = "type"))]
     pub tag_type: TagTypeEnum,
     /// Tag name.
     pub name: String,
@@ -243,8 +270,9 @@ pub struct TagResponseDto {
 }
 
 /// `PersonWithFacesResponseDto`: a person recognised on an asset, with the faces.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct PersonWithFacesResponseDto {
     /// Person id.
     pub id: String,
@@ -252,7 +280,7 @@ pub struct PersonWithFacesResponseDto {
     pub name: String,
     /// Birth date (`format: date`, written `YYYY-MM-DD`), required but nullable.
     /// Reading also accepts a full RFC 3339 timestamp and keeps its date part.
-    #[serde(with = "birth_date")]
+    #[cfg_attr(feature = "serde", serde(with = "birth_date"))]
     pub birth_date: Option<Date>,
     /// Path of the face thumbnail on the server.
     pub thumbnail_path: String,
@@ -263,8 +291,9 @@ pub struct PersonWithFacesResponseDto {
 }
 
 /// `AssetFaceWithoutPersonResponseDto`: one face's bounding box.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct AssetFaceWithoutPersonResponseDto {
     /// Face id (a UUID).
     pub id: String,
@@ -273,22 +302,23 @@ pub struct AssetFaceWithoutPersonResponseDto {
     /// Width of the image the box refers to.
     pub image_width: i64,
     /// Left edge.
-    #[serde(rename = "boundingBoxX1")]
+    #[cfg_attr(feature = "serde", serde(rename = "boundingBoxX1"))]
     pub bounding_box_x1: i64,
     /// Right edge.
-    #[serde(rename = "boundingBoxX2")]
+    #[cfg_attr(feature = "serde", serde(rename = "boundingBoxX2"))]
     pub bounding_box_x2: i64,
     /// Top edge.
-    #[serde(rename = "boundingBoxY1")]
+    #[cfg_attr(feature = "serde", serde(rename = "boundingBoxY1"))]
     pub bounding_box_y1: i64,
     /// Bottom edge.
-    #[serde(rename = "boundingBoxY2")]
+    #[cfg_attr(feature = "serde", serde(rename = "boundingBoxY2"))]
     pub bounding_box_y2: i64,
 }
 
 /// `AssetStatsResponseDto`: body of `GET /api/asset/statistics`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct AssetStatsResponseDto {
     /// Number of images.
     pub images: i64,
@@ -299,8 +329,9 @@ pub struct AssetStatsResponseDto {
 }
 
 /// `AuditDeletesResponseDto`: body of `GET /api/audit/deletes`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct AuditDeletesResponseDto {
     /// Ids of the entities deleted after the given time.
     pub ids: Vec<String>,
@@ -310,6 +341,7 @@ pub struct AuditDeletesResponseDto {
 
 /// `format: date` values: written `YYYY-MM-DD`; read from that or, leniently,
 /// from a full timestamp (a server that sends a JS `Date` here would write one).
+#[cfg(feature = "serde")]
 mod birth_date {
     use crate::Date;
     use serde::{de, Deserialize, Deserializer, Serializer};
@@ -357,10 +389,12 @@ mod tests {
         check_duration("0:00:", None);
     }
 
+    #[cfg(feature = "serde")]
     fn check_birth_date(json: &str, expected: Option<&str>, written: &str) {
-        #[derive(Deserialize, Serialize)]
+        #[derive()]
+        #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
         struct Holder {
-            #[serde(with = "birth_date")]
+            #[cfg_attr(feature = "serde", serde(with = "birth_date"))]
             d: Option<Date>,
         }
         let holder: Holder = serde_json::from_str(&format!("{{\"d\":{json}}}")).unwrap();
@@ -371,6 +405,7 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "serde")]
     #[test]
     fn birth_dates() {
         check_birth_date("\"1990-04-05\"", Some("1990-04-05"), "\"1990-04-05\"");

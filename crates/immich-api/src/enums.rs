@@ -6,7 +6,8 @@
 //! value is re-serialized.
 
 /// Defines an open string enum: known variants with their wire text, plus
-/// `Unknown(String)`, with hand-written serde impls and helpers.
+/// `Unknown(String)`, with its JSON reader, serde impls (feature `serde`)
+/// and helpers.
 macro_rules! open_enum {
     (
         $(#[$meta:meta])*
@@ -52,12 +53,20 @@ macro_rules! open_enum {
             }
         }
 
+        impl crate::json::FromJson for $name {
+            fn read(r: &mut crate::json::Reader<'_>) -> Result<Self, crate::json::Error> {
+                r.str().map(|text| $name::from_wire(&text))
+            }
+        }
+
+        #[cfg(feature = "serde")]
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
             }
         }
 
+        #[cfg(feature = "serde")]
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 // An owned String copes with escaped JSON strings, which a borrowed &str cannot.
@@ -144,7 +153,7 @@ open_enum! {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "serde"))]
 mod tests {
     use super::*;
 

@@ -6,14 +6,18 @@
 //! Other finite values use serde_json's shortest round-trip form, which
 //! matches JavaScript's for the magnitudes EXIF data has (JavaScript switches
 //! to exponent form only below 1e-6 or from 1e21 up). Reading accepts any
-//! JSON number.
+//! JSON number. The serde parts are behind the `serde` feature; the app's
+//! own writer is [`crate::json::write_f64`].
 
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Deserializer, Serializer};
 
 /// Whole numbers this large are still exact in an `i64` (and below 1e21,
 /// where JavaScript would switch to exponent form).
+#[cfg(feature = "serde")]
 const MAX_AS_INTEGER: f64 = 9.0e18;
 
+#[cfg(feature = "serde")]
 fn write<S: Serializer>(value: f64, serializer: S) -> Result<S::Ok, S::Error> {
     if value.is_finite() && value.fract() == 0.0 && value.abs() < MAX_AS_INTEGER {
         // Exact: `value` is a whole number within i64 range. (-0.0 becomes 0, as in JS.)
@@ -24,6 +28,7 @@ fn write<S: Serializer>(value: f64, serializer: S) -> Result<S::Ok, S::Error> {
 }
 
 /// Nullable numbers (`Option<f64>`): `None` writes `null`.
+#[cfg(feature = "serde")]
 pub mod option {
     use super::*;
 
@@ -48,19 +53,21 @@ pub mod option {
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Default)]
 pub struct JsNumber(pub f64);
 
+#[cfg(feature = "serde")]
 impl serde::Serialize for JsNumber {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         write(self.0, serializer)
     }
 }
 
+#[cfg(feature = "serde")]
 impl<'de> Deserialize<'de> for JsNumber {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         f64::deserialize(deserializer).map(JsNumber)
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "serde"))]
 mod tests {
     fn check(value: Option<f64>, expected: &str) {
         #[derive(serde::Serialize, serde::Deserialize)]

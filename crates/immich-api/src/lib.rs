@@ -5,13 +5,20 @@
 //!
 //! Field for field the server's OpenAPI document of that release
 //! (`testdata/openapi-v1.103.1.json`; `tests/contract.rs` checks it). The
-//! crate does no I/O and depends on serde and thiserror only, so both
-//! the wasm app and the native fixture server use it.
+//! crate does no I/O and depends on thiserror only, so both the wasm app and
+//! the native fixture server use it. The app reads JSON with the crate's own
+//! [`json`] pull reader: every wire type it decodes implements
+//! [`json::FromJson`] by hand (no serde in the wasm). The serde derives (and
+//! the helper modules `nullable` and `js_number` they use) are behind the
+//! optional `serde` feature, off by default, which the native crates (the
+//! fixture server, the proxy) and the tests turn on; `tests/read.rs` checks
+//! each hand reader against its derive.
 //!
 //! Conventions (details on each type):
 //! - required, non-nullable → `T`; required, nullable → `Option<T>` written as `null`;
 //!   optional → `Option<T>` omitted when `None`; optional and nullable →
-//!   `Option<Option<T>>` where absent and `null` differ on the wire ([`nullable`]),
+//!   `Option<Option<T>>` where absent and `null` differ on the wire (module
+//!   `nullable`, feature `serde`),
 //!   or `Option<T>` written as `null` where Immich always sends the key
 //!   ([`ExifResponseDto`], [`SmartInfoResponseDto`]).
 //! - dates are [`Timestamp`]s (a JS `Date`'s milliseconds), written like JS
@@ -30,7 +37,7 @@
 //! assert_eq!(AssetQuery::from_query_string("?take=1000&isFavorite=true")?, query);
 //!
 //! let body = r#"[]"#; // the body of GET /api/asset?isFavorite=true&take=1000
-//! let assets: Vec<AssetResponseDto> = serde_json::from_str(body).unwrap_or_default();
+//! let assets: Vec<AssetResponseDto> = immich_api::json::from_slice(body.as_bytes()).unwrap_or_default();
 //! assert!(assets.is_empty());
 //! # Ok::<(), immich_api::QueryError>(())
 //! ```
@@ -42,9 +49,12 @@ mod asset;
 mod enums;
 pub mod iso;
 mod js_number;
+pub mod json;
+#[cfg(feature = "serde")]
 pub mod nullable;
 mod partner;
 mod query;
+mod read;
 mod server;
 pub mod time;
 mod timeline;

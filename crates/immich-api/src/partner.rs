@@ -1,7 +1,6 @@
 //! `PartnerResponseDto`: the answer of `GET /api/partner`.
 
 use crate::UserResponseDto;
-use serde::{Deserialize, Serialize};
 
 /// `PartnerResponseDto`: one partner as `GET /api/partner?direction=…` returns
 /// it (the body is a `Vec` of these, [`crate::PartnerListResponse`]).
@@ -17,15 +16,19 @@ use serde::{Deserialize, Serialize};
 /// [`crate::PartnerDirection::SharedWith`] it is somebody who shares their
 /// library with the caller (a valid `userId` for `GET /api/asset`); with
 /// [`crate::PartnerDirection::SharedBy`] it is somebody the caller shares with.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct PartnerResponseDto {
     /// The partner, with every `UserResponseDto` field at the top level of the object.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serde", serde(flatten))]
     pub user: UserResponseDto,
     /// Whether the partner's assets are shown in the timeline of the user they
     /// share with; optional in the spec (omitted when `None`, though Immich
     /// always sends it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub in_timeline: Option<bool>,
 }

@@ -1,9 +1,8 @@
 //! Small server-info bodies and the error body.
 
-use serde::{Deserialize, Serialize};
-
 /// `ServerPingResponse`: body of `GET /api/server-info/ping`, `{"res":"pong"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ServerPingResponse {
     /// Always `"pong"` from a healthy server.
     pub res: String,
@@ -19,7 +18,8 @@ impl ServerPingResponse {
 }
 
 /// `ServerVersionResponseDto`: body of `GET /api/server-info/version`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ServerVersionResponseDto {
     /// Major version.
     pub major: i64,
@@ -41,13 +41,17 @@ impl std::fmt::Display for ServerVersionResponseDto {
 /// validation failures, `{"message":"Authentication required","error":"Unauthorized","statusCode":401}`
 /// otherwise. `error` may be missing on some NestJS errors, so it is optional.
 /// Fields are in the order NestJS writes them (`message`, `error`, `statusCode`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct ErrorResponse {
     /// What went wrong: one string or a list of validation messages.
     pub message: ErrorMessage,
     /// HTTP reason phrase (`"Bad Request"`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub error: Option<String>,
     /// HTTP status code.
     pub status_code: u16,
@@ -65,8 +69,9 @@ impl ErrorResponse {
 }
 
 /// The `message` of an [`ErrorResponse`]: a string or an array of strings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(untagged))]
 pub enum ErrorMessage {
     /// `"message": "…"`.
     One(String),

@@ -11,8 +11,6 @@
 //! convert with the well-known era-based computation (years shifted to start
 //! in March so that the leap day is the last day of a year).
 
-use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
-
 /// The largest distance from the epoch a JavaScript `Date` holds, in ms.
 pub const MAX_MS: i64 = 8_640_000_000_000_000;
 
@@ -187,14 +185,17 @@ impl std::fmt::Display for Timestamp {
     }
 }
 
-impl Serialize for Timestamp {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+#[cfg(feature = "serde")]
+impl serde::Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&crate::iso::format(self))
     }
 }
 
-impl<'de> Deserialize<'de> for Timestamp {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de;
         // An owned String: JSON strings with escapes cannot be borrowed, and
         // dates are short.
         let text = String::deserialize(deserializer)?;

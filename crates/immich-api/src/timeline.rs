@@ -9,11 +9,11 @@
 //! can index the columns without a bounds failure. Nothing here panics on input.
 
 use crate::{enums::AssetVisibility, js_number::JsNumber, query::is_uuid_v4};
-use serde::{Deserialize, Serialize};
 
 /// `TimeBucketsResponseDto`: one month of `GET /api/timeline/buckets`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct TimeBucketsResponseDto {
     /// The month's first day, `YYYY-MM-DD` (the local date of the photos).
     pub time_bucket: String,
@@ -26,8 +26,9 @@ pub type TimeBucketListResponse = Vec<TimeBucketsResponseDto>;
 
 /// One item of the `duration` column: a string `H:MM:SS.ffffff` before v3, an
 /// integer number of milliseconds from v3. Both are accepted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(untagged))]
 pub enum BucketDuration {
     /// v3: milliseconds.
     Millis(u64),
@@ -35,9 +36,9 @@ pub enum BucketDuration {
     Text(String),
 }
 
-// By hand rather than `#[serde(untagged)]`, which buffers every value and
-// costs the wasm build several kilobytes.
-impl<'de> Deserialize<'de> for BucketDuration {
+// By hand rather than `#[serde(untagged)]`, which buffers every value.
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for BucketDuration {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl serde::de::Visitor<'_> for V {
@@ -78,8 +79,9 @@ impl BucketDuration {
 /// Required columns are `Vec`s; the optional ones (`city`, `country` and
 /// `latitude`/`longitude` with `withCoordinates`, `stack` with `withStacked`)
 /// are `Option<Vec<…>>`, absent when the server leaves them out.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct TimeBucketAssetResponseDto {
     /// Asset ids.
     pub id: Vec<String>,
@@ -109,22 +111,37 @@ pub struct TimeBucketAssetResponseDto {
     /// 360° projection, or `null`.
     pub projection_type: Vec<Option<String>>,
     /// City from EXIF, when sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub city: Option<Vec<Option<String>>>,
     /// Country from EXIF, when sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub country: Option<Vec<Option<String>>>,
     /// Upload times (required by the v3.1 spec; older servers may leave it out).
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub created_at: Vec<String>,
     /// `[stackId, count]` for a stack's primary asset, `null` otherwise (with `withStacked=true`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub stack: Option<Vec<Option<Vec<String>>>>,
     /// Latitude, with `withCoordinates=true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub latitude: Option<Vec<Option<JsNumber>>>,
     /// Longitude, with `withCoordinates=true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub longitude: Option<Vec<Option<JsNumber>>>,
 }
 
@@ -186,7 +203,7 @@ fn check_size(bytes: &[u8], limits: BucketLimits) -> Result<(), TimelineError> {
     Ok(())
 }
 
-fn shape(e: serde_json::Error) -> TimelineError {
+fn shape(e: crate::json::Error) -> TimelineError {
     TimelineError::Shape(e.to_string())
 }
 
@@ -197,7 +214,7 @@ pub fn decode_time_buckets(
     limits: BucketLimits,
 ) -> Result<TimeBucketListResponse, TimelineError> {
     check_size(bytes, limits)?;
-    let list: TimeBucketListResponse = serde_json::from_slice(bytes).map_err(shape)?;
+    let list: TimeBucketListResponse = crate::json::from_slice(bytes).map_err(shape)?;
     if list.len() > limits.max_items {
         return Err(TimelineError::TooMany(list.len(), limits.max_items));
     }
@@ -252,7 +269,7 @@ pub fn decode_time_bucket(
     limits: BucketLimits,
 ) -> Result<TimeBucketAssetResponseDto, TimelineError> {
     check_size(bytes, limits)?;
-    let month: TimeBucketAssetResponseDto = serde_json::from_slice(bytes).map_err(shape)?;
+    let month: TimeBucketAssetResponseDto = crate::json::from_slice(bytes).map_err(shape)?;
     month.check(limits)?;
     Ok(month)
 }
@@ -355,8 +372,9 @@ impl TimeBucketAssetResponseDto {
 
 /// Body of `GET /api/server/version` on v3 servers: [`crate::ServerVersionResponseDto`]
 /// plus `prerelease` (`null` for a release).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct ServerVersionV3ResponseDto {
     /// Major version.
     pub major: i64,
@@ -370,8 +388,9 @@ pub struct ServerVersionV3ResponseDto {
 
 /// Body of `GET /api/api-keys/me` (v1.139 on): the calling key
 /// (`ApiKeyResponseDto` of v3.1.0; the app reads only what it needs).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct ApiKeyResponseDto {
     /// Key id.
     pub id: String,
@@ -488,8 +507,11 @@ mod tests {
         let m3 = decode_time_bucket(v3.as_bytes(), BucketLimits::default()).unwrap();
         assert_eq!(m3.duration[1], Some(BucketDuration::Millis(5500)));
         // Writing it again gives JavaScript's numbers (2, not 2.0).
-        let text = serde_json::to_string(&m3).unwrap();
-        assert!(text.contains(r#""localOffsetHours":[2,-9.75]"#), "{text}");
+        #[cfg(feature = "serde")]
+        {
+            let text = serde_json::to_string(&m3).unwrap();
+            assert!(text.contains(r#""localOffsetHours":[2,-9.75]"#), "{text}");
+        }
     }
 
     #[test]

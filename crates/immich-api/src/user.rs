@@ -1,15 +1,15 @@
 //! `UserResponseDto`.
 
 use crate::{Timestamp, UserAvatarColor, UserStatus};
-use serde::{Deserialize, Serialize};
 
 /// `UserResponseDto`: a user as `/api/user/me`, `/api/user` and
 /// `/api/user/info/{id}` return it (`GET /api/user` returns a `Vec` of these).
 ///
 /// Fields are declared in the order Immich's mapper writes them, so a
 /// serialized value has Immich's key order (ETags hash the bytes).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct UserResponseDto {
     /// User id (a UUID).
     pub id: String,
@@ -22,7 +22,7 @@ pub struct UserResponseDto {
     /// Default avatar colour.
     pub avatar_color: UserAvatarColor,
     /// Storage label; required but nullable.
-    #[serde(with = "crate::nullable::required")]
+    #[cfg_attr(feature = "serde", serde(with = "crate::nullable::required"))]
     pub storage_label: Option<String>,
     /// Must change password at next login.
     pub should_change_password: bool,
@@ -31,7 +31,7 @@ pub struct UserResponseDto {
     /// Creation time.
     pub created_at: Timestamp,
     /// Deletion time; required but nullable.
-    #[serde(with = "crate::nullable::required")]
+    #[cfg_attr(feature = "serde", serde(with = "crate::nullable::required"))]
     pub deleted_at: Option<Timestamp>,
     /// Last update.
     pub updated_at: Timestamp,
@@ -39,13 +39,16 @@ pub struct UserResponseDto {
     pub oauth_id: String,
     /// Whether memories are shown; optional in the spec (omitted when `None`,
     /// though Immich always sends it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub memories_enabled: Option<bool>,
     /// Quota in bytes; required but nullable (`null` = unlimited).
-    #[serde(with = "crate::nullable::required")]
+    #[cfg_attr(feature = "serde", serde(with = "crate::nullable::required"))]
     pub quota_size_in_bytes: Option<i64>,
     /// Bytes used; required but nullable.
-    #[serde(with = "crate::nullable::required")]
+    #[cfg_attr(feature = "serde", serde(with = "crate::nullable::required"))]
     pub quota_usage_in_bytes: Option<i64>,
     /// Account status.
     pub status: UserStatus,

@@ -14,8 +14,6 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
 /// Every key this policy writes starts with this (the `v1` is the key layout version).
 pub const KEY_PREFIX: &str = "immich-grid:v1:";
 /// The app's key namespace across layout versions; keys under it but not under
@@ -293,8 +291,9 @@ pub enum CacheEvent {
     SwitchedToUncached(UncachedReason),
 }
 
-/// One entry's metadata as stored (JSON).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// One entry's metadata as stored (JSON: `{"v":1,"etag":"…","len":…,"seq":…,"body":true}`,
+/// the form serde wrote before the app dropped it).
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct Entry {
     /// Format version; anything but [`FORMAT_VERSION`] is dropped.
     v: u32,
@@ -305,6 +304,49 @@ struct Entry {
     seq: u64,
     /// Whether the glue confirmed the body is stored.
     body: bool,
+}
+
+impl Entry {
+    /// The stored JSON.
+    fn to_json(&self) -> String {
+        let mut out = format!("{{\"v\":{},\"etag\":", self.v);
+        immich_api::json::write_str(&mut out, &self.etag);
+        out.push_str(&format!(
+            ",\"len\":{},\"seq\":{},\"body\":{}}}",
+            self.len, self.seq, self.body
+        ));
+        out
+    }
+
+    /// Reads stored JSON; `None` when it is not an entry.
+    fn from_json(s: &str) -> Option<Self> {
+        immich_api::json::from_slice(s.as_bytes()).ok()
+    }
+}
+
+/// Every key required, unknown keys skipped, a key twice refused.
+impl immich_api::json::FromJson for Entry {
+    fn read(r: &mut immich_api::json::Reader<'_>) -> Result<Self, immich_api::json::Error> {
+        let (mut v, mut etag, mut len, mut seq, mut body) = (None, None, None, None, None);
+        r.begin_object()?;
+        while let Some(key) = r.next_key()? {
+            match &*key {
+                "v" => r.field(&mut v, "v")?,
+                "etag" => r.field(&mut etag, "etag")?,
+                "len" => r.field(&mut len, "len")?,
+                "seq" => r.field(&mut seq, "seq")?,
+                "body" => r.field(&mut body, "body")?,
+                _ => r.skip()?,
+            }
+        }
+        Ok(Self {
+            v: v.ok_or_else(|| r.missing("v"))?,
+            etag: etag.ok_or_else(|| r.missing("etag"))?,
+            len: len.ok_or_else(|| r.missing("len"))?,
+            seq: seq.ok_or_else(|| r.missing("seq"))?,
+            body: body.ok_or_else(|| r.missing("body"))?,
+        })
+    }
 }
 
 /// The cache policy; see the module docs.
@@ -509,8 +551,8 @@ impl<S: KvStore> CachePolicy<S> {
                 return None;
             }
         };
-        match serde_json::from_str::<Entry>(&raw) {
-            Ok(e) if e.v == FORMAT_VERSION => Some(e),
+        match Entry::from_json(&raw) {
+            Some(e) if e.v == FORMAT_VERSION => Some(e),
             _ => {
                 if let Some(rest) = key.strip_prefix(ENTRY_PREFIX) {
                     let rest = rest.to_owned();
@@ -523,9 +565,7 @@ impl<S: KvStore> CachePolicy<S> {
 
     /// Writes an entry, evicting the oldest entries on quota errors.
     fn put(&mut self, key: &str, entry: &Entry) -> bool {
-        let Ok(value) = serde_json::to_string(entry) else {
-            return false;
-        };
+        let value = entry.to_json();
         loop {
             match self.store.set(key, &value) {
                 Ok(()) => return true,
@@ -554,8 +594,7 @@ impl<S: KvStore> CachePolicy<S> {
                 continue;
             }
             let seq = match self.store.get(&k) {
-                Ok(Some(raw)) => serde_json::from_str::<Entry>(&raw)
-                    .ok()
+                Ok(Some(raw)) => Entry::from_json(&raw)
                     .filter(|e| e.v == FORMAT_VERSION)
                     .map_or(0, |e| e.seq),
                 _ => 0,
@@ -611,6 +650,49 @@ mod tests {
             p.on_body_stored(s, q);
         }
         ok
+    }
+
+    /// An entry as the serde-based release wrote it: the same bytes are
+    /// written now, and what it wrote reads back.
+    #[test]
+    fn entries_keep_the_serde_format() {
+        #[derive(serde::Serialize)]
+        struct Old<'a> {
+            v: u32,
+            etag: &'a str,
+            len: u64,
+            seq: u64,
+            body: bool,
+        }
+        for (etag, len, seq, body) in [
+            ("W/\"5-abc\"", 10, 1, true),
+            ("", 0, u64::MAX, false),
+            ("\u{e9}\\\u{7}", u64::MAX, 0, true),
+        ] {
+            let old = serde_json::to_string(&Old {
+                v: FORMAT_VERSION,
+                etag,
+                len,
+                seq,
+                body,
+            })
+            .unwrap();
+            let e = Entry {
+                v: FORMAT_VERSION,
+                etag: etag.to_owned(),
+                len,
+                seq,
+                body,
+            };
+            assert_eq!(e.to_json(), old);
+            assert_eq!(Entry::from_json(&old), Some(e));
+        }
+        assert_eq!(Entry::from_json("{}"), None);
+        assert_eq!(
+            Entry::from_json(r#"{"v":1,"etag":"e","len":-1,"seq":1,"body":true}"#),
+            None
+        );
+        assert_eq!(Entry::from_json("not json"), None);
     }
 
     #[test]

@@ -32,7 +32,6 @@
 use std::collections::HashMap;
 
 use immich_api::AssetQuery;
-use serde::{Deserialize, Serialize};
 
 use crate::{
     cache::{CacheScope, KEY_PREFIX},
@@ -53,7 +52,9 @@ pub const DELTA_TAKE: u32 = 5000;
 pub const WATERMARK_MARGIN_MS: i64 = 1000;
 
 /// What the cache remembers after a load of a view: the state its pages hold.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Stored as JSON with these field names as keys (`{"v":1,"watermark_ms":…}`,
+/// the form serde wrote before the app dropped it).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyncRecord {
     /// Format version; anything else is ignored.
     pub v: u32,
@@ -99,14 +100,49 @@ impl SyncRecord {
 
     /// JSON for the key-value store.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        use immich_api::json::write_str;
+        let mut out = format!(
+            "{{\"v\":{},\"watermark_ms\":{},\"checked_ms\":{},\"server_version\":",
+            self.v, self.watermark_ms, self.checked_ms
+        );
+        write_str(&mut out, &self.server_version);
+        out.push_str(",\"user_id\":");
+        write_str(&mut out, &self.user_id);
+        out.push('}');
+        out
     }
 
     /// Reads a stored record; `None` when corrupt or of another version.
     pub fn from_json(s: &str) -> Option<Self> {
-        serde_json::from_str::<Self>(s)
+        immich_api::json::from_slice::<Self>(s.as_bytes())
             .ok()
             .filter(|r| r.v == Self::VERSION && r.checked_ms >= r.watermark_ms)
+    }
+}
+
+/// Every key required, unknown keys skipped, a key twice refused.
+impl immich_api::json::FromJson for SyncRecord {
+    fn read(r: &mut immich_api::json::Reader<'_>) -> Result<Self, immich_api::json::Error> {
+        let (mut v, mut watermark_ms, mut checked_ms) = (None, None, None);
+        let (mut server_version, mut user_id) = (None, None);
+        r.begin_object()?;
+        while let Some(key) = r.next_key()? {
+            match &*key {
+                "v" => r.field(&mut v, "v")?,
+                "watermark_ms" => r.field(&mut watermark_ms, "watermark_ms")?,
+                "checked_ms" => r.field(&mut checked_ms, "checked_ms")?,
+                "server_version" => r.field(&mut server_version, "server_version")?,
+                "user_id" => r.field(&mut user_id, "user_id")?,
+                _ => r.skip()?,
+            }
+        }
+        Ok(Self {
+            v: v.ok_or_else(|| r.missing("v"))?,
+            watermark_ms: watermark_ms.ok_or_else(|| r.missing("watermark_ms"))?,
+            checked_ms: checked_ms.ok_or_else(|| r.missing("checked_ms"))?,
+            server_version: server_version.ok_or_else(|| r.missing("server_version"))?,
+            user_id: user_id.ok_or_else(|| r.missing("user_id"))?,
+        })
     }
 }
 
@@ -2096,6 +2132,54 @@ mod tests {
             SyncRecord::key(&scope, "a%7Cb")
         );
         assert!(SyncRecord::key(&scope, "").starts_with(KEY_PREFIX));
+    }
+
+    /// The record as the serde-based release wrote it: the same bytes are
+    /// written now, and what it wrote reads back.
+    #[test]
+    fn records_keep_the_serde_format() {
+        #[derive(serde::Serialize)]
+        struct Old<'a> {
+            v: u32,
+            watermark_ms: i64,
+            checked_ms: i64,
+            server_version: &'a str,
+            user_id: &'a str,
+        }
+        for (watermark, checked, version, user) in [
+            (T0, T0, "1.103.1", "u1"),
+            (-5, i64::MAX, "2.0.0-\"rc\"", "\u{e9}\u{1F600}\n\u{1}"),
+            (0, 0, "", ""),
+        ] {
+            let old = serde_json::to_string(&Old {
+                v: SyncRecord::VERSION,
+                watermark_ms: watermark,
+                checked_ms: checked,
+                server_version: version,
+                user_id: user,
+            })
+            .unwrap();
+            let r = SyncRecord {
+                v: SyncRecord::VERSION,
+                watermark_ms: watermark,
+                checked_ms: checked,
+                server_version: version.to_owned(),
+                user_id: user.to_owned(),
+            };
+            assert_eq!(r.to_json(), old);
+            assert_eq!(SyncRecord::from_json(&old), Some(r));
+        }
+        // Unknown keys are skipped; a missing one refuses the record.
+        let r = SyncRecord::from_json(
+            r#"{"user_id":"u","v":1,"x":[{}],"watermark_ms":1,"checked_ms":2,"server_version":"v"}"#,
+        );
+        assert_eq!(r.map(|r| r.checked_ms), Some(2));
+        assert_eq!(
+            SyncRecord::from_json(
+                r#"{"v":1,"watermark_ms":1,"checked_ms":2,"server_version":"v"}"#
+            ),
+            None
+        );
     }
 
     #[test]

@@ -12,17 +12,62 @@
 
 use std::collections::BTreeMap;
 
-use serde::{de, Deserialize, Deserializer, Serialize};
+use immich_api::json::{self, FromJson, Kind, Number, Reader};
 
 /// Tile shape.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum GridMode {
     /// Rows that keep each photo's aspect ratio.
     #[default]
     Justified,
     /// Square tiles in fixed columns.
     Square,
+}
+
+impl GridMode {
+    /// The JSON text (`"justified"`, `"square"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Justified => "justified",
+            Self::Square => "square",
+        }
+    }
+}
+
+/// Reads the name of one of `names` (a JSON string); another name is serde's
+/// `unknown variant` error.
+fn variant<T: Copy>(r: &mut Reader<'_>, names: &[(&str, T)]) -> Result<T, json::Error> {
+    let text = r.str()?;
+    names
+        .iter()
+        .find(|(name, _)| *name == text)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            r.error(format!(
+                "unknown variant `{text}`, expected {}",
+                one_of(names.iter().map(|(n, _)| *n))
+            ))
+        })
+}
+
+/// `` `a` `` / `` `a` or `b` `` / `` one of `a`, `b`, `c` `` (serde's wording).
+fn one_of<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let names: Vec<String> = names.map(|n| format!("`{n}`")).collect();
+    match names.as_slice() {
+        [one] => one.clone(),
+        [a, b] => format!("{a} or {b}"),
+        _ => format!("one of {}", names.join(", ")),
+    }
+}
+
+/// `"justified"` or `"square"`.
+impl FromJson for GridMode {
+    fn read(r: &mut Reader<'_>) -> Result<Self, json::Error> {
+        variant(
+            r,
+            &[("justified", Self::Justified), ("square", Self::Square)],
+        )
+    }
 }
 
 /// The allowed range of the row height / tile size, CSS pixels.
@@ -34,8 +79,7 @@ pub const CONFIG_BYTES: u64 = 64 * 1024;
 const MAX_ORIGINS: usize = 64;
 
 /// How the widget signs in when nothing is stored for the server.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum SignIn {
     /// The visitor's own Immich session (the browser's login cookie).
     #[default]
@@ -44,9 +88,15 @@ pub enum SignIn {
     ApiKey,
 }
 
+/// `"session"` or `"apiKey"`.
+impl FromJson for SignIn {
+    fn read(r: &mut Reader<'_>) -> Result<Self, json::Error> {
+        variant(r, &[("session", Self::Session), ("apiKey", Self::ApiKey)])
+    }
+}
+
 /// Light, dark, or the system's choice.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Theme {
     /// Follows `prefers-color-scheme`.
     #[default]
@@ -55,6 +105,20 @@ pub enum Theme {
     Light,
     /// Always dark.
     Dark,
+}
+
+/// `"system"`, `"light"` or `"dark"`.
+impl FromJson for Theme {
+    fn read(r: &mut Reader<'_>) -> Result<Self, json::Error> {
+        variant(
+            r,
+            &[
+                ("system", Self::System),
+                ("light", Self::Light),
+                ("dark", Self::Dark),
+            ],
+        )
+    }
 }
 
 impl Theme {
@@ -100,8 +164,8 @@ pub struct SiteConfig {
     pub allowed_parent_origins: Vec<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// The file as written: every key optional (`null` as absent), an unknown
+/// key refused.
 struct Raw {
     server: Option<String>,
     sign_in: Option<SignIn>,
@@ -113,36 +177,108 @@ struct Raw {
     allowed_parent_origins: Option<Vec<String>>,
 }
 
-/// A filter's value: a string, a number or true/false, as text. (A small
-/// visitor rather than `serde_json::Value`, which would grow the wasm.)
+/// The keys of `config.json`.
+const KEYS: [&str; 8] = [
+    "server",
+    "signIn",
+    "filters",
+    "layout",
+    "tileSize",
+    "theme",
+    "locale",
+    "allowedParentOrigins",
+];
+
+impl FromJson for Raw {
+    fn read(r: &mut Reader<'_>) -> Result<Self, json::Error> {
+        /// A key's value: `null` is absent; a key twice is refused.
+        fn put<T: FromJson>(
+            r: &mut Reader<'_>,
+            slot: &mut Option<Option<T>>,
+            key: &str,
+        ) -> Result<(), json::Error> {
+            r.field(slot, key)
+        }
+        let mut server = None;
+        let mut sign_in = None;
+        let mut filters: Option<Option<Filters>> = None;
+        let mut layout = None;
+        let mut tile_size = None;
+        let mut theme = None;
+        let mut locale = None;
+        let mut allowed_parent_origins = None;
+        r.begin_object()?;
+        while let Some(key) = r.next_key()? {
+            match &*key {
+                "server" => put(r, &mut server, "server")?,
+                "signIn" => put(r, &mut sign_in, "signIn")?,
+                "filters" => put(r, &mut filters, "filters")?,
+                "layout" => put(r, &mut layout, "layout")?,
+                "tileSize" => put(r, &mut tile_size, "tileSize")?,
+                "theme" => put(r, &mut theme, "theme")?,
+                "locale" => put(r, &mut locale, "locale")?,
+                "allowedParentOrigins" => {
+                    put(r, &mut allowed_parent_origins, "allowedParentOrigins")?;
+                }
+                other => {
+                    return Err(r.error(format!(
+                        "unknown field `{other}`, expected {}",
+                        one_of(KEYS.into_iter())
+                    )))
+                }
+            }
+        }
+        Ok(Self {
+            server: server.flatten(),
+            sign_in: sign_in.flatten(),
+            filters: filters.flatten().map(|f| f.0),
+            layout: layout.flatten(),
+            tile_size: tile_size.flatten(),
+            theme: theme.flatten(),
+            locale: locale.flatten(),
+            allowed_parent_origins: allowed_parent_origins.flatten(),
+        })
+    }
+}
+
+/// The `filters` object (a key twice: the last wins, as serde's map does).
+struct Filters(BTreeMap<String, Scalar>);
+
+impl FromJson for Filters {
+    fn read(r: &mut Reader<'_>) -> Result<Self, json::Error> {
+        let mut map = BTreeMap::new();
+        r.begin_object()?;
+        while let Some(key) = r.next_key()? {
+            let key = key.into_owned();
+            map.insert(key, Scalar::read(r)?);
+        }
+        Ok(Self(map))
+    }
+}
+
+/// A filter's value: a string, a number or true/false, as text.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scalar(pub String);
 
-impl<'de> Deserialize<'de> for Scalar {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl de::Visitor<'_> for V {
-            type Value = Scalar;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a string, a number or true/false")
+impl FromJson for Scalar {
+    fn read(r: &mut Reader<'_>) -> Result<Self, json::Error> {
+        match r.peek()? {
+            Kind::String => r.string().map(Scalar),
+            Kind::Bool => r.bool().map(|b| Scalar(b.to_string())),
+            Kind::Number => Ok(Scalar(match r.number()? {
+                Number::Int(n) => n.to_string(),
+                Number::Float(v) => v.to_string(),
+            })),
+            Kind::Null => {
+                Err(r.error("invalid type: null, expected a string, a number or true/false"))
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
-                Ok(Scalar(v.to_owned()))
+            Kind::Array => {
+                Err(r.error("invalid type: an array, expected a string, a number or true/false"))
             }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
-                Ok(Scalar(v.to_string()))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
-                Ok(Scalar(v.to_string()))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
-                Ok(Scalar(v.to_string()))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
-                Ok(Scalar(v.to_string()))
+            Kind::Object => {
+                Err(r.error("invalid type: an object, expected a string, a number or true/false"))
             }
         }
-        d.deserialize_any(V)
     }
 }
 
@@ -167,7 +303,7 @@ impl SiteConfig {
                 CONFIG_BYTES / 1024
             )));
         }
-        let raw: Raw = serde_json::from_slice(bytes).map_err(|e| ConfigError(e.to_string()))?;
+        let raw: Raw = json::from_slice(bytes).map_err(|e| ConfigError(e.to_string()))?;
         let mut filters = String::new();
         for (key, Scalar(text)) in raw.filters.unwrap_or_default() {
             if !is_filter(&key) {
@@ -348,6 +484,101 @@ mod tests {
         assert!(err("").starts_with("config.json: "));
         let big = format!("{{\"server\":\"{}\"}}", "a".repeat(70_000));
         assert!(err(&big).contains("more than the 64 KiB"));
+    }
+
+    /// The hand reader against the serde derive it replaced: the same
+    /// inputs accepted (with the same values) and refused.
+    #[test]
+    fn reads_like_the_serde_derive() {
+        use serde::Deserialize;
+        #[derive(Deserialize, Debug)]
+        #[serde(rename_all = "camelCase")]
+        enum OldSignIn {
+            Session,
+            ApiKey,
+        }
+        #[derive(Deserialize, Debug)]
+        #[serde(rename_all = "lowercase")]
+        enum OldLower {
+            Justified,
+            Square,
+        }
+        #[derive(Deserialize, Debug)]
+        #[serde(rename_all = "lowercase")]
+        enum OldTheme {
+            System,
+            Light,
+            Dark,
+        }
+        #[derive(Deserialize, Debug)]
+        #[serde(untagged)]
+        #[allow(dead_code)] // reason: only whether it reads matters.
+        enum OldScalar {
+            S(String),
+            B(bool),
+            N(serde_json::Number),
+        }
+        #[derive(Deserialize, Debug)]
+        #[serde(deny_unknown_fields, rename_all = "camelCase")]
+        #[allow(dead_code)] // reason: only whether it reads matters.
+        struct OldRaw {
+            server: Option<String>,
+            sign_in: Option<OldSignIn>,
+            filters: Option<BTreeMap<String, OldScalar>>,
+            layout: Option<OldLower>,
+            tile_size: Option<f64>,
+            theme: Option<OldTheme>,
+            locale: Option<String>,
+            allowed_parent_origins: Option<Vec<String>>,
+        }
+        for text in [
+            "{}",
+            " { } ",
+            r#"{"server":null,"signIn":null,"filters":null,"layout":null,"tileSize":null,
+                "theme":null,"locale":null,"allowedParentOrigins":null}"#,
+            r#"{"server":"x","signIn":"session","layout":"justified","theme":"system"}"#,
+            r#"{"signIn":"apiKey","filters":{"a":1,"b":"x","c":false,"d":-2.5,"a":3}}"#,
+            r#"{"tileSize":160.5,"allowedParentOrigins":[]}"#,
+            r#"{"server":1}"#,
+            r#"{"signIn":"ApiKey"}"#,
+            r#"{"layout":"hexagons"}"#,
+            r#"{"layout":1}"#,
+            r#"{"theme":["dark"]}"#,
+            r#"{"filters":[]}"#,
+            r#"{"filters":{"a":null}}"#,
+            r#"{"filters":{"a":{}}}"#,
+            r#"{"tileSize":"160"}"#,
+            r#"{"tileSize":1e999}"#,
+            r#"{"allowedParentOrigins":"https://a.org"}"#,
+            r#"{"allowedParentOrigins":[1]}"#,
+            r#"{"locale":true}"#,
+            r#"{"server":"a","server":"b"}"#,
+            r#"{"Server":"a"}"#,
+            r#"{"server":"a"} x"#,
+            r#"{"server":"a""#,
+            "[]",
+            "null",
+            "\"x\"",
+            "",
+        ] {
+            let ours = json::from_slice::<Raw>(text.as_bytes());
+            let theirs = serde_json::from_str::<OldRaw>(text);
+            assert_eq!(
+                ours.is_ok(),
+                theirs.is_ok(),
+                "{text}: {:?} / {theirs:?}",
+                ours.err()
+            );
+        }
+        let err = |s: &str| SiteConfig::check(s.as_bytes()).unwrap_err().to_string();
+        assert!(err(r#"{"layout":"hexagons"}"#)
+            .contains("unknown variant `hexagons`, expected `justified` or `square`"));
+        assert!(err(r#"{"signIn":"x"}"#).contains("expected `session` or `apiKey`"));
+        assert!(err(r#"{"a":1}"#).contains(
+            "unknown field `a`, expected one of `server`, `signIn`, `filters`, `layout`, \
+             `tileSize`, `theme`, `locale`, `allowedParentOrigins`"
+        ));
+        assert!(err(r#"{"server":"a","server":"b"}"#).contains("duplicate field `server`"));
     }
 
     #[test]
