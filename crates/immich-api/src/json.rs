@@ -291,6 +291,11 @@ impl<'a> Reader<'a> {
 
     /// Reads an integer that fits an `i64`; a fraction or exponent is an error.
     pub fn i64(&mut self) -> Result<i64, Error> {
+        self.integer()
+    }
+
+    /// Reads an integer that fits `T`; a fraction or exponent is an error.
+    fn integer<T: std::str::FromStr>(&mut self) -> Result<T, Error> {
         self.skip_ws();
         let start = self.pos;
         let (text, integer) = self.number_text()?;
@@ -303,7 +308,7 @@ impl<'a> Reader<'a> {
                 "invalid type: a number with a fraction or exponent, expected an integer",
             ));
         }
-        text.parse::<i64>().map_err(|_| at("integer out of range"))
+        text.parse::<T>().map_err(|_| at("integer out of range"))
     }
 
     /// Reads a string; borrowed when it has no escapes.
@@ -580,19 +585,7 @@ impl FromJson for i64 {
 
 impl FromJson for u64 {
     fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
-        r.skip_ws();
-        let at = r.pos;
-        let (text, integer) = r.number_text()?;
-        let err = |m: &str| Error {
-            message: m.to_owned(),
-            offset: at,
-        };
-        if !integer {
-            return Err(err(
-                "invalid type: a number with a fraction or exponent, expected an integer",
-            ));
-        }
-        text.parse::<u64>().map_err(|_| err("integer out of range"))
+        r.integer()
     }
 }
 
