@@ -20,7 +20,9 @@ use crate::{
 };
 
 /// Reads the members of an object into `Option` slots, one per listed key
-/// (`"wireName" => slot: Type`); other keys are skipped.
+/// (`"wireName" => slot: Type`); other keys are skipped, a key twice refused.
+/// Exported for the other crates' stored records.
+#[macro_export]
 macro_rules! read_object {
     ($r:ident, { $( $wire:literal => $slot:ident : $ty:ty ),* $(,)? }) => {
         $( let mut $slot: Option<$ty> = None; )*

@@ -327,18 +327,9 @@ impl Entry {
 /// Every key required, unknown keys skipped, a key twice refused.
 impl immich_api::json::FromJson for Entry {
     fn read(r: &mut immich_api::json::Reader<'_>) -> Result<Self, immich_api::json::Error> {
-        let (mut v, mut etag, mut len, mut seq, mut body) = (None, None, None, None, None);
-        r.begin_object()?;
-        while let Some(key) = r.next_key()? {
-            match &*key {
-                "v" => r.field(&mut v, "v")?,
-                "etag" => r.field(&mut etag, "etag")?,
-                "len" => r.field(&mut len, "len")?,
-                "seq" => r.field(&mut seq, "seq")?,
-                "body" => r.field(&mut body, "body")?,
-                _ => r.skip()?,
-            }
-        }
+        immich_api::read_object!(r, {
+            "v" => v: _, "etag" => etag: _, "len" => len: _, "seq" => seq: _, "body" => body: _,
+        });
         Ok(Self {
             v: v.ok_or_else(|| r.missing("v"))?,
             etag: etag.ok_or_else(|| r.missing("etag"))?,

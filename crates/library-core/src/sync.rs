@@ -123,19 +123,13 @@ impl SyncRecord {
 /// Every key required, unknown keys skipped, a key twice refused.
 impl immich_api::json::FromJson for SyncRecord {
     fn read(r: &mut immich_api::json::Reader<'_>) -> Result<Self, immich_api::json::Error> {
-        let (mut v, mut watermark_ms, mut checked_ms) = (None, None, None);
-        let (mut server_version, mut user_id) = (None, None);
-        r.begin_object()?;
-        while let Some(key) = r.next_key()? {
-            match &*key {
-                "v" => r.field(&mut v, "v")?,
-                "watermark_ms" => r.field(&mut watermark_ms, "watermark_ms")?,
-                "checked_ms" => r.field(&mut checked_ms, "checked_ms")?,
-                "server_version" => r.field(&mut server_version, "server_version")?,
-                "user_id" => r.field(&mut user_id, "user_id")?,
-                _ => r.skip()?,
-            }
-        }
+        immich_api::read_object!(r, {
+            "v" => v: _,
+            "watermark_ms" => watermark_ms: _,
+            "checked_ms" => checked_ms: _,
+            "server_version" => server_version: _,
+            "user_id" => user_id: _,
+        });
         Ok(Self {
             v: v.ok_or_else(|| r.missing("v"))?,
             watermark_ms: watermark_ms.ok_or_else(|| r.missing("watermark_ms"))?,
