@@ -6,6 +6,7 @@ use std::sync::Arc;
 use immich_api::PartnerDirection;
 use leptos::{prelude::*, task::spawn_local};
 use library_core::{apply_with_counts, FilterCounts, LibraryIndex};
+use wasm_bindgen::JsCast;
 
 use crate::{
     components::{
@@ -37,9 +38,15 @@ fn PanelToggle(
     open: RwSignal<bool>,
     label: &'static str,
     testid: &'static str,
+    /// Where the button is, to give focus back when its panel closes by Escape.
+    node_ref: NodeRef<leptos::html::Button>,
     /// Extra classes.
     #[prop(optional)]
     class: &'static str,
+    /// The menu the button sits in on a phone, closed by a click so that the
+    /// panel it opens is not under it.
+    #[prop(optional)]
+    menu: Option<RwSignal<bool>>,
 ) -> impl IntoView {
     view! {
         <button
@@ -47,10 +54,62 @@ fn PanelToggle(
             class=format!("ig-button {class}")
             data-testid=testid
             aria-expanded=move || open.get().to_string()
-            on:click=move |_| open.update(|o| *o = !*o)
+            on:click=move |_| {
+                open.update(|o| *o = !*o);
+                if let Some(menu) = menu {
+                    menu.set(false);
+                }
+            }
+            node_ref=node_ref
         >
             {label}
         </button>
+    }
+}
+
+/// Closes `open` on Escape and gives focus back to `toggle`, the button that
+/// opened it (the disclosure pattern: a keyboard user is not left on a
+/// control that has gone).
+fn close_on_escape(
+    open: RwSignal<bool>,
+    toggle: NodeRef<leptos::html::Button>,
+) -> impl Fn(leptos::ev::KeyboardEvent) + Copy {
+    move |ev| {
+        if ev.key() != "Escape" || !open.get_untracked() {
+            return;
+        }
+        // A search field with text clears it on Escape first (its own default).
+        let clears_search = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .is_some_and(|i| i.type_() == "search" && !i.value().is_empty());
+        if clears_search {
+            return;
+        }
+        ev.prevent_default();
+        ev.stop_propagation();
+        open.set(false);
+        if let Some(button) = toggle.get_untracked() {
+            let _ = button.focus();
+        }
+    }
+}
+
+/// A panel under the header, shown while `open`; Escape inside it closes it.
+#[component]
+fn Panel(
+    open: RwSignal<bool>,
+    label: &'static str,
+    toggle: NodeRef<leptos::html::Button>,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let on_key = close_on_escape(open, toggle);
+    view! {
+        <Show when=move || open.get()>
+            <section class="ig-panel" aria-label=label on:keydown=on_key>
+                {children()}
+            </section>
+        </Show>
     }
 }
 
@@ -241,42 +300,84 @@ pub fn App() -> impl IntoView {
 
     let embed = setup.embed;
     let in_element = setup.widget.is_some();
+    let (menu_button, filters_button, embed_button, connect_button) = (
+        NodeRef::new(),
+        NodeRef::new(),
+        NodeRef::new(),
+        NodeRef::new(),
+    );
+    // Escape with focus nowhere (Safari does not focus a clicked button, and
+    // a re-drawn control drops focus) closes the open panels too; focus
+    // inside a panel is handled by the panel itself. The element on another
+    // page has no panels and leaves the host page's Escape alone.
+    if !in_element {
+        let panels = [
+            (filters_open, filters_button),
+            (embed_open, embed_button),
+            (connect_open, connect_button),
+            (menu_open, menu_button),
+        ];
+        let escape = window_event_listener(leptos::ev::keydown, move |ev| {
+            let focus_nowhere = document().active_element().is_none_or(|a| {
+                document().body().is_some_and(|b| {
+                    let body: &web_sys::Node = &b;
+                    a.is_same_node(Some(body))
+                })
+            });
+            if ev.key() != "Escape" || ev.default_prevented() || !focus_nowhere {
+                return;
+            }
+            if opened.with_untracked(Option::is_some) {
+                return;
+            }
+            let mut focus: Option<NodeRef<leptos::html::Button>> = None;
+            for (open, toggle) in panels {
+                if open.get_untracked() {
+                    open.set(false);
+                    focus = focus.or(Some(toggle));
+                }
+            }
+            if let Some(button) = focus.and_then(|t| t.get_untracked()) {
+                let _ = button.focus();
+            }
+        });
+        on_cleanup(move || escape.remove());
+    }
     view! {
         <div class="ig-app" class:ig-embed=embed>
             <Show when=move || !embed>
                 <header class="ig-bar">
                     <h1 class="ig-title">"immich-grid"</h1>
                     // On phones the controls fold behind one button (style/main.css).
-                    <PanelToggle open=menu_open label="Menu" testid="toggle-menu" class="ig-menu-toggle" />
-                    <div class="ig-bar-controls" class:open=move || menu_open.get() data-testid="bar-controls">
-                        <PanelToggle open=filters_open label="Filters" testid="toggle-filters" />
+                    <PanelToggle open=menu_open label="Menu" testid="toggle-menu" class="ig-menu-toggle" node_ref=menu_button />
+                    <div
+                        class="ig-bar-controls"
+                        class:open=move || menu_open.get()
+                        data-testid="bar-controls"
+                        on:keydown=close_on_escape(menu_open, menu_button)
+                    >
+                        <PanelToggle open=filters_open label="Filters" testid="toggle-filters" node_ref=filters_button menu=menu_open />
                         <GridControls prefs=prefs />
-                        <PanelToggle open=embed_open label="Embed" testid="toggle-embed" />
-                        <PanelToggle open=connect_open label="Connect" testid="toggle-connect" />
+                        <PanelToggle open=embed_open label="Embed" testid="toggle-embed" node_ref=embed_button menu=menu_open />
+                        <PanelToggle open=connect_open label="Connect" testid="toggle-connect" node_ref=connect_button menu=menu_open />
                     </div>
                 </header>
             </Show>
             {config_error.map(|e| view! { <p class="ig-config-error" role="alert">{e}</p> })}
             <StatusBar library=library />
-            <Show when=move || connect_open.get()>
-                <section class="ig-panel" aria-label="Connection">
-                    <Connect
-                        on_connect=on_connect
-                        initial=session.get_untracked()
-                        memory_only=in_element
-                    />
-                </section>
-            </Show>
-            <Show when=move || filters_open.get()>
-                <section class="ig-panel" aria-label="Filters">
-                    <Filters users=users counts=counts open=true />
-                </section>
-            </Show>
-            <Show when=move || embed_open.get()>
-                <section class="ig-panel" aria-label="Embed">
-                    <EmbedCode session=session prefs=prefs />
-                </section>
-            </Show>
+            <Panel open=connect_open label="Connection" toggle=connect_button>
+                <Connect
+                    on_connect=on_connect
+                    initial=session.get_untracked()
+                    memory_only=in_element
+                />
+            </Panel>
+            <Panel open=filters_open label="Filters" toggle=filters_button>
+                <Filters users=users counts=counts open=true />
+            </Panel>
+            <Panel open=embed_open label="Embed" toggle=embed_button>
+                <EmbedCode session=session prefs=prefs />
+            </Panel>
             <main class="ig-main">
                 {move || {
                     view! {

@@ -119,6 +119,21 @@ test.describe('on a phone (390×844, touch)', () => {
     await expect(page.getByTestId('toggle-filters')).toBeVisible();
     await page.getByTestId('toggle-menu').tap();
     await expect(page.getByTestId('toggle-filters')).toBeHidden();
+    // A panel picked from the menu is shown, not left under the open menu.
+    await page.getByTestId('toggle-menu').tap();
+    await page.getByTestId('toggle-filters').tap();
+    const filters = page.getByRole('region', { name: 'Filters', exact: true });
+    await expect(filters).toBeVisible();
+    await expect(page.getByTestId('toggle-filters')).toBeHidden();
+    await expect(page.getByTestId('toggle-menu')).toHaveAttribute('aria-expanded', 'false');
+    const panelTop = (await filters.boundingBox())!;
+    const covering = await page.evaluate(([x, y]) => document.elementFromPoint(x, y)?.closest('section')?.getAttribute('aria-label') ?? null,
+      [panelTop.x + panelTop.width / 2, panelTop.y + 10]);
+    expect(covering, 'what a person sees at the top of the panel').toBe('Filters');
+    // Escape from inside the panel closes it.
+    await filters.locator('input, select, button').first().focus();
+    await page.keyboard.press('Escape');
+    await expect(filters).toBeHidden();
     // The grid gets the whole width; the scrubber lies over its edge.
     const grid = (await app.grid.boundingBox())!;
     expect(grid.width).toBeGreaterThanOrEqual(388);

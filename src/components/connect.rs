@@ -158,13 +158,20 @@ pub fn diagnose(
         {
             plain(
                 format!("{server} does not look like an Immich server."),
-                "There is no Immich API at this address. Check the address: Immich usually \
-                 listens on port 2283, and this app speaks Immich v1.98 to v1.105.",
+                &format!(
+                    "There is no Immich API at this address. Check the address: Immich usually \
+                     listens on port 2283, and this app speaks {}.",
+                    library_core::flavour::SUPPORTED_TEXT
+                ),
             )
         }
         ApiError::Status { status: 404, .. } => plain(
-            format!("{server} answered, but not like Immich v1.103."),
-            "This app speaks the API of Immich v1.98 to v1.105 (routes under /api/user, /api/asset).",
+            format!("{server} answered, but its API is not one this app speaks."),
+            &format!(
+                "The server's version was read, but asking who is signed in found no such \
+                 route. This app speaks {}.",
+                library_core::flavour::SUPPORTED_TEXT
+            ),
         ),
         ApiError::Status {
             status, message, ..
@@ -454,7 +461,7 @@ pub fn Connect(
     view! {
         <form class="connect" data-testid="connect" on:submit=move |ev| ev.prevent_default()>
             <h2>"Connect to Immich"</h2>
-            <label>
+            <label class="ig-field">
                 "Server address"
                 <input
                     type="url"
@@ -487,7 +494,7 @@ pub fn Connect(
                     "an API key"
                 </label>
                 <Show when=move || use_key.get()>
-                    <label>
+                    <label class="ig-field">
                         "API key"
                         <input
                             type="password"
@@ -508,12 +515,14 @@ pub fn Connect(
                     </label>
                 </Show>
             </fieldset>
-            <button type="button" data-testid="connect-test" on:click=run_test>
-                "Test connection"
-            </button>
-            <button type="submit" data-testid="connect-save" on:click=connect>
-                "Connect"
-            </button>
+            <div class="ig-actions">
+                <button type="button" class="ig-button" data-testid="connect-test" on:click=run_test>
+                    "Test connection"
+                </button>
+                <button type="submit" class="ig-button ig-primary" data-testid="connect-save" on:click=connect>
+                    "Connect"
+                </button>
+            </div>
             {result_view}
             {move || saved_note.get().map(|n| view! { <p data-testid="connect-saved-note">{n}</p> })}
         </form>
@@ -579,7 +588,7 @@ mod tests {
             Step::Me,
             status(404, true),
             false,
-            "not like Immich v1.103",
+            "not one this app speaks",
             false,
         );
         check(
@@ -590,6 +599,17 @@ mod tests {
             false,
         );
         check(Step::Me, unauthorized, false, "not signed in", false);
+        // A wrong route names every release the app speaks, current ones too.
+        for step in [Step::Ping, Step::Me] {
+            let d = diagnose(
+                step,
+                &status(404, true),
+                &server(),
+                "https://grid.example",
+                false,
+            );
+            assert!(d.detail.contains("v1.135 to v3"), "{d:?}");
+        }
         check(
             Step::Version,
             status(503, false),

@@ -463,11 +463,13 @@ export function coreSpecs(variant: CoreVariant): void {
       await s.click('[data-testid=filter-favorite-only]');
       await s.waitFor('the favourites view', 30_000, () => new URL(location.href).searchParams.get('isFavorite') === 'true');
       await waitCurrent(s);
-      // Close the panel to see the grid whole.
-      await s.click('[data-testid=toggle-filters]');
-      await s.waitFor('the filters panel closed', 10_000, () => {
+      // Close the panel to see the grid whole: Escape from the control just
+      // used, which gives focus back to the Filters button.
+      await s.press(Key.Escape);
+      await s.waitFor('the filters panel closed by Escape, focus on its button', 10_000, () => {
         const el = document.querySelector('[data-testid=filter-favorite-only]');
-        return !el || el.getBoundingClientRect().height === 0;
+        const button = document.querySelector('[data-testid=toggle-filters]');
+        return !el && document.activeElement === button && button?.getAttribute('aria-expanded') === 'false';
       });
       const listed = await server.listingRequests();
       console.log(`[${engine}] favourites: ${summarise(listed)}; server has ${favourites.length} favourites`);
