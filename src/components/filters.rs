@@ -682,7 +682,7 @@ pub fn Filters(
                 </section>
                 <button
                     type="button"
-                    class="filter-reset"
+                    class="ig-button filter-reset"
                     data-testid="filter-reset"
                     on:click=move |_| {
                         own.set_value(None);

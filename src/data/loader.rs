@@ -58,7 +58,7 @@ use super::{
     bodies::{BodyStore, BodyStoreError},
     client::{sleep, Answer, ApiError, Client, Fetched, Held, StatsQuery},
     kv::WebStorageKv,
-    session::{Auth, Session},
+    session::{Auth, ServerUrl, Session},
     urls,
 };
 
@@ -835,6 +835,22 @@ fn feed_delta(sync: &mut LibrarySync, done: Done) -> Result<(), ()> {
     Ok(())
 }
 
+/// Plain words for a first `401`: the page has not been signed in to
+/// `server` yet, by the browser's Immich session or by a key (`with_key`).
+fn not_signed_in(with_key: bool, server: &ServerUrl) -> String {
+    if with_key {
+        format!(
+            "{server} refused the API key. Connect with a valid key (Immich → Account settings \
+             → API keys)."
+        )
+    } else {
+        format!(
+            "Not signed in: this browser has no Immich session for {server}. Sign in to Immich \
+             there, then press Retry, or connect with an API key."
+        )
+    }
+}
+
 /// Plain words for a failed call during a load.
 fn describe(e: &ApiError) -> String {
     match e {
@@ -873,7 +889,15 @@ impl Run {
             Ok(_) | Err(ApiError::Aborted) => Ok(None),
             Err(e) => {
                 self.failure.set(Some(e.failure()));
-                Err(describe(&e))
+                let inner = self.inner.borrow();
+                match e {
+                    // Never signed in on this page: not "no longer".
+                    ApiError::Unauthorized { .. } if inner.user.is_none() => Err(not_signed_in(
+                        matches!(inner.session.auth, Auth::ApiKey(_)),
+                        &inner.session.server,
+                    )),
+                    e => Err(describe(&e)),
+                }
             }
         }
     }
@@ -2156,8 +2180,25 @@ mod tests {
 
     #[test]
     #[allow(clippy::unwrap_used, reason = "tests fail loudly on purpose")]
+    fn a_first_refusal_says_not_signed_in_and_names_the_way_in() {
+        let server = ServerUrl::parse("https://p.example/immich").unwrap();
+        let cookie = not_signed_in(false, &server);
+        assert!(cookie.starts_with("Not signed in"), "{cookie}");
+        assert!(cookie.contains("https://p.example/immich"), "{cookie}");
+        assert!(!cookie.contains("no longer"), "{cookie}");
+        let key = not_signed_in(true, &server);
+        assert!(key.contains("refused the API key"), "{key}");
+        // A refusal after the page was signed in keeps its own words.
+        let later = describe(&ApiError::Unauthorized {
+            message: "x".into(),
+        });
+        assert!(later.contains("no longer accepts"), "{later}");
+    }
+
+    #[test]
+    #[allow(clippy::unwrap_used, reason = "tests fail loudly on purpose")]
     fn nothing_a_key_session_caches_holds_the_key() {
-        use crate::data::session::{ApiKey, ServerUrl};
+        use crate::data::session::ApiKey;
         const KEY: &str = "k3y-SECRET-0123456789abcdef";
         // Everything the loader writes to storage, made the way a run makes it.
         let client = Client::with(
