@@ -2096,6 +2096,11 @@ impl Publisher {
     /// Minimum time between two publishes that are not doublings.
     pub const INTERVAL_MS: f64 = 1000.0;
 
+    /// How many assets the last publish showed.
+    pub fn shown(&self) -> usize {
+        self.last_len
+    }
+
     /// Whether to publish now, holding `held` assets at time `now_ms`.
     pub fn due(&self, held: usize, now_ms: f64) -> bool {
         self.last_len == 0

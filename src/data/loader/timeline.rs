@@ -225,8 +225,9 @@ impl Run {
             shown.stale_from(0);
         }
         let total: i64 = months.iter().map(|(_, n)| (*n).max(0)).sum();
+        // What is on screen (the cached months) stays counted while they are checked.
         self.w.progress.try_set(Progress {
-            loaded: 0,
+            loaded: shown.publisher.shown() as u64,
             total: u64::try_from(total).ok(),
         });
         if !slots.first().is_some_and(Option::is_some) {
@@ -323,7 +324,15 @@ impl Run {
             return;
         }
         let now = js_sys::Date::now();
-        if !shown.publisher.dirty || !(force || shown.publisher.due(shown.ix.len(), now)) {
+        if !shown.publisher.dirty {
+            // Nothing new to show; the count still says what is shown.
+            if force {
+                let n = shown.publisher.shown() as u64;
+                self.w.progress.try_update(|p| p.loaded = n);
+            }
+            return;
+        }
+        if !(force || shown.publisher.due(shown.ix.len(), now)) {
             return;
         }
         shown.publisher.published(shown.ix.len(), now);
