@@ -13,7 +13,7 @@
 //! grid, the in-app filters and the viewer are unchanged. There are no deltas
 //! on this path: verification by ETag is the sync.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use leptos::prelude::*;
 
@@ -28,13 +28,16 @@ use super::{
     Progress, Publisher, Run, TimelineExtras,
 };
 use crate::data::{
-    client::{ApiError, Client, Fetched},
+    client::{sleep, ApiError, Client, Fetched},
     limits,
     urls::Route,
 };
 
 /// Most months in a list (a century of them, and then some).
 const MAX_MONTHS: usize = 5_000;
+
+/// A month body above this (about 3,000 assets) is read in steps.
+const BIG_MONTH_BYTES: usize = 1 << 20;
 
 /// The view's filters as the timeline routes take them; `Err` names a filter
 /// these routes cannot apply. Archived maps to `visibility` (`false`: the
@@ -272,12 +275,24 @@ impl Run {
             match res {
                 Ok(Fetched::NotModified) => {}
                 Ok(Fetched::Fresh { etag, body }) => {
+                    // A big month (tens of thousands of assets) is read in
+                    // steps with the page's events in between, not in one
+                    // long task.
+                    let big = body.len() > BIG_MONTH_BYTES;
                     let month = decode_time_bucket(&body, month_limits()).map_err(|e| {
                         format!("The month {} could not be read: {e}", &months[i].0[..7])
                     })?;
+                    drop(body);
+                    if big {
+                        sleep(Duration::ZERO).await;
+                    }
                     let ix = month_index(&month).map_err(|e| {
                         format!("The month {} could not be read: {e}", &months[i].0[..7])
                     })?;
+                    drop(month);
+                    if big {
+                        sleep(Duration::ZERO).await;
+                    }
                     match etag.as_deref() {
                         Some(tag) => {
                             let snap = snapshot::encode(&ix, tag);
