@@ -93,6 +93,23 @@ pub fn asset_in_url() -> Option<AssetId> {
     format::asset_param(&search)
 }
 
+/// Closes the viewer: the URL loses `?asset=` (Back when opening pushed a
+/// history entry), and `on_close` gets the asset's library index.
+pub fn close(opened: RwSignal<Option<Opened>>, on_close: Callback<u32>) {
+    let Some(o) = opened.get_untracked() else {
+        return;
+    };
+    opened.set(None);
+    if o.pushed {
+        if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
+            let _ = h.back();
+        }
+    } else {
+        write_asset_url(None, false);
+    }
+    on_close.run(o.lib);
+}
+
 /// Who waits for a file: called with its URL.
 type Waiter = Box<dyn Fn(String)>;
 
@@ -411,19 +428,8 @@ pub fn Viewer(
     // A step forward waiting for the load to bring its asset (see `go`).
     let pending = StoredValue::new(None::<i64>);
     let close = move || {
-        let Some(o) = opened.get_untracked() else {
-            return;
-        };
-        opened.set(None);
         pending.set_value(None);
-        if o.pushed {
-            if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
-                let _ = h.back();
-            }
-        } else {
-            write_asset_url(None, false);
-        }
-        on_close.run(o.lib);
+        close(opened, on_close);
     };
     // A step forward past the last asset loaded while the load goes on waits
     // for the next assets to arrive (a person pressing → at the end of what
