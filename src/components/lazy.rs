@@ -32,8 +32,7 @@ use send_wrapper::SendWrapper;
 
 use crate::{
     components::{
-        connect,
-        filters,
+        connect, filters,
         grid::{GridData, GridLayoutPrefs},
         viewer::{self, Opened},
     },

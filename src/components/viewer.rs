@@ -302,7 +302,7 @@ pub fn Viewer(
             && member.get_untracked().is_none();
         let set_url = move |q: Quality, for_id: AssetId| -> Option<Waiter> {
             Some(Box::new(move |u: String| {
-                if shown.get_untracked().as_ref() == Some(&for_id) {
+                if shown.try_get_untracked().flatten().as_ref() == Some(&for_id) {
                     urls.update(|m| {
                         m.insert(q, u);
                     });
@@ -383,7 +383,7 @@ pub fn Viewer(
             id,
             Quality::Original,
             Some(Box::new(move |u: String| {
-                if shown.get_untracked().as_ref() == Some(&for_id) {
+                if shown.try_get_untracked().flatten().as_ref() == Some(&for_id) {
                     urls.update(|m| {
                         m.insert(Quality::Original, u);
                     });
@@ -405,8 +405,10 @@ pub fn Viewer(
                 .asset(id.as_str(), None)
                 .await
                 .map_err(|e| e.to_string());
-            if shown.get_untracked().as_ref() == Some(&id) {
-                full.set(Some((id, r)));
+            // The viewer may have closed meanwhile (its signals are gone):
+            // `try_`, never a panic (a release build aborts on panic).
+            if shown.try_get_untracked().flatten().as_ref() == Some(&id) {
+                full.try_set(Some((id, r)));
             }
         });
     });
@@ -713,7 +715,7 @@ pub fn Viewer(
             vid,
             Quality::Playback,
             Some(Box::new(move |u: String| {
-                if shown.get_untracked() == for_id {
+                if shown.try_get_untracked().is_some_and(|s| s == for_id) {
                     motion.set(Some(u));
                 }
             })),

@@ -87,7 +87,8 @@ pub fn build_wasm(t: &Tools, root: &Path, dist: &Path) -> Result<AppFiles> {
     opts.link_name = "./__wasm_split.js";
     // Renamed below with the glue's hashed name.
     opts.main_module = "./immich-grid.js";
-    let split = wasm_split_cli_support::transform(opts).map_err(|e| anyhow!("wasm-split: {e:?}"))?;
+    let split =
+        wasm_split_cli_support::transform(opts).map_err(|e| anyhow!("wasm-split: {e:?}"))?;
     if split.split_modules.is_empty() {
         bail!("wasm-split found no split point: the lazy panels would be in the main module");
     }
@@ -150,10 +151,12 @@ pub fn build_wasm(t: &Tools, root: &Path, dist: &Path) -> Result<AppFiles> {
         chunk_loader: format!("immich-grid-chunks-{h}.js"),
         chunks,
     };
+    // Only the module specifiers: the keys of the imports object stay the
+    // import module's name in the wasm.
     let glue = replace_all(
         &glue,
-        "./__wasm_split.js",
-        &format!("./{}", files.chunk_loader),
+        "from \"./__wasm_split.js\"",
+        &format!("from \"./{}\"", files.chunk_loader),
         "the wasm-bindgen glue",
     )?;
     let loader = replace_all(
