@@ -253,14 +253,17 @@ pub fn report_app_size(dist: &Path) -> Result<AppSize> {
 }
 
 /// The first screen's target: what a page pays before any photo (gzip -9
-/// of html + js + css + wasm in `dist/`).
+/// of html + js + css + the main wasm in `dist/`; the lazy panels' chunks
+/// are not counted).
 const SIZE_TARGET_GZIP_KB: u64 = 200;
 
-/// What the test command allows today: the size when this was set
-/// (2026-12-03, 520.8 KB, after serde left the wasm) and a few KB of room. Far over the target (see
-/// bench/size.md): the budget only keeps the size from creeping up, and is
-/// lowered whenever the app gets smaller, until it reaches the target.
-const SIZE_BUDGET_GZIP_KB: u64 = 524;
+/// What the test command allows today for the first screen: its size when
+/// this was set (2026-12-03, 423.9 KB, once the four panels moved into
+/// lazy chunks; 520.8 KB before) and a few KB of room. Far over the target
+/// (see bench/size.md): the budget only keeps the size from creeping up,
+/// and is lowered whenever the app gets smaller, until it reaches the
+/// target.
+const SIZE_BUDGET_GZIP_KB: u64 = 427;
 
 /// Fails when the built app's first screen is over [`SIZE_BUDGET_GZIP_KB`].
 fn size_budget(dist: &Path) -> Result<()> {
