@@ -7,7 +7,7 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use sha2::{Digest, Sha256};
-use std::path::{Path, PathBuf};
+use std::{fmt::Write as _, path::Path};
 
 use crate::{sh, target_dir, tools::Tools};
 
@@ -30,11 +30,11 @@ fn hash(parts: &[&[u8]]) -> String {
         h.update((p.len() as u64).to_le_bytes());
         h.update(p);
     }
-    h.finalize()
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    let mut hex = String::with_capacity(16);
+    for b in h.finalize().iter().take(8) {
+        let _ = write!(hex, "{b:02x}");
+    }
+    hex
 }
 
 /// Replaces every `from` in `text` by `to`; fails when there is none (the
@@ -55,7 +55,6 @@ pub fn build_wasm(t: &Tools, root: &Path, dist: &Path) -> Result<AppFiles> {
         .args([
             "rustc",
             "--release",
-            "--offline",
             "--target",
             "wasm32-unknown-unknown",
             "-p",
@@ -182,7 +181,7 @@ fn file_stem(path: &Path) -> Result<String> {
 /// Puts the first screen's preload links where Trunk left index.html's
 /// skipped rust link: the glue and the chunk loader (module preloads) and
 /// the main module; never a chunk (they load on first use).
-fn preload_links(index: &PathBuf, files: &AppFiles) -> Result<()> {
+fn preload_links(index: &Path, files: &AppFiles) -> Result<()> {
     let html = std::fs::read_to_string(index)?;
     let Some(start) = html.find("<link data-trunk") else {
         bail!("{}: no skipped rust link to replace", index.display());
