@@ -9,12 +9,13 @@ use library_core::{apply_with_counts, FilterCounts, LibraryIndex};
 use wasm_bindgen::JsCast;
 
 use crate::{
+    // The panels the first screen does not need come in wasm chunks of
+    // their own, loaded on first use (components/lazy.rs).
     components::{
-        connect::Connect,
-        filters::Filters,
         grid::{Grid, GridControls, GridData},
+        lazy::{Connect, EmbedCode, Filters, Viewer},
         status::StatusBar,
-        viewer::{asset_in_url, write_asset_url, Opened, Viewer},
+        viewer::{asset_in_url, write_asset_url, Opened},
     },
     data::{
         client::Client,
@@ -23,7 +24,6 @@ use crate::{
         thumbs::ThumbSource,
     },
     debug_hook,
-    embed::panel::EmbedCode,
 };
 
 /// Whether `new` holds `old`'s assets at the same positions (pages were

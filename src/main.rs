@@ -1,4 +1,6 @@
-//! Entry point of the wasm app: built by Trunk, started by `immich-grid.js`
+//! Entry point of the wasm app: built by `cargo xtask build` (which splits
+//! the lazy panels of `components/lazy.rs` into chunks of their own),
+//! started by `immich-grid.js`
 //! (`cargo xtask build` writes it beside `index.html`). On the app's own
 //! page it mounts the app; on any other page `immich-grid.js` sets
 //! `globalThis.__immichGridWidget` first and mounts `<immich-grid>`

@@ -93,6 +93,23 @@ pub fn asset_in_url() -> Option<AssetId> {
     format::asset_param(&search)
 }
 
+/// Closes the viewer: the URL loses `?asset=` (Back when opening pushed a
+/// history entry), and `on_close` gets the asset's library index.
+pub fn close(opened: RwSignal<Option<Opened>>, on_close: Callback<u32>) {
+    let Some(o) = opened.get_untracked() else {
+        return;
+    };
+    opened.set(None);
+    if o.pushed {
+        if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
+            let _ = h.back();
+        }
+    } else {
+        write_asset_url(None, false);
+    }
+    on_close.run(o.lib);
+}
+
 /// Who waits for a file: called with its URL.
 type Waiter = Box<dyn Fn(String)>;
 
@@ -285,7 +302,7 @@ pub fn Viewer(
             && member.get_untracked().is_none();
         let set_url = move |q: Quality, for_id: AssetId| -> Option<Waiter> {
             Some(Box::new(move |u: String| {
-                if shown.get_untracked().as_ref() == Some(&for_id) {
+                if shown.try_get_untracked().flatten().as_ref() == Some(&for_id) {
                     urls.update(|m| {
                         m.insert(q, u);
                     });
@@ -366,7 +383,7 @@ pub fn Viewer(
             id,
             Quality::Original,
             Some(Box::new(move |u: String| {
-                if shown.get_untracked().as_ref() == Some(&for_id) {
+                if shown.try_get_untracked().flatten().as_ref() == Some(&for_id) {
                     urls.update(|m| {
                         m.insert(Quality::Original, u);
                     });
@@ -388,8 +405,10 @@ pub fn Viewer(
                 .asset(id.as_str(), None)
                 .await
                 .map_err(|e| e.to_string());
-            if shown.get_untracked().as_ref() == Some(&id) {
-                full.set(Some((id, r)));
+            // The viewer may have closed meanwhile (its signals are gone):
+            // `try_`, never a panic (a release build aborts on panic).
+            if shown.try_get_untracked().flatten().as_ref() == Some(&id) {
+                full.try_set(Some((id, r)));
             }
         });
     });
@@ -411,19 +430,8 @@ pub fn Viewer(
     // A step forward waiting for the load to bring its asset (see `go`).
     let pending = StoredValue::new(None::<i64>);
     let close = move || {
-        let Some(o) = opened.get_untracked() else {
-            return;
-        };
-        opened.set(None);
         pending.set_value(None);
-        if o.pushed {
-            if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
-                let _ = h.back();
-            }
-        } else {
-            write_asset_url(None, false);
-        }
-        on_close.run(o.lib);
+        close(opened, on_close);
     };
     // A step forward past the last asset loaded while the load goes on waits
     // for the next assets to arrive (a person pressing → at the end of what
@@ -707,7 +715,7 @@ pub fn Viewer(
             vid,
             Quality::Playback,
             Some(Box::new(move |u: String| {
-                if shown.get_untracked() == for_id {
+                if shown.try_get_untracked().is_some_and(|s| s == for_id) {
                     motion.set(Some(u));
                 }
             })),
